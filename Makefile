@@ -1,0 +1,37 @@
+# Short aliases for the commands README.md spells out.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint format migrate
+
+run: $(VENV)/.runtime .env  ## serve on http://127.0.0.1:5000 with the debugger
+	$(BIN)/flask db upgrade
+	$(BIN)/flask run --debug
+
+test: $(VENV)/.dev  ## the whole test suite with coverage
+	$(BIN)/pytest tests/ -v --cov=app
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrate: $(VENV)/.runtime .env
+	$(BIN)/flask db upgrade
+
+.env:
+	$(PYTHON) scripts/init_env.py .env
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime

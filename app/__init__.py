@@ -1,0 +1,47 @@
+"""Conduit: the RealWorld blogging platform, as a Flask application."""
+
+from __future__ import annotations
+
+from flask_openapi3 import Info, OpenAPI
+
+from app.api import register_api
+from app.api.common import SECURITY_SCHEMES
+from app.api.requests import ConduitRequest, SafeJSONProvider
+from app.errors import register_error_handlers, validation_error_response
+from app.extensions import init_extensions
+from app.health import bp as health_bp
+from config import Config
+
+API_VERSION = "1.0.0"
+
+
+def create_app(config_class: type[Config] = Config) -> OpenAPI:
+    """Build a Conduit app configured by `config_class` (read from the environment)."""
+    app = OpenAPI(
+        __name__,
+        info=Info(
+            title="Conduit API",
+            version=API_VERSION,
+            description="The RealWorld (Conduit) API: users, profiles, articles, comments, tags.",
+        ),
+        security_schemes=SECURITY_SCHEMES,
+        doc_prefix="/api/docs",
+        doc_url="/openapi.json",
+        validation_error_callback=validation_error_response,
+    )
+    app.request_class = ConduitRequest
+    app.json = SafeJSONProvider(app)
+
+    config = config_class()
+    config.check(debug=app.debug)
+    app.config.from_object(config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options()
+    app.config["JWT_TOKEN_LOCATION"] = ["headers"]
+    app.config["JWT_HEADER_TYPE"] = "Token"
+
+    init_extensions(app)
+    register_api(app)
+    app.register_blueprint(health_bp)
+    register_error_handlers(app)
+
+    return app

@@ -1,0 +1,110 @@
+"""Articles, the feed and favorites."""
+
+from __future__ import annotations
+
+from flask import Response
+
+from app.api.auth import auth_optional, auth_required, current_actor, current_viewer_id
+from app.api.common import TOKEN_SECURITY, api_blueprint
+from app.api.responses import json_response, no_content
+from app.schemas.articles import (
+    ArticleEnvelope,
+    ArticleListOut,
+    ArticleListQuery,
+    ArticleOut,
+    NewArticleBody,
+    SlugPath,
+    UpdateArticleBody,
+)
+from app.schemas.common import PageQuery
+from app.services import articles
+from app.services.views import ArticlePage, ArticleView
+
+bp = api_blueprint("api_articles", __name__, "Articles")
+
+
+def _article_response(article: ArticleView, status: int = 200) -> Response:
+    return json_response(ArticleEnvelope(article=ArticleOut.model_validate(article)), status)
+
+
+def _page_response(page: ArticlePage) -> Response:
+    return json_response(
+        ArticleListOut.model_validate({"articles": page.articles, "articles_count": page.total})
+    )
+
+
+@bp.get("/articles", responses={200: ArticleListOut})
+@auth_optional
+def list_articles(query: ArticleListQuery) -> Response:
+    """List articles, newest first, filtered by tag, author or favoriting user."""
+    return _page_response(
+        articles.list_articles(
+            viewer_id=current_viewer_id(),
+            tag=query.tag,
+            author=query.author,
+            favorited=query.favorited,
+            limit=query.limit,
+            offset=query.offset,
+        )
+    )
+
+
+@bp.get("/articles/feed", responses={200: ArticleListOut}, security=TOKEN_SECURITY)
+@auth_required
+def feed_articles(query: PageQuery) -> Response:
+    """List articles by the users the signed-in user follows, newest first."""
+    return _page_response(
+        articles.feed_articles(viewer_id=current_actor().id, limit=query.limit, offset=query.offset)
+    )
+
+
+@bp.post("/articles", responses={201: ArticleEnvelope}, security=TOKEN_SECURITY)
+@auth_required
+def create_article(body: NewArticleBody) -> Response:
+    """Publish an article."""
+    article = articles.create_article(
+        actor=current_actor(),
+        title=body.article.title,
+        description=body.article.description,
+        body=body.article.body,
+        tag_list=body.article.tag_list,
+    )
+    return _article_response(article, 201)
+
+
+@bp.get("/articles/<slug>", responses={200: ArticleEnvelope})
+@auth_optional
+def get_article(path: SlugPath) -> Response:
+    """Get one article."""
+    return _article_response(articles.get_article(slug=path.slug, viewer_id=current_viewer_id()))
+
+
+@bp.put("/articles/<slug>", responses={200: ArticleEnvelope}, security=TOKEN_SECURITY)
+@auth_required
+def update_article(path: SlugPath, body: UpdateArticleBody) -> Response:
+    """Update an article (author only); a new title gives a new slug."""
+    return _article_response(
+        articles.update_article(actor=current_actor(), slug=path.slug, **body.article.changes())
+    )
+
+
+@bp.delete("/articles/<slug>", responses={204: None}, security=TOKEN_SECURITY)
+@auth_required
+def delete_article(path: SlugPath) -> Response:
+    """Delete an article (author only)."""
+    articles.delete_article(actor=current_actor(), slug=path.slug)
+    return no_content()
+
+
+@bp.post("/articles/<slug>/favorite", responses={200: ArticleEnvelope}, security=TOKEN_SECURITY)
+@auth_required
+def favorite_article(path: SlugPath) -> Response:
+    """Favorite an article."""
+    return _article_response(articles.favorite_article(actor=current_actor(), slug=path.slug))
+
+
+@bp.delete("/articles/<slug>/favorite", responses={200: ArticleEnvelope}, security=TOKEN_SECURITY)
+@auth_required
+def unfavorite_article(path: SlugPath) -> Response:
+    """Remove an article from the signed-in user's favorites."""
+    return _article_response(articles.unfavorite_article(actor=current_actor(), slug=path.slug))

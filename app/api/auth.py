@@ -1,0 +1,100 @@
+"""API authentication: `Authorization: Token <jwt>`, checked before validation.
+
+Views declare what they need with `@auth_required` or `@auth_optional`; the
+check itself runs in a `before_request` hook, so a request without a valid token
+gets 401 before its body is even looked at. The session cookie of the web UI is
+never consulted here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
+
+from flask import Response, current_app, g, request
+from flask_jwt_extended import create_access_token, get_jwt_identity, verify_jwt_in_request
+
+from app.errors import error_response
+from app.exceptions import NotFound, Unauthorized
+from app.extensions import jwt
+from app.models import User
+from app.services import users
+
+F = TypeVar("F", bound=Callable[..., Any])
+AuthMode = Literal["required", "optional"]
+AUTH_ATTRIBUTE = "conduit_auth"
+
+
+def auth_required(view: F) -> F:
+    """Mark a view as needing a valid token (401 otherwise)."""
+    setattr(view, AUTH_ATTRIBUTE, "required")
+    return view
+
+
+def auth_optional(view: F) -> F:
+    """Mark a view as open to anyone; a token, if sent, must be valid."""
+    setattr(view, AUTH_ATTRIBUTE, "optional")
+    return view
+
+
+def issue_token(user: User) -> str:
+    return create_access_token(identity=str(user.id))
+
+
+def _identity() -> int:
+    try:
+        return int(get_jwt_identity())
+    except (TypeError, ValueError):
+        raise Unauthorized.on("token", "is invalid") from None
+
+
+def authenticate_request() -> None:
+    """Verify the token the current view asks for; remember who sent it."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    mode: AuthMode | None = getattr(view, AUTH_ATTRIBUTE, None)
+    g.viewer_id = None
+    if mode is None or (mode == "optional" and "Authorization" not in request.headers):
+        return
+    verify_jwt_in_request()
+    user_id = _identity()
+    if mode == "required":
+        try:
+            g.actor = users.get_user(user_id=user_id)
+        except NotFound:
+            raise Unauthorized.on("token", "belongs to no account") from None
+    g.viewer_id = user_id
+
+
+def current_actor() -> User:
+    """The signed-in user of an `@auth_required` view."""
+    actor: User = g.actor
+    return actor
+
+
+def current_viewer_id() -> int | None:
+    """The id of whoever sent a valid token, or None for an anonymous request."""
+    viewer_id: int | None = g.get("viewer_id")
+    return viewer_id
+
+
+def presented_token() -> str:
+    """The token the client sent, to echo back in the user object."""
+    return request.headers.get("Authorization", "").partition(" ")[2].strip()
+
+
+def _token_error(message: str) -> Callable[..., Response]:
+    def respond(*_args: Any) -> Response:
+        return error_response({"token": [message]}, 401)
+
+    return respond
+
+
+def register_token_errors() -> None:
+    """Answer every token problem with 401 and the project's error body."""
+    jwt.unauthorized_loader(_token_error("is missing"))
+    jwt.invalid_token_loader(_token_error("is invalid"))
+    jwt.expired_token_loader(_token_error("has expired"))
+    jwt.revoked_token_loader(_token_error("has been revoked"))
+    jwt.needs_fresh_token_loader(_token_error("is not fresh"))
+    jwt.user_lookup_error_loader(_token_error("belongs to no account"))
+    jwt.token_verification_failed_loader(_token_error("is invalid"))

@@ -1,0 +1,77 @@
+"""Reading request bodies safely.
+
+Werkzeug turns deeply nested JSON into a RecursionError (a 500) and accepts lone
+surrogates and NUL characters that the database later refuses. Every JSON body
+sent to the API is parsed and checked here, before any view runs, so that each of
+those answers with a 4xx and the project's error body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Request, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from app.exceptions import Invalid
+
+# Deep enough for any real payload (the deepest RealWorld body has depth 3).
+MAX_JSON_DEPTH = 32
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+NOT_JSON = "the request body must be JSON (Content-Type: application/json)"
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """Flask's JSON provider, where too deep a document is invalid JSON rather than a crash."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
+class ConduitRequest(Request):
+    """A request whose malformed JSON body is a clear 400, not Werkzeug's generic one."""
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        if e is None:
+            raise UnsupportedMediaType(
+                "the request body must be JSON (Content-Type: application/json)"
+            )
+        raise BadRequest("the request body is not valid JSON")
+
+
+def _first_problem(document: Any) -> str | None:
+    """Walk the parsed document without recursion; name the first thing it must not hold."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return f"is nested too deeply (more than {MAX_JSON_DEPTH} levels)"
+        if isinstance(value, str):
+            if "\x00" in value:
+                return "must not contain NUL characters"
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return "must not contain unpaired surrogates"
+        elif isinstance(value, dict):
+            stack.extend((key, depth) for key in value)
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return None
+
+
+def check_json_body() -> None:
+    """Refuse a body that is not JSON, is malformed, or holds what no field may hold."""
+    if request.method not in BODY_METHODS or not request.get_data(cache=True):
+        return
+    if not request.is_json:
+        raise UnsupportedMediaType(NOT_JSON)
+    problem = _first_problem(request.get_json())
+    if problem is not None:
+        raise Invalid.on("body", problem)

@@ -1,0 +1,53 @@
+"""Registration, sign-in and the current user."""
+
+from __future__ import annotations
+
+from flask import Response
+
+from app.api.auth import auth_required, current_actor, issue_token, presented_token
+from app.api.common import TOKEN_SECURITY, api_blueprint
+from app.api.responses import json_response
+from app.models import User
+from app.schemas.users import LoginUserBody, NewUserBody, UpdateUserBody, UserEnvelope, UserOut
+from app.services import users
+
+bp = api_blueprint("api_users", __name__, "User and Authentication")
+
+
+def _user_envelope(user: User, token: str) -> UserEnvelope:
+    return UserEnvelope(
+        user=UserOut(
+            email=user.email, token=token, username=user.username, bio=user.bio, image=user.image
+        )
+    )
+
+
+@bp.post("/users", responses={201: UserEnvelope})
+def register_user(body: NewUserBody) -> Response:
+    """Register a new account."""
+    user = users.register_user(
+        username=body.user.username, email=body.user.email, password=body.user.password
+    )
+    return json_response(_user_envelope(user, issue_token(user)), 201)
+
+
+@bp.post("/users/login", responses={200: UserEnvelope})
+def login_user(body: LoginUserBody) -> Response:
+    """Sign in with e-mail and password."""
+    user = users.authenticate(email=body.user.email, password=body.user.password)
+    return json_response(_user_envelope(user, issue_token(user)))
+
+
+@bp.get("/user", responses={200: UserEnvelope}, security=TOKEN_SECURITY)
+@auth_required
+def get_current_user() -> Response:
+    """Get the signed-in user."""
+    return json_response(_user_envelope(current_actor(), presented_token()))
+
+
+@bp.put("/user", responses={200: UserEnvelope}, security=TOKEN_SECURITY)
+@auth_required
+def update_current_user(body: UpdateUserBody) -> Response:
+    """Update the signed-in user's settings."""
+    user = users.update_user(user=current_actor(), **body.user.changes())
+    return json_response(_user_envelope(user, presented_token()))

@@ -1,0 +1,39 @@
+"""Extension objects, created unbound; `create_app` binds them to an app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_jwt_extended import JWTManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+
+from app.models.base import Base
+from app.services.passwords import PasswordHasher
+
+# Objects stay readable after commit: a use case commits once, then builds its
+# response from what it wrote, without reloading it.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+migrate = Migrate(render_as_batch=True, compare_type=True)
+jwt = JWTManager()
+passwords = PasswordHasher()
+
+
+def _enforce_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked per connection.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def init_extensions(app: Flask) -> None:
+    """Bind every extension to `app`."""
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)
+    migrate.init_app(app, db)
+    jwt.init_app(app)
+    passwords.init_app(app)

@@ -1,0 +1,7 @@
+"""The database tables, as typed SQLAlchemy 2.0 models."""
+
+from app.models.article import Article, ArticleTag, Comment, Favorite, Tag
+from app.models.base import Base
+from app.models.user import Follow, User
+
+__all__ = ["Article", "ArticleTag", "Base", "Comment", "Favorite", "Follow", "Tag", "User"]

@@ -1,0 +1,1 @@
+"""pydantic models of the API's wire format, one set in and out per resource."""

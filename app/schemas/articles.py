@@ -1,0 +1,138 @@
+"""Wire format of articles, comments and tags."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+
+from app.schemas.common import (
+    Body,
+    Description,
+    PageQuery,
+    QueryText,
+    RequestModel,
+    TagName,
+    Timestamp,
+    Title,
+    WireModel,
+)
+from app.schemas.users import ProfileOut
+
+MAX_TAGS = 20
+
+TagList = Annotated[list[TagName], Field(max_length=MAX_TAGS)]
+
+
+class NewArticle(RequestModel):
+    title: Title
+    description: Description
+    body: Body
+    tag_list: TagList = Field(default=[], alias="tagList")
+
+
+class NewArticleBody(RequestModel):
+    article: NewArticle
+
+
+class UpdateArticle(RequestModel):
+    """Only the fields sent change; none of them may be cleared."""
+
+    title: Title | None = None
+    description: Description | None = None
+    body: Body | None = None
+    tag_list: TagList | None = Field(default=None, alias="tagList")
+
+    @field_validator("title", "description", "body", "tag_list", mode="before")
+    @classmethod
+    def _required_when_sent(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("can't be blank")
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the client sent."""
+        return self.model_dump(include=self.model_fields_set)
+
+
+class UpdateArticleBody(RequestModel):
+    article: UpdateArticle
+
+
+class ArticleListQuery(PageQuery):
+    tag: QueryText | None = None
+    author: QueryText | None = None
+    favorited: QueryText | None = None
+
+
+class SlugPath(RequestModel):
+    slug: QueryText
+
+
+class CommentPath(RequestModel):
+    slug: QueryText
+    id: int = Field(ge=1, le=2**63 - 1)
+
+
+class ArticleOut(WireModel):
+    slug: str
+    title: str
+    description: str
+    body: str
+    tag_list: list[str]
+    created_at: Timestamp
+    updated_at: Timestamp
+    favorited: bool
+    favorites_count: int
+    author: ProfileOut
+
+
+class ArticleEnvelope(WireModel):
+    article: ArticleOut
+
+
+class ArticleListItemOut(WireModel):
+    """An article in a list: everything but the body."""
+
+    slug: str
+    title: str
+    description: str
+    tag_list: list[str]
+    created_at: Timestamp
+    updated_at: Timestamp
+    favorited: bool
+    favorites_count: int
+    author: ProfileOut
+
+
+class ArticleListOut(WireModel):
+    articles: list[ArticleListItemOut]
+    articles_count: int
+
+
+class NewComment(RequestModel):
+    body: Body
+
+
+class NewCommentBody(RequestModel):
+    comment: NewComment
+
+
+class CommentOut(WireModel):
+    id: int
+    created_at: Timestamp
+    updated_at: Timestamp
+    body: str
+    author: ProfileOut
+
+
+class CommentEnvelope(WireModel):
+    comment: CommentOut
+
+
+class CommentListOut(WireModel):
+    comments: list[CommentOut]
+
+
+class TagListOut(WireModel):
+    tags: list[str]

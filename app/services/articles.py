@@ -1,0 +1,341 @@
+"""Articles: listing, the feed, writing, and favorites.
+
+Every read runs a fixed number of statements whatever the page size: one count,
+one page query (author, favorites count, `favorited` and `following` computed in
+SQL), and one query for the tags of the whole page.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from slugify import slugify
+from sqlalchemy import Row, ScalarSelect, Select, delete, exists, false, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.exceptions import Forbidden, NotFound
+from app.extensions import db
+from app.models import Article, ArticleTag, Favorite, Follow, Tag, User
+from app.models.base import utcnow
+from app.services.profiles import following_expression
+from app.services.sql import insert_ignoring_duplicates
+from app.services.users import UNSET, _Unset
+from app.services.views import ArticlePage, ArticleView, ProfileView
+
+T = TypeVar("T")
+
+SLUG_MAX_LENGTH = 200
+# How often to try another slug when a concurrent request took the one chosen.
+SLUG_ATTEMPTS = 3
+
+
+# Reading --------------------------------------------------------------------
+
+
+def _favorited_expression(viewer_id: int | None) -> ColumnElement[bool]:
+    if viewer_id is None:
+        return false()
+    return exists().where(Favorite.article_id == Article.id, Favorite.user_id == viewer_id)
+
+
+def _article_query(*, viewer_id: int | None, with_body: bool) -> Select[Any]:
+    favorites_count = (
+        select(func.count())
+        .where(Favorite.article_id == Article.id)
+        .correlate(Article)
+        .scalar_subquery()
+    )
+    columns = [
+        Article.id,
+        Article.slug,
+        Article.title,
+        Article.description,
+        Article.created_at,
+        Article.updated_at,
+        User.username,
+        User.bio,
+        User.image,
+        favorites_count.label("favorites_count"),
+        _favorited_expression(viewer_id).label("favorited"),
+        following_expression(Article.author_id, viewer_id).label("following"),
+    ]
+    if with_body:
+        columns.append(Article.body)
+    return select(*columns).join(User, User.id == Article.author_id)
+
+
+def _tags_by_article(article_ids: Sequence[int]) -> dict[int, list[str]]:
+    if not article_ids:
+        return {}
+    rows = db.session.execute(
+        select(ArticleTag.article_id, Tag.name)
+        .join(Tag, Tag.id == ArticleTag.tag_id)
+        .where(ArticleTag.article_id.in_(article_ids))
+    )
+    tags: dict[int, list[str]] = defaultdict(list)
+    for article_id, name in rows:
+        tags[article_id].append(name)
+    return {article_id: sorted(names) for article_id, names in tags.items()}
+
+
+def _views(rows: Sequence[Row[Any]], *, with_body: bool) -> list[ArticleView]:
+    tags = _tags_by_article([row.id for row in rows])
+    return [
+        ArticleView(
+            slug=row.slug,
+            title=row.title,
+            description=row.description,
+            body=row.body if with_body else None,
+            tag_list=tags.get(row.id, []),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            favorited=bool(row.favorited),
+            favorites_count=row.favorites_count,
+            author=ProfileView(
+                username=row.username,
+                bio=row.bio,
+                image=row.image,
+                following=bool(row.following),
+            ),
+        )
+        for row in rows
+    ]
+
+
+def _page(
+    filters: Iterable[ColumnElement[bool]], *, viewer_id: int | None, limit: int, offset: int
+) -> ArticlePage:
+    filters = list(filters)
+    total = db.session.scalar(select(func.count()).select_from(Article).where(*filters)) or 0
+    rows: Sequence[Row[Any]] = []
+    if offset < total:
+        rows = db.session.execute(
+            _article_query(viewer_id=viewer_id, with_body=False)
+            .where(*filters)
+            .order_by(Article.created_at.desc(), Article.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    return ArticlePage(articles=_views(rows, with_body=False), total=total)
+
+
+def _user_id_by_name(username: str) -> ScalarSelect[int]:
+    return select(User.id).where(func.lower(User.username) == username.lower()).scalar_subquery()
+
+
+def list_articles(
+    *,
+    viewer_id: int | None,
+    tag: str | None = None,
+    author: str | None = None,
+    favorited: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> ArticlePage:
+    """Articles newest first, filtered by tag, author and/or the user who favorited them."""
+    filters: list[ColumnElement[bool]] = []
+    if tag is not None:
+        filters.append(
+            Article.id.in_(
+                select(ArticleTag.article_id)
+                .join(Tag, Tag.id == ArticleTag.tag_id)
+                .where(Tag.name == tag)
+            )
+        )
+    if author is not None:
+        filters.append(Article.author_id == _user_id_by_name(author))
+    if favorited is not None:
+        filters.append(
+            Article.id.in_(
+                select(Favorite.article_id).where(Favorite.user_id == _user_id_by_name(favorited))
+            )
+        )
+    return _page(filters, viewer_id=viewer_id, limit=limit, offset=offset)
+
+
+def feed_articles(*, viewer_id: int, limit: int = 20, offset: int = 0) -> ArticlePage:
+    """Articles by the authors `viewer_id` follows, newest first."""
+    followed = select(Follow.followed_id).where(Follow.follower_id == viewer_id)
+    return _page([Article.author_id.in_(followed)], viewer_id=viewer_id, limit=limit, offset=offset)
+
+
+def _single_view(condition: ColumnElement[bool], *, viewer_id: int | None) -> ArticleView:
+    rows = db.session.execute(
+        _article_query(viewer_id=viewer_id, with_body=True).where(condition)
+    ).all()
+    if not rows:
+        raise NotFound("article")
+    return _views(rows, with_body=True)[0]
+
+
+def get_article(*, slug: str, viewer_id: int | None) -> ArticleView:
+    """One article with its body, as `viewer_id` sees it."""
+    return _single_view(Article.slug == slug, viewer_id=viewer_id)
+
+
+def load_article(slug: str) -> Article:
+    """The article at `slug`, or NotFound."""
+    article = db.session.scalar(select(Article).where(Article.slug == slug))
+    if article is None:
+        raise NotFound("article")
+    return article
+
+
+def require_author(article: Article, actor: User) -> None:
+    """Raise Forbidden unless `actor` wrote `article`."""
+    if article.author_id != actor.id:
+        raise Forbidden.on("article", "only the author may change this article")
+
+
+# Writing --------------------------------------------------------------------
+
+
+def slug_base(title: str) -> str:
+    """The readable part of a slug; never empty, even for a title of symbols only."""
+    return slugify(title, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "article"
+
+
+def _choose_slug(title: str, *, attempt: int, current: str | None = None) -> str:
+    base = slug_base(title)
+    if base == current:
+        return base
+    if attempt == 0 and not db.session.scalar(select(exists().where(Article.slug == base))):
+        return base
+    # A random suffix rather than a counter: no loop of look-ups, no guessable order.
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+def _retrying_slug_conflicts(write: Callable[[int], T]) -> T:
+    """Run `write(attempt)` and commit; when a concurrent request took the slug (or
+    created the same new tag) first, roll back and run the whole write again."""
+    for attempt in range(SLUG_ATTEMPTS):
+        try:
+            result = write(attempt)
+            db.session.commit()
+            return result
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == SLUG_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _set_tags(article_id: int, names: Sequence[str]) -> None:
+    names = sorted(set(names))
+    if not names:
+        return
+    insert_ignoring_duplicates(db.session, Tag, [{"name": name} for name in names])
+    tag_ids = db.session.scalars(select(Tag.id).where(Tag.name.in_(names))).all()
+    db.session.execute(
+        insert(ArticleTag), [{"article_id": article_id, "tag_id": tag_id} for tag_id in tag_ids]
+    )
+
+
+def create_article(
+    *, actor: User, title: str, description: str, body: str, tag_list: Sequence[str] = ()
+) -> ArticleView:
+    """Publish an article by `actor`."""
+    now = utcnow()
+
+    def write(attempt: int) -> Article:
+        article = Article(
+            slug=_choose_slug(title, attempt=attempt),
+            title=title,
+            description=description,
+            body=body,
+            author_id=actor.id,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(article)
+        db.session.flush()
+        _set_tags(article.id, tag_list)
+        return article
+
+    article = _retrying_slug_conflicts(write)
+    return ArticleView(
+        slug=article.slug,
+        title=title,
+        description=description,
+        body=body,
+        tag_list=sorted(set(tag_list)),
+        created_at=now,
+        updated_at=now,
+        favorited=False,
+        favorites_count=0,
+        author=ProfileView(
+            username=actor.username, bio=actor.bio, image=actor.image, following=False
+        ),
+    )
+
+
+def update_article(
+    *,
+    actor: User,
+    slug: str,
+    title: str | _Unset = UNSET,
+    description: str | _Unset = UNSET,
+    body: str | _Unset = UNSET,
+    tag_list: Sequence[str] | _Unset = UNSET,
+) -> ArticleView:
+    """Change the given fields of the article at `slug`; only its author may.
+
+    A new title gives a new slug, as the RealWorld spec asks.
+    """
+
+    def write(attempt: int) -> Article:
+        article = load_article(slug)
+        require_author(article, actor)
+        changed = False
+        if isinstance(title, str) and title != article.title:
+            article.slug = _choose_slug(title, attempt=attempt, current=article.slug)
+            article.title = title
+            changed = True
+        if isinstance(description, str) and description != article.description:
+            article.description = description
+            changed = True
+        if isinstance(body, str) and body != article.body:
+            article.body = body
+            changed = True
+        if not isinstance(tag_list, _Unset):
+            db.session.execute(delete(ArticleTag).where(ArticleTag.article_id == article.id))
+            _set_tags(article.id, tag_list)
+            changed = True
+        if changed:
+            article.updated_at = utcnow()
+        return article
+
+    article = _retrying_slug_conflicts(write)
+    return _single_view(Article.id == article.id, viewer_id=actor.id)
+
+
+def delete_article(*, actor: User, slug: str) -> None:
+    """Delete the article at `slug` with its comments, tags and favorites; only its author may."""
+    article = load_article(slug)
+    require_author(article, actor)
+    db.session.execute(delete(Article).where(Article.id == article.id))
+    db.session.commit()
+
+
+def favorite_article(*, actor: User, slug: str) -> ArticleView:
+    """Mark the article as a favorite of `actor`; twice is the same as once."""
+    article = load_article(slug)
+    insert_ignoring_duplicates(
+        db.session, Favorite, [{"user_id": actor.id, "article_id": article.id}]
+    )
+    db.session.commit()
+    return _single_view(Article.id == article.id, viewer_id=actor.id)
+
+
+def unfavorite_article(*, actor: User, slug: str) -> ArticleView:
+    """Remove the article from `actor`'s favorites; twice is the same as once."""
+    article = load_article(slug)
+    db.session.execute(
+        delete(Favorite).where(Favorite.user_id == actor.id, Favorite.article_id == article.id)
+    )
+    db.session.commit()
+    return _single_view(Article.id == article.id, viewer_id=actor.id)

@@ -1,0 +1,82 @@
+"""Comments on articles."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.exceptions import Forbidden, NotFound
+from app.extensions import db
+from app.models import Comment, User
+from app.models.base import utcnow
+from app.services.articles import load_article
+from app.services.profiles import following_expression, profile_view
+from app.services.views import CommentView, ProfileView
+
+# Ids beyond this cannot exist, and PostgreSQL would refuse to compare with them.
+MAX_ID = 2**63 - 1
+
+
+def list_comments(*, slug: str, viewer_id: int | None) -> list[CommentView]:
+    """The comments on the article at `slug`, newest first."""
+    article = load_article(slug)
+    rows = db.session.execute(
+        select(
+            Comment,
+            User.username,
+            User.bio,
+            User.image,
+            following_expression(Comment.author_id, viewer_id).label("following"),
+        )
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.article_id == article.id)
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+    )
+    return [
+        CommentView(
+            id=row.Comment.id,
+            body=row.Comment.body,
+            created_at=row.Comment.created_at,
+            updated_at=row.Comment.updated_at,
+            author=ProfileView(
+                username=row.username,
+                bio=row.bio,
+                image=row.image,
+                following=bool(row.following),
+            ),
+        )
+        for row in rows
+    ]
+
+
+def add_comment(*, actor: User, slug: str, body: str) -> CommentView:
+    """Add a comment by `actor` to the article at `slug`."""
+    article = load_article(slug)
+    now = utcnow()
+    comment = Comment(
+        body=body, article_id=article.id, author_id=actor.id, created_at=now, updated_at=now
+    )
+    db.session.add(comment)
+    db.session.commit()
+    return CommentView(
+        id=comment.id,
+        body=body,
+        created_at=now,
+        updated_at=now,
+        author=profile_view(actor, following=False),
+    )
+
+
+def delete_comment(*, actor: User, slug: str, comment_id: int) -> None:
+    """Delete a comment from the article at `slug`; only the comment's author may."""
+    article = load_article(slug)
+    comment = None
+    if 0 < comment_id <= MAX_ID:
+        comment = db.session.scalar(
+            select(Comment).where(Comment.id == comment_id, Comment.article_id == article.id)
+        )
+    if comment is None:
+        raise NotFound("comment")
+    if comment.author_id != actor.id:
+        raise Forbidden.on("comment", "only the author may delete this comment")
+    db.session.delete(comment)
+    db.session.commit()

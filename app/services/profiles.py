@@ -1,0 +1,67 @@
+"""Profiles and follows."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, exists, false, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.exceptions import Invalid, NotFound
+from app.extensions import db
+from app.models import Follow, User
+from app.services.sql import insert_ignoring_duplicates
+from app.services.views import ProfileView
+
+
+def following_expression(
+    author_id: ColumnElement[int], viewer_id: int | None
+) -> ColumnElement[bool]:
+    """SQL that tells whether `viewer_id` follows the user in `author_id` (false for anonymous)."""
+    if viewer_id is None:
+        return false()
+    return exists().where(Follow.follower_id == viewer_id, Follow.followed_id == author_id)
+
+
+def profile_view(user: User, *, following: bool) -> ProfileView:
+    return ProfileView(username=user.username, bio=user.bio, image=user.image, following=following)
+
+
+def find_user(username: str) -> User:
+    """Load the user named `username` (any case), or raise NotFound."""
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if user is None:
+        raise NotFound("profile")
+    return user
+
+
+def get_profile(*, username: str, viewer_id: int | None) -> ProfileView:
+    """The public profile of `username`, as `viewer_id` sees it."""
+    row = db.session.execute(
+        select(User, following_expression(User.id, viewer_id).label("following")).where(
+            func.lower(User.username) == username.lower()
+        )
+    ).first()
+    if row is None:
+        raise NotFound("profile")
+    return profile_view(row.User, following=bool(row.following))
+
+
+def follow_user(*, actor: User, username: str) -> ProfileView:
+    """Make `actor` follow `username`; following twice is the same as once."""
+    target = find_user(username)
+    if target.id == actor.id:
+        raise Invalid.on("profile", "you cannot follow yourself")
+    insert_ignoring_duplicates(
+        db.session, Follow, [{"follower_id": actor.id, "followed_id": target.id}]
+    )
+    db.session.commit()
+    return profile_view(target, following=True)
+
+
+def unfollow_user(*, actor: User, username: str) -> ProfileView:
+    """Make `actor` stop following `username`; unfollowing twice is the same as once."""
+    target = find_user(username)
+    db.session.execute(
+        delete(Follow).where(Follow.follower_id == actor.id, Follow.followed_id == target.id)
+    )
+    db.session.commit()
+    return profile_view(target, following=False)

@@ -1,0 +1,111 @@
+"""Shared fixtures: an isolated app and database per test, API clients, counters.
+
+The suite runs on an in-memory SQLite database per test by default. With
+TEST_DATABASE_URL set it runs on that PostgreSQL database instead: the schema is
+built once per session by the real migrations, and every table is emptied
+around each test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_jwt_extended import create_access_token
+from flask_migrate import upgrade
+
+from app import create_app
+from app.extensions import db
+from app.models import User
+from config import TestConfig
+from tests.factories import UserFactory
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _empty_all_tables() -> None:
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_schema() -> Iterator[None]:
+    """On PostgreSQL, build the schema once with the migrations themselves."""
+    if not POSTGRES_URL:
+        yield
+        return
+    app = create_app(TestConfig)
+    with app.app_context():
+        db.drop_all()
+        sa.Table("alembic_version", sa.MetaData()).drop(db.engine, checkfirst=True)
+        upgrade(directory=MIGRATIONS)
+        db.engine.dispose()
+    yield
+
+
+@pytest.fixture
+def app() -> Iterator[Flask]:
+    app = create_app(TestConfig)
+    with app.app_context():
+        if POSTGRES_URL:
+            _empty_all_tables()
+        else:
+            db.create_all()
+        yield app
+        db.session.remove()
+        if POSTGRES_URL:
+            _empty_all_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+class StatementCounter:
+    """Counts the SQL statements the app sends to the database."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+
+@pytest.fixture
+def statements(app: Flask) -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+    sa.event.listen(db.engine, "before_cursor_execute", counter)
+    yield counter
+    sa.event.remove(db.engine, "before_cursor_execute", counter)
+
+
+def auth_headers(user: User) -> dict[str, str]:
+    """The Authorization header of a signed-in `user`."""
+    return {"Authorization": f"Token {create_access_token(identity=str(user.id))}"}
+
+
+@pytest.fixture
+def user(app: Flask) -> User:
+    return UserFactory(username="jake", email="jake@example.com")
+
+
+@pytest.fixture
+def other_user(app: Flask) -> User:
+    return UserFactory(username="celeb", email="celeb@example.com")
