@@ -21,6 +21,13 @@ worker_class = "gthread"
 # that wait on the database. Keep DATABASE_POOL_SIZE at least `threads`.
 workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
 threads = _int("GUNICORN_THREADS", 4)
+# Every thread may hold a database connection: a smaller pool would make threads
+# queue for connections (and time out) under load.
+if _int("DATABASE_POOL_SIZE", 10) < threads:
+    raise SystemExit(
+        f"DATABASE_POOL_SIZE ({os.environ['DATABASE_POOL_SIZE']}) must be at least "
+        f"GUNICORN_THREADS ({threads})"
+    )
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)

@@ -66,8 +66,25 @@ def app() -> Iterator[Flask]:
         db.engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request starts and ends with a fresh database session.
+
+    The tests keep an app context open (factories need one), and a request made
+    inside it would otherwise share the test's session: its identity map would
+    hide queries from the statement counts and serve stale rows.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        db.session.remove()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            db.session.remove()
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -72,6 +72,11 @@ def check_json_body() -> None:
         return
     if not request.is_json:
         raise UnsupportedMediaType(NOT_JSON)
-    problem = _first_problem(request.get_json())
+    document = request.get_json()
+    if isinstance(document, str):
+        # flask-openapi3 parses a JSON string body as JSON a second time: its text would
+        # pass for the document itself, unchecked by what follows.
+        raise Invalid.on("body", "must be an object")
+    problem = _first_problem(document)
     if problem is not None:
         raise Invalid.on("body", problem)

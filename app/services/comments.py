@@ -12,8 +12,9 @@ from app.services.articles import load_article
 from app.services.profiles import following_expression, profile_view
 from app.services.views import CommentView, ProfileView
 
-# Ids beyond this cannot exist, and PostgreSQL would refuse to compare with them.
-MAX_ID = 2**63 - 1
+# Ids beyond this cannot exist (the column is a 32-bit INTEGER), and PostgreSQL
+# refuses to compare one with a larger value ("integer out of range").
+MAX_ID = 2**31 - 1
 
 
 def list_comments(*, slug: str, viewer_id: int | None) -> list[CommentView]:

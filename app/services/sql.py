@@ -24,6 +24,12 @@ def insert_ignoring_duplicates(
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(list(rows)).on_conflict_do_nothing()
+    # SQLAlchemy keeps an INSERT's rowcount only when asked (psycopg loses it on close).
+    statement = (
+        insert(model)
+        .values(list(rows))
+        .on_conflict_do_nothing()
+        .execution_options(preserve_rowcount=True)
+    )
     result = cast(CursorResult[Any], session.execute(statement))
     return result.rowcount

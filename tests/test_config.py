@@ -1,0 +1,285 @@
+"""Configuration from the environment, and what `create_app` does with it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app import create_app
+from app.extensions import db
+from config import Config, ConfigError, normalise_database_url
+from config import TestConfig as SuiteConfig
+
+SECRET = "a-production-secret-that-is-long-enough"
+
+EVERY_VARIABLE = {
+    "SECRET_KEY": SECRET,
+    "JWT_SECRET_KEY": "a-separate-token-secret-long-enough",
+    "DATABASE_URL": "postgres://conduit:pw@db.internal:5432/conduit",
+    "DATABASE_POOL_SIZE": "16",
+    "DATABASE_POOL_OVERFLOW": "4",
+    "DATABASE_POOL_TIMEOUT": "3",
+    "DATABASE_STATEMENT_TIMEOUT_MS": "2500",
+    "MAX_CONTENT_LENGTH": "65536",
+    "JWT_EXPIRES_SECONDS": "3600",
+    "ARGON2_TIME_COST": "3",
+    "ARGON2_MEMORY_COST": "1024",
+    "ARGON2_PARALLELISM": "2",
+}
+
+
+def _config_class(environ: dict[str, str], *, testing: bool = False) -> type[Config]:
+    """A Config that reads `environ` instead of os.environ, as `create_app` builds it."""
+
+    class EnvironConfig(Config):
+        TESTING = testing
+
+        def __init__(self) -> None:
+            super().__init__(environ)
+
+    return EnvironConfig
+
+
+# Reading the environment ------------------------------------------------------
+
+
+def test_config_reads_every_variable_from_the_given_mapping():
+    config = Config(EVERY_VARIABLE)
+
+    assert config.SECRET_KEY == SECRET
+    assert config.JWT_SECRET_KEY == "a-separate-token-secret-long-enough"
+    assert config.SQLALCHEMY_DATABASE_URI == (
+        "postgresql+psycopg://conduit:pw@db.internal:5432/conduit"
+    )
+    assert config.DATABASE_POOL_SIZE == 16
+    assert config.DATABASE_POOL_OVERFLOW == 4
+    assert config.DATABASE_POOL_TIMEOUT == 3
+    assert config.DATABASE_STATEMENT_TIMEOUT_MS == 2500
+    assert config.MAX_CONTENT_LENGTH == 65536
+    assert config.JWT_ACCESS_TOKEN_EXPIRES.total_seconds() == 3600
+    assert config.ARGON2_TIME_COST == 3
+    assert config.ARGON2_MEMORY_COST == 1024
+    assert config.ARGON2_PARALLELISM == 2
+    assert config.TESTING is False
+
+
+@pytest.mark.parametrize(
+    "environ", [{}, dict.fromkeys(EVERY_VARIABLE, ""), {"DATABASE_POOL_SIZE": "  "}]
+)
+def test_config_defaults_apply_to_missing_or_blank_variables(environ):
+    config = Config(environ)
+
+    assert config.SECRET_KEY is None
+    assert config.JWT_SECRET_KEY is None
+    assert config.SQLALCHEMY_DATABASE_URI == "sqlite:///conduit.db"
+    assert config.DATABASE_POOL_SIZE == 10
+    assert config.DATABASE_POOL_OVERFLOW == 5
+    assert config.DATABASE_POOL_TIMEOUT == 10
+    assert config.DATABASE_STATEMENT_TIMEOUT_MS == 5000
+    assert config.MAX_CONTENT_LENGTH == 1024 * 1024
+    assert config.JWT_ACCESS_TOKEN_EXPIRES.total_seconds() == 14 * 24 * 3600
+    assert (config.ARGON2_TIME_COST, config.ARGON2_MEMORY_COST, config.ARGON2_PARALLELISM) == (
+        2,
+        19456,
+        1,
+    )
+
+
+def test_jwt_secret_defaults_to_the_secret_key():
+    config = Config({"SECRET_KEY": SECRET})
+
+    assert config.JWT_SECRET_KEY == SECRET
+
+
+def test_config_reads_os_environ_when_given_no_mapping(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", SECRET)
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "12")
+
+    config = Config()
+
+    assert config.SECRET_KEY == SECRET
+    assert config.DATABASE_POOL_SIZE == 12
+
+
+def test_config_is_read_when_instantiated_not_when_imported():
+    first = Config({"DATABASE_POOL_SIZE": "3"})
+    second = Config({"DATABASE_POOL_SIZE": "4"})
+
+    assert (first.DATABASE_POOL_SIZE, second.DATABASE_POOL_SIZE) == (3, 4)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u:p@host:5432/db", "postgresql+psycopg://u:p@host:5432/db"),
+        (
+            "postgresql://u@127.0.0.1/db?sslmode=require",
+            "postgresql+psycopg://u@127.0.0.1/db?sslmode=require",
+        ),
+        ("postgresql+psycopg://u@host/db", "postgresql+psycopg://u@host/db"),
+        ("postgresql+psycopg2://u@host/db", "postgresql+psycopg2://u@host/db"),
+        ("sqlite:///conduit.db", "sqlite:///conduit.db"),
+        ("sqlite://", "sqlite://"),
+        ("mysql://u@host/db", "mysql://u@host/db"),
+    ],
+)
+def test_postgres_urls_use_psycopg_3(url, expected):
+    assert normalise_database_url(url) == expected
+    uri = Config({"DATABASE_URL": url}).SQLALCHEMY_DATABASE_URI
+
+    assert uri == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DATABASE_POOL_SIZE", "ten", "DATABASE_POOL_SIZE must be a whole number, not 'ten'"),
+        ("DATABASE_POOL_SIZE", "1.5", "DATABASE_POOL_SIZE must be a whole number, not '1.5'"),
+        ("DATABASE_POOL_SIZE", "0", "DATABASE_POOL_SIZE must be at least 1, not 0"),
+        ("DATABASE_POOL_OVERFLOW", "-1", "DATABASE_POOL_OVERFLOW must be at least 0, not -1"),
+        ("DATABASE_POOL_TIMEOUT", "0", "DATABASE_POOL_TIMEOUT must be at least 1, not 0"),
+        ("DATABASE_STATEMENT_TIMEOUT_MS", "5s", "DATABASE_STATEMENT_TIMEOUT_MS must be a whole"),
+        ("MAX_CONTENT_LENGTH", "1023", "MAX_CONTENT_LENGTH must be at least 1024, not 1023"),
+        ("MAX_CONTENT_LENGTH", "1MB", "MAX_CONTENT_LENGTH must be a whole number, not '1MB'"),
+        ("JWT_EXPIRES_SECONDS", "59", "JWT_EXPIRES_SECONDS must be at least 60, not 59"),
+        ("ARGON2_TIME_COST", "0", "ARGON2_TIME_COST must be at least 1, not 0"),
+        ("ARGON2_MEMORY_COST", "7", "ARGON2_MEMORY_COST must be at least 8, not 7"),
+        ("ARGON2_PARALLELISM", "two", "ARGON2_PARALLELISM must be a whole number, not 'two'"),
+    ],
+)
+def test_bad_integers_raise_config_error_naming_the_variable(name, value, message):
+    with pytest.raises(ConfigError) as caught:
+        Config({**EVERY_VARIABLE, name: value})
+
+    assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("DATABASE_POOL_OVERFLOW", "0"), ("MAX_CONTENT_LENGTH", "1024")]
+)
+def test_integers_at_their_minimum_are_accepted(name, value):
+    assert getattr(Config({name: value}), name) == int(value)
+
+
+def test_test_config_reads_its_own_database_and_keeps_hashing_cheap():
+    config = SuiteConfig({"TEST_DATABASE_URL": "postgres://u@h/tests", "DATABASE_URL": "sqlite://"})
+
+    assert config.TESTING is True
+    assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u@h/tests"
+    assert (config.ARGON2_TIME_COST, config.ARGON2_MEMORY_COST) == (1, 8)
+    assert config.SECRET_KEY
+    assert config.JWT_SECRET_KEY == config.SECRET_KEY
+    assert SuiteConfig({}).SQLALCHEMY_DATABASE_URI == "sqlite://"
+
+
+# Engine options -----------------------------------------------------------------
+
+
+def test_engine_options_size_the_pool_for_postgres():
+    options = Config(EVERY_VARIABLE).engine_options()
+
+    assert options == {
+        "pool_pre_ping": True,
+        "pool_size": 16,
+        "max_overflow": 4,
+        "pool_timeout": 3,
+        "connect_args": {"connect_timeout": 5, "options": "-c statement_timeout=2500"},
+    }
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///conduit.db", "sqlite:////tmp/x.db"])
+def test_engine_options_are_empty_for_sqlite(url):
+    assert Config({"DATABASE_URL": url, "DATABASE_POOL_SIZE": "50"}).engine_options() == {}
+
+
+def test_engine_options_of_another_server_database_have_a_pool_but_no_postgres_arguments():
+    options = Config({"DATABASE_URL": "mysql://u@host/db"}).engine_options()
+
+    assert options == {
+        "pool_pre_ping": True,
+        "pool_size": 10,
+        "max_overflow": 5,
+        "pool_timeout": 10,
+    }
+
+
+# Secrets and create_app ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [{}, {"SECRET_KEY": ""}, {"JWT_SECRET_KEY": "only-the-token-secret-is-set"}],
+)
+def test_create_app_refuses_to_start_in_production_without_secret_key(monkeypatch, environ):
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+
+    with pytest.raises(ConfigError, match=r"^SECRET_KEY is not set\. .*refuses to start"):
+        create_app(_config_class({"DATABASE_URL": "sqlite://", **environ}))
+
+
+def test_check_refuses_production_without_secrets():
+    config = Config({})
+
+    with pytest.raises(ConfigError, match="set SECRET_KEY"):
+        config.check(debug=False)
+    assert config.SECRET_KEY is None
+
+
+def test_create_app_starts_in_production_with_its_secrets(monkeypatch):
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+
+    app = create_app(_config_class({**EVERY_VARIABLE, "DATABASE_URL": "sqlite://"}))
+
+    assert app.debug is False
+    assert app.config["SECRET_KEY"] == SECRET
+    assert app.config["JWT_SECRET_KEY"] == "a-separate-token-secret-long-enough"
+    assert app.config["MAX_CONTENT_LENGTH"] == 65536
+    assert app.config["JWT_ACCESS_TOKEN_EXPIRES"] == timedelta(hours=1)
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+    assert app.config["TESTING"] is False
+
+
+def test_create_app_passes_the_pool_options_to_the_engine(monkeypatch):
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+
+    app = create_app(_config_class(EVERY_VARIABLE))
+
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 16
+    with app.app_context():
+        assert db.engine.dialect.driver == "psycopg"
+        assert db.engine.pool.size() == 16
+        db.engine.dispose()
+
+
+def test_create_app_in_debug_invents_throwaway_secrets(monkeypatch):
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    config_class = _config_class({"DATABASE_URL": "sqlite://"})
+
+    first = create_app(config_class)
+    second = create_app(config_class)
+
+    assert first.debug is True
+    assert len(first.config["SECRET_KEY"]) >= 32
+    assert first.config["JWT_SECRET_KEY"] == first.config["SECRET_KEY"]
+    assert second.config["SECRET_KEY"] != first.config["SECRET_KEY"]
+
+
+def test_debug_keeps_the_secrets_it_is_given(monkeypatch):
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+
+    app = create_app(_config_class({"DATABASE_URL": "sqlite://", "SECRET_KEY": SECRET}))
+
+    assert app.config["SECRET_KEY"] == SECRET
+    assert app.config["JWT_SECRET_KEY"] == SECRET
+
+
+def test_testing_configs_get_throwaway_secrets_outside_debug():
+    config = _config_class({}, testing=True)()
+
+    config.check(debug=False)
+
+    assert config.SECRET_KEY
+    assert config.JWT_SECRET_KEY == config.SECRET_KEY
