@@ -32,6 +32,18 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -
     return value
 
 
+def _bool(env: Mapping[str, str], name: str) -> bool | None:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
 def normalise_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs given in the common short forms."""
     for prefix in ("postgres://", "postgresql://"):
@@ -44,7 +56,11 @@ class Config:
     """Production settings; every value can be overridden from the environment."""
 
     TESTING = False
-    JSON_SORT_KEYS = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # A CSRF token lives as long as the session: an article written for hours
+    # must not be lost to an expired token when it is finally published.
+    WTF_CSRF_TIME_LIMIT = None
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         env = os.environ if environ is None else environ
@@ -62,6 +78,12 @@ class Config:
 
         # A request body above this size is refused with 413 before it is parsed.
         self.MAX_CONTENT_LENGTH = _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024)
+
+        # Secure cookies unless said otherwise; debug mode (plain http) turns them off.
+        self.SESSION_COOKIE_SECURE: bool | None = _bool(env, "SESSION_COOKIE_SECURE")
+        self.PERMANENT_SESSION_LIFETIME = timedelta(
+            seconds=_int(env, "SESSION_LIFETIME_SECONDS", 14 * 24 * 3600, minimum=60)
+        )
 
         self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(
             seconds=_int(env, "JWT_EXPIRES_SECONDS", 14 * 24 * 3600, minimum=60)
@@ -91,6 +113,8 @@ class Config:
 
     def check(self, *, debug: bool) -> None:
         """Refuse to run in production without secrets; invent throwaway ones in debug."""
+        if self.SESSION_COOKIE_SECURE is None:
+            self.SESSION_COOKIE_SECURE = not (debug or self.TESTING)
         if self.SECRET_KEY and self.JWT_SECRET_KEY:
             return
         if debug or self.TESTING:

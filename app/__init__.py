@@ -10,6 +10,7 @@ from app.api.requests import ConduitRequest, SafeJSONProvider
 from app.errors import register_error_handlers, validation_error_response
 from app.extensions import init_extensions
 from app.health import bp as health_bp
+from app.web import register_web
 from config import Config
 
 API_VERSION = "1.0.0"
@@ -41,6 +42,7 @@ def create_app(config_class: type[Config] = Config) -> OpenAPI:
 
     init_extensions(app)
     register_api(app)
+    register_web(app)
     app.register_blueprint(health_bp)
     register_error_handlers(app)
 

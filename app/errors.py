@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, render_template, request
+from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from app.exceptions import DomainError, Forbidden, Invalid, NotFound, Unauthorized
 from app.extensions import db
@@ -98,49 +100,108 @@ def validation_error_response(exc: ValidationError) -> Response:
     return error_response(validation_errors(exc), 422)
 
 
+# What a person in a browser is told, by status.
+PAGE_MESSAGES: dict[int, str] = {
+    400: "The request could not be understood. Please go back and try again.",
+    401: "Please sign in first.",
+    403: "You are not allowed to do that.",
+    404: "There is nothing here: the page may have moved or been deleted.",
+    405: "That action is not available here.",
+    413: "What you sent is too large.",
+    422: "That could not be done with what you sent.",
+    429: "Too many requests: please wait a moment and try again.",
+    500: "Something went wrong on our side. Please try again later.",
+    503: "Conduit is unavailable for a moment. Please try again shortly.",
+}
+CSRF_MESSAGE = (
+    "This form has expired or was not sent from this site, so nothing was changed. "
+    "Please reload the page and try again."
+)
+
+
+def error_page(
+    status: int,
+    message: str | None = None,
+    headers: dict[str, str] | None = None,
+    *,
+    touch_session: bool = True,
+) -> Response:
+    """An error page in the site's layout; `touch_session=False` when the database is down."""
+    try:
+        html = render_template(
+            "errors/error.html",
+            status=status,
+            title=HTTP_STATUS_CODES.get(status, "Error"),
+            message=message or PAGE_MESSAGES.get(status, PAGE_MESSAGES[500]),
+            anonymous_layout=not touch_session,
+        )
+    except Exception:
+        # The page itself failed (the database, say): plain text still answers.
+        current_app.logger.exception("error page failed to render")
+        html = f"{status} {HTTP_STATUS_CODES.get(status, 'Error')}"
+    response = current_app.response_class(html, status=status, mimetype="text/html")
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def _respond(
+    status: int,
+    errors: dict[str, list[str]],
+    headers: dict[str, str] | None = None,
+    *,
+    page_message: str | None = None,
+    touch_session: bool = True,
+) -> Response:
+    if is_api_request():
+        return error_response(errors, status, headers)
+    return error_page(status, page_message, headers, touch_session=touch_session)
+
+
 def _http_error(exc: HTTPException) -> Response | HTTPException:
-    if not is_api_request():
+    if exc.code is None:
         return exc
-    status = exc.code or 500
+    status = exc.code
     headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
-    message = exc.description or exc.name
-    return error_response({"body": [message]}, status, headers)
+    page_message = CSRF_MESSAGE if isinstance(exc, CSRFError) else None
+    return _respond(
+        status, {"body": [exc.description or exc.name]}, headers, page_message=page_message
+    )
 
 
 def _domain_error(exc: DomainError) -> Response:
-    return error_response(exc.errors, DOMAIN_STATUS.get(type(exc), 422))
+    return _respond(DOMAIN_STATUS.get(type(exc), 422), exc.errors)
 
 
 def _validation_error(exc: ValidationError) -> Response:
-    return validation_error_response(exc)
+    return _respond(422, validation_errors(exc))
 
 
-def _database_error(exc: SQLAlchemyError) -> Response | HTTPException:
+def _database_error(exc: SQLAlchemyError) -> Response:
     db.session.rollback()
     if isinstance(exc, DataError):
         # A value the database refuses (out of range, bad encoding): the client's input.
-        return error_response({"body": ["contains a value that cannot be stored"]}, 422)
+        return _respond(422, {"body": ["contains a value that cannot be stored"]})
     if isinstance(exc, IntegrityError):
-        return error_response({"body": ["conflicts with existing data"]}, 422)
+        return _respond(422, {"body": ["conflicts with existing data"]})
     if isinstance(exc, OperationalError):
         current_app.logger.error("database unavailable: %s", exc.__class__.__name__)
-        return error_response(
-            {"body": ["the service is temporarily unavailable"]},
+        return _respond(
             503,
+            {"body": ["the service is temporarily unavailable"]},
             {"Retry-After": RETRY_AFTER_UNAVAILABLE},
+            touch_session=False,
         )
     return _unexpected(exc)
 
 
-def _unexpected(exc: Exception) -> Response | HTTPException:
+def _unexpected(exc: Exception) -> Response:
     current_app.logger.exception("unhandled error", exc_info=exc)
-    if not is_api_request():
-        return InternalServerError()
-    return error_response({"body": ["internal server error"]}, 500)
+    return _respond(500, {"body": ["internal server error"]}, touch_session=False)
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Answer every error under /api with the project's JSON error body."""
+    """Answer every error: JSON under /api, a page in the site's layout elsewhere."""
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(ValidationError, _validation_error)

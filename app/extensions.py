@@ -6,8 +6,10 @@ from typing import Any
 
 from flask import Flask
 from flask_jwt_extended import JWTManager
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 from sqlalchemy import event
 
 from app.models.base import Base
@@ -18,6 +20,8 @@ from app.services.passwords import PasswordHasher
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True, compare_type=True)
 jwt = JWTManager()
+login_manager = LoginManager()
+csrf = CSRFProtect()
 passwords = PasswordHasher()
 
 
@@ -36,4 +40,5 @@ def init_extensions(app: Flask) -> None:
             event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)
     migrate.init_app(app, db)
     jwt.init_app(app)
+    csrf.init_app(app)
     passwords.init_app(app)

@@ -17,7 +17,16 @@ from app.extensions import db
 from config import TestConfig as SuiteConfig
 from tests.conftest import MIGRATIONS, POSTGRES_URL
 
-MODEL_TABLES = {"users", "follows", "articles", "tags", "article_tags", "favorites", "comments"}
+MODEL_TABLES = {
+    "users",
+    "follows",
+    "articles",
+    "tags",
+    "article_tags",
+    "favorites",
+    "comments",
+    "user_sessions",
+}
 # SQLite cannot reflect an index on an expression (lower(username)): SQLAlchemy warns
 # that it skipped them, and alembic that it leaves them out of the comparison. The
 # test below checks them on SQLite by name and SQL; on PostgreSQL they are compared.

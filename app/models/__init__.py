@@ -2,6 +2,17 @@
 
 from app.models.article import Article, ArticleTag, Comment, Favorite, Tag
 from app.models.base import Base
+from app.models.session import UserSession
 from app.models.user import Follow, User
 
-__all__ = ["Article", "ArticleTag", "Base", "Comment", "Favorite", "Follow", "Tag", "User"]
+__all__ = [
+    "Article",
+    "ArticleTag",
+    "Base",
+    "Comment",
+    "Favorite",
+    "Follow",
+    "Tag",
+    "User",
+    "UserSession",
+]

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from app.schemas.common import (
     Body,
+    CommentBody,
     Description,
     PageQuery,
     QueryText,
@@ -18,10 +19,9 @@ from app.schemas.common import (
     WireModel,
 )
 from app.schemas.users import ProfileOut
+from app.services import rules
 
-MAX_TAGS = 20
-
-TagList = Annotated[list[TagName], Field(max_length=MAX_TAGS)]
+TagList = Annotated[list[TagName], Field(max_length=rules.TAGS_MAX)]
 
 
 class NewArticle(RequestModel):
@@ -111,7 +111,7 @@ class ArticleListOut(WireModel):
 
 
 class NewComment(RequestModel):
-    body: Body
+    body: CommentBody
 
 
 class NewCommentBody(RequestModel):

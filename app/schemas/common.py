@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
-from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -16,6 +14,8 @@ from pydantic import (
     StringConstraints,
 )
 from pydantic.alias_generators import to_camel
+
+from app.services import rules
 
 
 def format_timestamp(value: datetime) -> str:
@@ -44,70 +44,47 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL cannot store or compare a NUL character: refuse it up front.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
+def _text(max_length: int, *, min_length: int = 1) -> object:
+    """User-written text: surrounding blanks dropped, not empty, bounded, no NUL."""
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
 
 
-def _email(value: str) -> str:
-    try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError:
-        raise ValueError("is not a valid e-mail address") from None
-
-
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("must be an http(s) URL")
-    return value
-
-
-# Text a user writes: surrounding blanks dropped, never empty, bounded.
-Title = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
-    AfterValidator(_no_nul),
-]
-Description = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
-    AfterValidator(_no_nul),
-]
-Body = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000),
-    AfterValidator(_no_nul),
-]
-TagName = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
-    AfterValidator(_no_nul),
-]
+Title = Annotated[str, _text(rules.TITLE_MAX), AfterValidator(rules.no_nul)]
+Description = Annotated[str, _text(rules.DESCRIPTION_MAX), AfterValidator(rules.no_nul)]
+Body = Annotated[str, _text(rules.BODY_MAX), AfterValidator(rules.no_nul)]
+CommentBody = Annotated[str, _text(rules.COMMENT_MAX), AfterValidator(rules.no_nul)]
+TagName = Annotated[str, _text(rules.TAG_MAX), AfterValidator(rules.no_nul)]
 Username = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$"
+        strip_whitespace=True,
+        min_length=1,
+        max_length=rules.USERNAME_MAX,
+        pattern=rules.USERNAME_PATTERN,
     ),
 ]
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=254),
-    AfterValidator(_no_nul),
-    AfterValidator(_email),
+    _text(rules.EMAIL_MAX),
+    AfterValidator(rules.no_nul),
+    AfterValidator(rules.normalise_email),
 ]
-Password = Annotated[str, StringConstraints(min_length=8, max_length=128), AfterValidator(_no_nul)]
+Password = Annotated[
+    str,
+    StringConstraints(min_length=rules.PASSWORD_MIN, max_length=rules.PASSWORD_MAX),
+    AfterValidator(rules.no_nul),
+]
 ImageUrl = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=2048), AfterValidator(_http_url)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=rules.IMAGE_URL_MAX),
+    AfterValidator(rules.http_url),
 ]
-Bio = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=5000), AfterValidator(_no_nul)
-]
+Bio = Annotated[str, _text(rules.BIO_MAX, min_length=0), AfterValidator(rules.no_nul)]
 
 # A path or query value: bounded and free of NUL, otherwise taken as given.
-QueryText = Annotated[str, StringConstraints(max_length=255), AfterValidator(_no_nul)]
+QueryText = Annotated[
+    str, StringConstraints(max_length=rules.LOOKUP_MAX), AfterValidator(rules.no_nul)
+]
 
 # Page bounds: large enough for any real page, small enough for every database.
 MAX_LIMIT = 100

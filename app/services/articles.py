@@ -21,6 +21,7 @@ from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.models import Article, ArticleTag, Favorite, Follow, Tag, User
 from app.models.base import utcnow
+from app.services import rules
 from app.services.profiles import following_expression
 from app.services.sql import insert_ignoring_duplicates
 from app.services.users import UNSET, _Unset
@@ -137,6 +138,8 @@ def list_articles(
     offset: int = 0,
 ) -> ArticlePage:
     """Articles newest first, filtered by tag, author and/or the user who favorited them."""
+    if not all(rules.can_match(value) for value in (tag, author, favorited) if value is not None):
+        return ArticlePage(articles=[], total=0)
     filters: list[ColumnElement[bool]] = []
     if tag is not None:
         filters.append(
@@ -174,11 +177,15 @@ def _single_view(condition: ColumnElement[bool], *, viewer_id: int | None) -> Ar
 
 def get_article(*, slug: str, viewer_id: int | None) -> ArticleView:
     """One article with its body, as `viewer_id` sees it."""
+    if not rules.can_match(slug):
+        raise NotFound("article")
     return _single_view(Article.slug == slug, viewer_id=viewer_id)
 
 
 def load_article(slug: str) -> Article:
     """The article at `slug`, or NotFound."""
+    if not rules.can_match(slug):
+        raise NotFound("article")
     article = db.session.scalar(select(Article).where(Article.slug == slug))
     if article is None:
         raise NotFound("article")

@@ -8,6 +8,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.exceptions import Invalid, NotFound
 from app.extensions import db
 from app.models import Follow, User
+from app.services import rules
 from app.services.sql import insert_ignoring_duplicates
 from app.services.views import ProfileView
 
@@ -27,6 +28,8 @@ def profile_view(user: User, *, following: bool) -> ProfileView:
 
 def find_user(username: str) -> User:
     """Load the user named `username` (any case), or raise NotFound."""
+    if not rules.can_match(username):
+        raise NotFound("profile")
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
     if user is None:
         raise NotFound("profile")
@@ -35,6 +38,8 @@ def find_user(username: str) -> User:
 
 def get_profile(*, username: str, viewer_id: int | None) -> ProfileView:
     """The public profile of `username`, as `viewer_id` sees it."""
+    if not rules.can_match(username):
+        raise NotFound("profile")
     row = db.session.execute(
         select(User, following_expression(User.id, viewer_id).label("following")).where(
             func.lower(User.username) == username.lower()

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from app.exceptions import Invalid, NotFound, Unauthorized
 from app.extensions import db, passwords
 from app.models import User
+from app.services import sessions
 
 
 class _Unset:
@@ -93,8 +94,13 @@ def update_user(
     password: str | _Unset = UNSET,
     bio: str | _Unset | None = UNSET,
     image: str | _Unset | None = UNSET,
+    keep_session_token: str | None = None,
 ) -> User:
-    """Change the given settings of `user`; a taken username or e-mail changes nothing."""
+    """Change the given settings of `user`; a taken username or e-mail changes nothing.
+
+    A new password ends every web session of the user but `keep_session_token`
+    (the browser that changed it), so a stolen session does not outlive it.
+    """
     new_username = username if isinstance(username, str) else None
     new_email = email if isinstance(email, str) else None
     _check_unique(username=new_username, email=new_email, exclude_id=user.id)
@@ -104,6 +110,7 @@ def update_user(
         user.email = new_email
     if isinstance(password, str):
         user.password_hash = passwords.hash(password)
+        sessions.forget_sessions(user=user, except_token=keep_session_token)
     if not isinstance(bio, _Unset):
         user.bio = bio
     if not isinstance(image, _Unset):

@@ -1,0 +1,62 @@
+"""Web sessions: started at sign-in, looked up on each request, ended at sign-out.
+
+The browser's (signed) cookie carries a random token; the database keeps its
+SHA-256 digest. A session ends when its row is gone, so a cookie copied before
+sign-out opens nothing afterwards, on any app instance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from app.extensions import db
+from app.models import User, UserSession
+from app.models.base import utcnow
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def start_session(*, user: User, lifetime: timedelta) -> str:
+    """Open a session for `user`; return the token for the cookie."""
+    now = utcnow()
+    token = secrets.token_urlsafe(32)
+    # Forget this user's expired sessions while we are here.
+    db.session.execute(
+        delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now)
+    )
+    db.session.add(
+        UserSession(
+            token_digest=_digest(token), user_id=user.id, created_at=now, expires_at=now + lifetime
+        )
+    )
+    db.session.commit()
+    return token
+
+
+def user_for_session(token: str) -> User | None:
+    """The user whose live session `token` opens, or None."""
+    return db.session.scalar(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_digest == _digest(token), UserSession.expires_at > utcnow())
+    )
+
+
+def end_session(token: str) -> None:
+    """Close the session `token` opens (nothing happens if it is already closed)."""
+    db.session.execute(delete(UserSession).where(UserSession.token_digest == _digest(token)))
+    db.session.commit()
+
+
+def forget_sessions(*, user: User, except_token: str | None = None) -> None:
+    """Close every session of `user` but the one `except_token` opens; the caller commits."""
+    statement = delete(UserSession).where(UserSession.user_id == user.id)
+    if except_token is not None:
+        statement = statement.where(UserSession.token_digest != _digest(except_token))
+    db.session.execute(statement)

@@ -1,0 +1,156 @@
+"""Home page, article pages, the editor and favorites."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from app.exceptions import Invalid
+from app.services import articles, comments, tags
+from app.web.auth import signed_in_user, viewer
+from app.web.forms import ActionForm, ArticleForm, CommentForm
+from app.web.markdown import render_markdown
+from app.web.pages import (
+    PAGE_SIZE,
+    checked_action,
+    invalid_messages,
+    pager,
+    query_text,
+    redirect_next,
+    requested_page,
+)
+
+bp = Blueprint("web_articles", __name__)
+
+
+@bp.get("/")
+def home() -> str:
+    """Global feed, the signed-in user's feed, or one tag's articles."""
+    user = viewer()
+    tag = query_text("tag")
+    tab = "tag" if tag else request.args.get("feed", "global")
+    if tab == "yours" and user is None:
+        tab = "global"
+    page = requested_page()
+    offset = (page - 1) * PAGE_SIZE
+    if tab == "yours" and user is not None:
+        result = articles.feed_articles(viewer_id=user.id, limit=PAGE_SIZE, offset=offset)
+    else:
+        result = articles.list_articles(
+            viewer_id=user.id if user else None, tag=tag, limit=PAGE_SIZE, offset=offset
+        )
+    return render_template(
+        "home/index.html",
+        tab=tab,
+        tag=tag,
+        page=result,
+        pager=pager(page, result.total),
+        popular_tags=tags.list_tags(),
+    )
+
+
+@bp.get("/article/<slug>")
+def show_article(slug: str) -> str:
+    """One article with its comments."""
+    return render_article_page(slug, CommentForm())
+
+
+def render_article_page(slug: str, comment_form: CommentForm) -> str:
+    """The article page; also shown again, with its errors, after a bad comment."""
+    user = viewer()
+    viewer_id = user.id if user else None
+    article = articles.get_article(slug=slug, viewer_id=viewer_id)
+    return render_template(
+        "articles/article.html",
+        article=article,
+        body_html=render_markdown(article.body or ""),
+        comments=comments.list_comments(slug=slug, viewer_id=viewer_id),
+        comment_form=comment_form,
+    )
+
+
+@bp.route("/editor", methods=["GET", "POST"])
+@login_required
+def new_article() -> str | Response:
+    """Write and publish a new article."""
+    form = ArticleForm()
+    if form.validate_on_submit():
+        try:
+            article = articles.create_article(
+                actor=signed_in_user(),
+                title=form.title.data,
+                description=form.description.data,
+                body=form.body.data,
+                tag_list=form.tag_list(),
+            )
+        except Invalid as error:
+            form.form_errors.extend(invalid_messages(error))
+        else:
+            flash("Your article is published.", "success")
+            return redirect(url_for("web_articles.show_article", slug=article.slug))
+    return render_template("articles/editor.html", form=form, article=None)
+
+
+@bp.route("/editor/<slug>", methods=["GET", "POST"])
+@login_required
+def edit_article(slug: str) -> str | Response:
+    """Edit an article (its author only)."""
+    user = signed_in_user()
+    article = articles.load_article(slug)
+    articles.require_author(article, user)
+    form = ArticleForm()
+    if form.validate_on_submit():
+        try:
+            updated = articles.update_article(
+                actor=user,
+                slug=slug,
+                title=form.title.data,
+                description=form.description.data,
+                body=form.body.data,
+                tag_list=form.tag_list(),
+            )
+        except Invalid as error:
+            form.form_errors.extend(invalid_messages(error))
+        else:
+            flash("Your article is updated.", "success")
+            return redirect(url_for("web_articles.show_article", slug=updated.slug))
+    elif request.method == "GET":
+        view = articles.get_article(slug=slug, viewer_id=user.id)
+        form.title.data = view.title
+        form.description.data = view.description
+        form.body.data = view.body
+        form.tags.data = ", ".join(view.tag_list)
+    return render_template("articles/editor.html", form=form, article=article)
+
+
+@bp.post("/article/<slug>/delete")
+@login_required
+def delete_article(slug: str) -> Response:
+    """Delete an article (its author only)."""
+    checked_action()
+    articles.delete_article(actor=signed_in_user(), slug=slug)
+    flash("The article is deleted.", "success")
+    return redirect(url_for("web_articles.home"))
+
+
+@bp.post("/article/<slug>/favorite")
+@login_required
+def favorite_article(slug: str) -> Response:
+    """Add an article to the signed-in user's favorites."""
+    form = checked_action()
+    articles.favorite_article(actor=signed_in_user(), slug=slug)
+    return _back(form, slug)
+
+
+@bp.post("/article/<slug>/unfavorite")
+@login_required
+def unfavorite_article(slug: str) -> Response:
+    """Remove an article from the signed-in user's favorites."""
+    form = checked_action()
+    articles.unfavorite_article(actor=signed_in_user(), slug=slug)
+    return _back(form, slug)
+
+
+def _back(form: ActionForm, slug: str) -> Response:
+    return redirect_next(form, default=url_for("web_articles.show_article", slug=slug))

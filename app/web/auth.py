@@ -1,0 +1,100 @@
+"""Web sign-in with Flask-Login, on server-side sessions.
+
+The session cookie holds a random token whose digest lives in `user_sessions`;
+signing out deletes the row, so a copied cookie opens nothing afterwards. The
+web UI never looks at an `Authorization` header: API tokens do not work here.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask_login import UserMixin, current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from app.extensions import login_manager
+from app.models import User
+from app.services import sessions
+
+
+class SignedInUser(UserMixin):
+    """Flask-Login's view of a signed-in browser: the account and its session token."""
+
+    def __init__(self, user: User, session_token: str) -> None:
+        self.user = user
+        self.session_token = session_token
+
+    def get_id(self) -> str:
+        return self.session_token
+
+
+def _load_signed_in_user(session_token: str) -> SignedInUser | None:
+    user = sessions.user_for_session(session_token)
+    return SignedInUser(user, session_token) if user is not None else None
+
+
+def _ask_to_sign_in() -> Response:
+    flash("Please sign in first.", "error")
+    # After a POST (a favorite button, say) come back to the page it was on.
+    target = request.full_path if request.method == "GET" else request.referrer
+    return redirect(url_for("web_users.login", next=safe_next(target, default="")))
+
+
+def init_web_auth(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.user_loader(_load_signed_in_user)
+    login_manager.unauthorized_handler(_ask_to_sign_in)
+
+
+def viewer() -> User | None:
+    """The signed-in user of this browser, or None."""
+    if current_user.is_authenticated:
+        signed_in: SignedInUser = current_user._get_current_object()
+        return signed_in.user
+    return None
+
+
+def signed_in_user() -> User:
+    """The signed-in user of a `@login_required` view."""
+    user = viewer()
+    assert user is not None, "the view must be @login_required"
+    return user
+
+
+def current_session_token() -> str | None:
+    return current_user.session_token if current_user.is_authenticated else None
+
+
+def sign_in(user: User) -> None:
+    """Start a new session for `user`, dropping whatever the old cookie held."""
+    session.clear()
+    token = sessions.start_session(user=user, lifetime=current_app.permanent_session_lifetime)
+    session.permanent = True
+    login_user(SignedInUser(user, token))
+
+
+def sign_out() -> None:
+    token = current_session_token()
+    if token is not None:
+        sessions.end_session(token)
+    logout_user()
+    session.clear()
+
+
+def safe_next(target: str | None, *, default: str) -> str:
+    """`target` if it is a path on this site, else `default` (never another host)."""
+    if not target:
+        return default
+    target = target.strip()
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(char) < 32 for char in target)
+    ):
+        return default
+    return target.removesuffix("?")

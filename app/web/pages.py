@@ -1,0 +1,65 @@
+"""Helpers the web views share: paging and where to go after a form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, redirect, request
+from werkzeug.wrappers import Response
+
+from app.exceptions import DomainError
+from app.services.rules import LOOKUP_MAX
+from app.web.auth import safe_next
+from app.web.forms import ActionForm, SafeRedirectForm
+
+PAGE_SIZE = 10
+# Far beyond any real page, small enough for every database's OFFSET.
+MAX_PAGE = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    page: int
+    pages: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * PAGE_SIZE
+
+
+def requested_page() -> int:
+    """The `page` query argument, 1 when it is missing or not a sensible number."""
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def pager(page: int, total: int) -> Pager:
+    return Pager(page=page, pages=max(1, -(-total // PAGE_SIZE)))
+
+
+def query_text(name: str) -> str | None:
+    """A text query argument, or None when missing, blank or one no lookup could match."""
+    value = (request.args.get(name) or "").strip()
+    if not value or len(value) > LOOKUP_MAX or "\x00" in value:
+        return None
+    return value
+
+
+def checked_action() -> ActionForm:
+    """The posted action button's form; 400 if its CSRF token is missing or stale."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return form
+
+
+def redirect_next(form: SafeRedirectForm, *, default: str) -> Response:
+    """Go where the form says to, if that is a page of this site; else to `default`."""
+    return redirect(safe_next(form.next.data, default=default))
+
+
+def invalid_messages(error: DomainError) -> list[str]:
+    """A refusal from a service, as sentences for a form's error list."""
+    return [
+        f"{field} {message}" for field, messages in error.errors.items() for message in messages
+    ]
