@@ -283,3 +283,34 @@ def test_testing_configs_get_throwaway_secrets_outside_debug():
 
     assert config.SECRET_KEY
     assert config.JWT_SECRET_KEY == config.SECRET_KEY
+
+
+def test_session_cookies_are_secure_in_production_and_not_in_debug():
+    production = Config({"SECRET_KEY": "s"})
+    production.check(debug=False)
+    debug = Config({"SECRET_KEY": "s"})
+    debug.check(debug=True)
+
+    assert production.SESSION_COOKIE_SECURE is True
+    assert debug.SESSION_COOKIE_SECURE is False
+    assert production.SESSION_COOKIE_HTTPONLY is True
+    assert production.SESSION_COOKIE_SAMESITE == "Lax"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("false", False), ("0", False), ("on", True)])
+def test_session_cookie_secure_can_be_set_from_the_environment(raw, expected):
+    config = Config({"SECRET_KEY": "s", "SESSION_COOKIE_SECURE": raw})
+    config.check(debug=not expected)
+
+    assert config.SESSION_COOKIE_SECURE is expected
+
+
+def test_a_bad_boolean_raises_config_error_naming_the_variable():
+    with pytest.raises(ConfigError, match="SESSION_COOKIE_SECURE"):
+        Config({"SESSION_COOKIE_SECURE": "maybe"})
+
+
+def test_session_lifetime_comes_from_the_environment():
+    config = Config({"SESSION_LIFETIME_SECONDS": "3600"})
+
+    assert timedelta(hours=1) == config.PERMANENT_SESSION_LIFETIME
