@@ -29,6 +29,17 @@ from tests.factories import UserFactory
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 
+# The browser tests (tests/e2e) drive Debian's Chromium; without it they are not
+# collected at all (not even by `pytest tests/e2e`), and the run's header says so.
+CHROMIUM = Path("/usr/bin/chromium")
+collect_ignore_glob = [] if CHROMIUM.exists() else ["e2e", "e2e/*"]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if CHROMIUM.exists():
+        return f"browser tests: Chromium at {CHROMIUM}"
+    return f"browser tests: not run: {CHROMIUM} not found (apt-get install chromium)"
+
 
 def _empty_all_tables() -> None:
     for table in reversed(db.metadata.sorted_tables):

@@ -1,0 +1,270 @@
+"""Browser tests: real gunicorn, a freshly migrated database, Debian's Chromium.
+
+The session starts one server for every test: `flask db upgrade` on a new SQLite
+file (or, with TEST_DATABASE_URL set, on a new PostgreSQL database named after
+it with an `_e2e` suffix), then `gunicorn -c gunicorn.conf.py wsgi:app` on a free
+127.0.0.1 port, as in production but over plain http. The tests share the
+server and its database, so each one signs up users of its own (`unique_name`).
+
+tests/conftest.py leaves this folder out when /usr/bin/chromium is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Dialog,
+    Page,
+    Playwright,
+    sync_playwright,
+)
+
+from config import normalise_database_url
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-gpu",
+]
+STARTUP_SECONDS = 30
+# Playwright waits this long for an element or a navigation before failing.
+TIMEOUT_MS = 10_000
+
+
+def unique_name(prefix: str) -> str:
+    """A username no other test (or earlier run on the same database) uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    if not path.exists():
+        return ""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@pytest.fixture(scope="session")
+def e2e_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database for the server: a SQLite file, or `<name>_e2e` on PostgreSQL."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'conduit.db'}"
+        return
+    url = sa.make_url(normalise_database_url(base))
+    name = f"{url.database}_e2e"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def recreate(*, create: bool) -> None:
+        with admin.connect() as conn:
+            quoted = conn.dialect.identifier_preparer.quote(name)
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+            if create:
+                conn.execute(sa.text(f"CREATE DATABASE {quoted}"))
+
+    recreate(create=True)
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        recreate(create=False)
+        admin.dispose()
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    e2e_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """gunicorn serving the app on a free port; stopped at the end, whatever happened."""
+    work = tmp_path_factory.mktemp("e2e-server")
+    port = _free_port()
+    secret = secrets.token_urlsafe(48)
+    env = {
+        **os.environ,
+        "FLASK_APP": "wsgi",
+        "DATABASE_URL": e2e_database_url,
+        "SECRET_KEY": secret,
+        "JWT_SECRET_KEY": secret,
+        "SESSION_COOKIE_SECURE": "false",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_THREADS": "4",
+        "GUNICORN_GRACEFUL_TIMEOUT": "5",
+    }
+    env.pop("FLASK_DEBUG", None)
+
+    migrate = subprocess.run(
+        [sys.executable, "-m", "flask", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if migrate.returncode != 0:
+        pytest.fail(f"flask db upgrade failed:\n{migrate.stdout}\n{migrate.stderr}")
+
+    log = work / "server.log"
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(
+            # No control socket: it would live in $HOME, shared with any other gunicorn.
+            [
+                *(sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"),
+                *("--no-control-socket", "wsgi:app"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_until_healthy(url, server, log)
+        yield LiveServer(url=url, log=log)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except urllib.error.HTTPError as error:
+            error.close()
+        except OSError:
+            pass
+        # Between two tries, watch for gunicorn giving up (a bad config, a busy port).
+        try:
+            server.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            continue
+        pytest.fail(f"gunicorn exited with {server.returncode}:\n{_tail(log)}")
+    pytest.fail(f"gunicorn did not answer /health within {STARTUP_SECONDS}s:\n{_tail(log)}")
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: LiveServer) -> str:
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@dataclass
+class PageEvents:
+    """What happened in a test's pages that no test should ever see."""
+
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def page_events() -> PageEvents:
+    return PageEvents()
+
+
+NewPage = Callable[..., Page]
+
+
+@pytest.fixture
+def new_page(
+    browser: Browser, base_url: str, page_events: PageEvents, live_server: LiveServer
+) -> Iterator[NewPage]:
+    """Open a page in a fresh browser context (its own cookies: another person).
+
+    `new_page(javascript=False)` browses with JavaScript off. Dialogs are
+    dismissed and recorded, as are uncaught script errors; either fails the test.
+    """
+    contexts: list[BrowserContext] = []
+
+    def open_page(*, javascript: bool = True, **options: object) -> Page:
+        context = browser.new_context(base_url=base_url, java_script_enabled=javascript, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+
+        def on_dialog(dialog: Dialog) -> None:
+            page_events.dialogs.append(f"{dialog.type}: {dialog.message}")
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.on("pageerror", lambda error: page_events.errors.append(str(error)))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not page_events.dialogs, f"dialogs appeared: {page_events.dialogs}"
+    assert not page_events.errors, f"script errors: {page_events.errors}"
+
+
+@pytest.fixture
+def page(new_page: NewPage) -> Page:
+    """A page with JavaScript on, in a context of its own."""
+    return new_page()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """On a failure, attach the end of the server's log to the report."""
+    report = yield
+    server = getattr(item, "funcargs", {}).get("live_server")
+    if report.failed and isinstance(server, LiveServer):
+        report.sections.append(("server log (tail)", _tail(server.log)))
+    return report
