@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.exceptions import DomainError, Forbidden, Invalid, NotFound, Unauthorized
-from app.extensions import db
+from app.extensions import db, login_manager
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {
     Unauthorized: 401,
@@ -127,6 +127,11 @@ def error_page(
     touch_session: bool = True,
 ) -> Response:
     """An error page in the site's layout; `touch_session=False` when the database is down."""
+    if not touch_session:
+        # Flask-Login's context processor loads the signed-in user for every
+        # template, from the database that just failed: draw the page as for an
+        # anonymous visitor instead (the session cookie itself is left alone).
+        g._login_user = login_manager.anonymous_user()
     try:
         html = render_template(
             "errors/error.html",

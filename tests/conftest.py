@@ -78,19 +78,20 @@ def app() -> Iterator[Flask]:
 
 
 class IsolatedClient(FlaskClient):
-    """A test client whose every request starts and ends with a fresh database session.
+    """A test client whose every request runs as in production: in an app context
+    (so a `g` and a database session) of its own.
 
-    The tests keep an app context open (factories need one), and a request made
-    inside it would otherwise share the test's session: its identity map would
-    hide queries from the statement counts and serve stale rows.
+    The tests keep an app context open (factories need one). A request made inside
+    it would otherwise share its `g` (where Flask-Login keeps the signed-in user and
+    Flask-WTF the CSRF token) and its session, whose identity map would hide
+    queries from the statement counts and serve stale rows.
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        # Empty the test's own session, so that it reads afterwards what the request wrote.
         db.session.remove()
-        try:
+        with self.application.app_context():
             return super().open(*args, **kwargs)
-        finally:
-            db.session.remove()
 
 
 @pytest.fixture

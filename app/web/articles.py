@@ -7,6 +7,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from app.exceptions import Invalid
+from app.models import Article
 from app.services import articles, comments, tags
 from app.web.auth import signed_in_user, viewer
 from app.web.forms import ActionForm, ArticleForm, CommentForm
@@ -29,8 +30,12 @@ def home() -> str:
     """Global feed, the signed-in user's feed, or one tag's articles."""
     user = viewer()
     tag = query_text("tag")
-    tab = "tag" if tag else request.args.get("feed", "global")
-    if tab == "yours" and user is None:
+    if tag:
+        tab = "tag"
+    elif request.args.get("feed") == "yours" and user is not None:
+        tab = "yours"
+    else:
+        # Anonymous visitors have no feed of their own; an unknown feed is the global one.
         tab = "global"
     page = requested_page()
     offset = (page - 1) * PAGE_SIZE
@@ -72,7 +77,7 @@ def render_article_page(slug: str, comment_form: CommentForm) -> str:
 
 @bp.route("/editor", methods=["GET", "POST"])
 @login_required
-def new_article() -> str | Response:
+def new_article() -> tuple[str, int] | Response:
     """Write and publish a new article."""
     form = ArticleForm()
     if form.validate_on_submit():
@@ -89,12 +94,12 @@ def new_article() -> str | Response:
         else:
             flash("Your article is published.", "success")
             return redirect(url_for("web_articles.show_article", slug=article.slug))
-    return render_template("articles/editor.html", form=form, article=None)
+    return _editor(form, article=None)
 
 
 @bp.route("/editor/<slug>", methods=["GET", "POST"])
 @login_required
-def edit_article(slug: str) -> str | Response:
+def edit_article(slug: str) -> tuple[str, int] | Response:
     """Edit an article (its author only)."""
     user = signed_in_user()
     article = articles.load_article(slug)
@@ -121,7 +126,13 @@ def edit_article(slug: str) -> str | Response:
         form.description.data = view.description
         form.body.data = view.body
         form.tags.data = ", ".join(view.tag_list)
-    return render_template("articles/editor.html", form=form, article=article)
+    return _editor(form, article=article)
+
+
+def _editor(form: ArticleForm, *, article: Article | None) -> tuple[str, int]:
+    """The editor page; 422 when it shows what was wrong with the form sent."""
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("articles/editor.html", form=form, article=article), status
 
 
 @bp.post("/article/<slug>/delete")

@@ -7,7 +7,7 @@ web UI never looks at an `Authorization` header: API tokens do not work here.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
@@ -34,10 +34,23 @@ def _load_signed_in_user(session_token: str) -> SignedInUser | None:
     return SignedInUser(user, session_token) if user is not None else None
 
 
+def _referring_page() -> str | None:
+    """The path and query of the page a form was sent from, if it is a page of this site.
+
+    Browsers send an absolute Referer; `safe_next` accepts only paths.
+    """
+    if not request.referrer:
+        return None
+    parts = urlsplit(request.referrer)
+    if parts.scheme not in ("http", "https") or parts.netloc != request.host:
+        return None
+    return urlunsplit(("", "", parts.path, parts.query, ""))
+
+
 def _ask_to_sign_in() -> Response:
     flash("Please sign in first.", "error")
     # After a POST (a favorite button, say) come back to the page it was on.
-    target = request.full_path if request.method == "GET" else request.referrer
+    target = request.full_path if request.method == "GET" else _referring_page()
     return redirect(url_for("web_users.login", next=safe_next(target, default="")))
 
 

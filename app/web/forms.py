@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from app.services import rules
 
@@ -24,6 +24,11 @@ def _not_nul(value: Any) -> Any:
     return rules.no_nul(value) if isinstance(value, str) else value
 
 
+def _blank_as_empty(value: Any) -> Any:
+    """An optional password of blanks only means "no new password", as in the API."""
+    return "" if isinstance(value, str) and not value.strip() else value
+
+
 def _rule(check: Callable[[str], str]) -> Callable[[FlaskForm, Field], None]:
     """A WTForms validator from a rule function; the rule may also normalise the value."""
 
@@ -37,13 +42,26 @@ def _rule(check: Callable[[str], str]) -> Callable[[FlaskForm, Field], None]:
     return validate
 
 
+def _required() -> DataRequired:
+    # Checked after the filters: a value of blanks only is blank too, as in the API.
+    return DataRequired(message="can't be blank")
+
+
+def _at_most(maximum: int) -> Length:
+    return Length(max=maximum, message="is too long (maximum is %(max)d characters)")
+
+
+def _at_least(minimum: int) -> Length:
+    return Length(min=minimum, message="is too short (minimum is %(min)d characters)")
+
+
 def _username_field(label: str) -> StringField:
     return StringField(
         label,
         filters=[_clean],
         validators=[
-            InputRequired(message="can't be blank"),
-            Length(max=rules.USERNAME_MAX),
+            _required(),
+            _at_most(rules.USERNAME_MAX),
             Regexp(rules.USERNAME_PATTERN, message=rules.USERNAME_HINT),
         ],
     )
@@ -54,8 +72,8 @@ def _email_field() -> StringField:
         "Email",
         filters=[_clean],
         validators=[
-            InputRequired(message="can't be blank"),
-            Length(max=rules.EMAIL_MAX),
+            _required(),
+            _at_most(rules.EMAIL_MAX),
             _rule(rules.normalise_email),
         ],
     )
@@ -75,12 +93,12 @@ class LoginForm(SafeRedirectForm):
     email = StringField(
         "Email",
         filters=[_clean],
-        validators=[InputRequired(message="can't be blank"), Length(max=rules.EMAIL_MAX)],
+        validators=[_required(), _at_most(rules.EMAIL_MAX)],
     )
     password = PasswordField(
         "Password",
         filters=[_not_nul],
-        validators=[InputRequired(message="can't be blank"), Length(max=rules.PASSWORD_MAX)],
+        validators=[_required(), _at_most(rules.PASSWORD_MAX)],
     )
 
 
@@ -91,8 +109,9 @@ class RegisterForm(FlaskForm):
         "Password",
         filters=[_not_nul],
         validators=[
-            InputRequired(message="can't be blank"),
-            Length(min=rules.PASSWORD_MIN, max=rules.PASSWORD_MAX),
+            _required(),
+            _at_least(rules.PASSWORD_MIN),
+            _at_most(rules.PASSWORD_MAX),
         ],
     )
 
@@ -101,17 +120,17 @@ class SettingsForm(FlaskForm):
     image = StringField(
         "URL of profile picture",
         filters=[_clean],
-        validators=[Optional(), Length(max=rules.IMAGE_URL_MAX), _rule(rules.http_url)],
+        validators=[Optional(), _at_most(rules.IMAGE_URL_MAX), _rule(rules.http_url)],
     )
     username = _username_field("Your Name")
     bio = TextAreaField(
-        "Short bio about you", filters=[_clean], validators=[Length(max=rules.BIO_MAX)]
+        "Short bio about you", filters=[_clean], validators=[_at_most(rules.BIO_MAX)]
     )
     email = _email_field()
     password = PasswordField(
         "New Password",
-        filters=[_not_nul],
-        validators=[Optional(), Length(min=rules.PASSWORD_MIN, max=rules.PASSWORD_MAX)],
+        filters=[_not_nul, _blank_as_empty],
+        validators=[Optional(), _at_least(rules.PASSWORD_MIN), _at_most(rules.PASSWORD_MAX)],
     )
 
 
@@ -119,19 +138,19 @@ class ArticleForm(FlaskForm):
     title = StringField(
         "Article Title",
         filters=[_clean],
-        validators=[InputRequired(message="can't be blank"), Length(max=rules.TITLE_MAX)],
+        validators=[_required(), _at_most(rules.TITLE_MAX)],
     )
     description = StringField(
         "What's this article about?",
         filters=[_clean],
-        validators=[InputRequired(message="can't be blank"), Length(max=rules.DESCRIPTION_MAX)],
+        validators=[_required(), _at_most(rules.DESCRIPTION_MAX)],
     )
     body = TextAreaField(
         "Write your article (in markdown)",
         filters=[_clean],
-        validators=[InputRequired(message="can't be blank"), Length(max=rules.BODY_MAX)],
+        validators=[_required(), _at_most(rules.BODY_MAX)],
     )
-    tags = StringField("Enter tags", filters=[_clean])
+    tags = StringField("Tags", filters=[_clean], render_kw={"placeholder": "Enter tags"})
 
     def tag_list(self) -> list[str]:
         """The tags typed, separated by commas, without blanks or repeats."""
@@ -141,14 +160,14 @@ class ArticleForm(FlaskForm):
     def validate_tags(self, _field: Field) -> None:
         names = self.tag_list()
         if len(names) > rules.TAGS_MAX:
-            raise ValidationError(f"at most {rules.TAGS_MAX} tags")
+            raise ValidationError(f"can't be more than {rules.TAGS_MAX}")
         if any(len(name) > rules.TAG_MAX for name in names):
-            raise ValidationError(f"a tag has at most {rules.TAG_MAX} characters")
+            raise ValidationError(f"can't be longer than {rules.TAG_MAX} characters each")
 
 
 class CommentForm(FlaskForm):
     body = TextAreaField(
         "Write a comment...",
         filters=[_clean],
-        validators=[InputRequired(message="can't be blank"), Length(max=rules.COMMENT_MAX)],
+        validators=[_required(), _at_most(rules.COMMENT_MAX)],
     )

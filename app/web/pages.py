@@ -22,10 +22,6 @@ class Pager:
     page: int
     pages: int
 
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * PAGE_SIZE
-
 
 def requested_page() -> int:
     """The `page` query argument, 1 when it is missing or not a sensible number."""

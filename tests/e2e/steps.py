@@ -71,7 +71,7 @@ def fill_editor(page: Page, *, title: str, description: str, body: str, tags: st
     page.get_by_label("Article Title").fill(title)
     page.get_by_label("What's this article about?").fill(description)
     page.get_by_label("Write your article (in markdown)").fill(body)
-    page.get_by_label("Enter tags").fill(tags)
+    page.get_by_label("Tags").fill(tags)
 
 
 def publish(

@@ -76,7 +76,7 @@ def test_author_writes_comments_favorites_edits_and_signs_out(page: Page) -> Non
     expect(page).to_have_url(re.compile(re.escape(published.path) + "$"))
     page.get_by_role("link", name="Edit Article").first.click()
     expect(page.get_by_label("Article Title")).to_have_value(title)
-    expect(page.get_by_label("Enter tags")).to_have_value("dragons, training")
+    expect(page.get_by_label("Tags")).to_have_value("dragons, training")
     fill_editor(
         page,
         title=f"{title} (revised)",

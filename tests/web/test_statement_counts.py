@@ -1,0 +1,153 @@
+"""Every page runs a fixed number of SQL statements, whatever it shows (no N+1).
+
+Each page is fetched twice: over a small world (one article per list, one comment)
+and again after the world has grown (full pages of ten articles with several tags
+and favorites each, fifteen comments). The count must be the same, and exactly:
+
+    page                            anonymous   signed in
+    /              (global feed)        4           5
+    /?tag=dragons  (tag feed)           4           5
+    /?feed=yours   (your feed)          -           5
+    /article/<slug>                     4           5
+    /profile/<username>                 4           5
+    /profile/<username>/favorites       4           5
+    /editor                             -           1
+    /editor/<slug>                      -           4
+    /settings                           -           1
+
+A list is: count, page of articles (author, counts and flags in the same query),
+tags of the page; the home page adds the popular tags, a profile page the
+profile. The article page is: the article, its tags, the article again for its
+comments, the comments. The editor and settings pages read nothing but the
+signed-in user; the edit page adds the article (a row to check its author, then
+the article with its tags). Signed in, one more statement finds the session's user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from app.models import User
+from app.services import articles, profiles
+from tests.conftest import StatementCounter
+from tests.factories import CommentFactory, UserFactory
+from tests.web.helpers import Browser, Page
+
+TAGS = ["fire", "ice", "scales", "wings", "hoard"]
+LARGE_ARTICLES = 25
+LARGE_COMMENTS = 15
+
+
+@dataclass
+class World:
+    jake: User
+    celeb: User
+    fan: User
+    own_slug: str
+    busy_slug: str
+    grown: bool = field(default=False)
+
+    def grow(self) -> None:
+        """Fill every list: full pages of articles, many tags and favorites, 15 comments."""
+        for number in range(1, LARGE_ARTICLES):
+            slug = _write(self.celeb, f"Dragons {number}", ["dragons", *_tags(number)])
+            articles.favorite_article(actor=self.fan, slug=slug)
+            if number % 2:
+                articles.favorite_article(actor=self.jake, slug=slug)
+        articles.update_article(actor=self.jake, slug=self.own_slug, tag_list=["dragons", *TAGS])
+        busy = articles.load_article(self.busy_slug)
+        for number in range(1, LARGE_COMMENTS):
+            author = (self.jake, self.celeb, self.fan)[number % 3]
+            CommentFactory(article=busy, author=author)
+        self.grown = True
+
+
+def _tags(number: int) -> list[str]:
+    return [TAGS[number % len(TAGS)], TAGS[(number + 2) % len(TAGS)]]
+
+
+def _write(author: User, title: str, tags: list[str]) -> str:
+    return articles.create_article(
+        actor=author, title=title, description="d", body="b", tag_list=tags
+    ).slug
+
+
+@pytest.fixture
+def world(user: User, other_user: User) -> World:
+    """One article by celeb (favorited by fan, commented once), one by jake; jake follows celeb."""
+    fan = UserFactory(username="fan")
+    busy = _write(other_user, "Dragons 0", ["dragons", "fire"])
+    own = _write(user, "Own", ["dragons"])
+    articles.favorite_article(actor=fan, slug=busy)
+    profiles.follow_user(actor=user, username="celeb")
+    CommentFactory(article=articles.load_article(busy), author=fan)
+    return World(jake=user, celeb=other_user, fan=fan, own_slug=own, busy_slug=busy)
+
+
+@dataclass(frozen=True)
+class Case:
+    page: str
+    url: str
+    anonymous: int | None
+    signed_in: int
+    # What grows on the page: a CSS selector and its counts in the small and large worlds.
+    items: str
+    small: int
+    large: int
+
+
+CASES = [
+    Case("global feed", "/", 4, 5, ".article-preview h1", 2, 10),
+    Case("tag feed", "/?tag=dragons", 4, 5, ".article-preview h1", 2, 10),
+    Case("your feed", "/?feed=yours", None, 5, ".article-preview h1", 1, 10),
+    Case("article page", "/article/{busy}", 4, 5, "#comments .card-text", 1, LARGE_COMMENTS),
+    Case("profile", "/profile/celeb", 4, 5, ".article-preview h1", 1, 10),
+    Case("favorites tab", "/profile/fan/favorites", 4, 5, ".article-preview h1", 1, 10),
+    Case("editor", "/editor", None, 1, "form", 1, 1),
+    Case("edit page", "/editor/{own}", None, 4, "form", 1, 1),
+    Case("settings", "/settings", None, 1, "form", 2, 2),
+]
+
+
+def _fetch(browser: Browser, statements: StatementCounter, url: str) -> tuple[int, Page]:
+    statements.reset()
+    page = browser.get(url)
+    return statements.count, page
+
+
+def _cases(viewer: str) -> list[pytest.param]:
+    return [
+        pytest.param(case, id=case.page)
+        for case in CASES
+        if viewer == "signed in" or case.anonymous is not None
+    ]
+
+
+def _check(
+    case: Case, browser: Browser, statements: StatementCounter, world: World, *, expected: int
+) -> None:
+    url = case.url.format(busy=world.busy_slug, own=world.own_slug)
+
+    small_count, small_page = _fetch(browser, statements, url)
+    world.grow()
+    large_count, large_page = _fetch(browser, statements, url)
+
+    assert len(small_page.select(case.items)) == case.small
+    assert len(large_page.select(case.items)) == case.large
+    assert (small_count, large_count) == (expected, expected), statements.statements
+
+
+@pytest.mark.parametrize("case", _cases("anonymous"))
+def test_anonymous_pages_run_a_fixed_number_of_statements(browser, statements, world, case):
+    _check(case, browser, statements, world, expected=case.anonymous)
+
+
+@pytest.mark.parametrize("case", _cases("signed in"))
+def test_signed_in_pages_run_a_fixed_number_of_statements(signed_in, statements, world, case):
+    _check(case, signed_in, statements, world, expected=case.signed_in)
+
+
+def test_signed_in_pages_cost_one_statement_more_than_anonymous_ones():
+    assert all(case.signed_in == case.anonymous + 1 for case in CASES if case.anonymous is not None)
