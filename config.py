@@ -44,6 +44,34 @@ def _bool(env: Mapping[str, str], name: str) -> bool | None:
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be above 0, not {value}")
+    return value
+
+
+def _list(env: Mapping[str, str], name: str) -> list[str]:
+    return [item.strip() for item in (env.get(name) or "").split(",") if item.strip()]
+
+
+def _origins(env: Mapping[str, str]) -> list[str]:
+    origins = _list(env, "CORS_ORIGINS")
+    for origin in origins:
+        # "null" is what sandboxed iframes and file:// pages send: never trust it.
+        if origin == "null" or (origin != "*" and "://" not in origin):
+            raise ConfigError(
+                f"CORS_ORIGINS holds {origin!r}: give full origins like https://app.example.com"
+            )
+    return origins
+
+
 def normalise_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs given in the common short forms."""
     for prefix in ("postgres://", "postgresql://"):
@@ -94,6 +122,50 @@ class Config:
         self.ARGON2_MEMORY_COST = _int(env, "ARGON2_MEMORY_COST", 19456, minimum=8)
         self.ARGON2_PARALLELISM = _int(env, "ARGON2_PARALLELISM", 1, minimum=1)
 
+        # Redis (optional): the cache and the rate limits' counters, shared by every
+        # app process. Short timeouts: a hung Redis must not hang requests.
+        self.REDIS_URL: str | None = env.get("REDIS_URL") or None
+        redis_timeout = _float(env, "REDIS_SOCKET_TIMEOUT", 0.25)
+        redis_options = {"socket_timeout": redis_timeout, "socket_connect_timeout": redis_timeout}
+        self.CACHE_TYPE = "RedisCache" if self.REDIS_URL else "SimpleCache"
+        self.CACHE_REDIS_URL = self.REDIS_URL
+        self.CACHE_OPTIONS = dict(redis_options) if self.REDIS_URL else {}
+        self.CACHE_KEY_PREFIX = "conduit:cache:"
+        self.CACHE_DEFAULT_TIMEOUT = _int(env, "CACHE_DEFAULT_TIMEOUT", 300, minimum=1)
+        # Without Redis each process caches on its own and cannot tell the others
+        # to forget: keep shared data (the tag list) only briefly then.
+        self.TAGS_CACHE_SECONDS = _int(
+            env, "TAGS_CACHE_SECONDS", 300 if self.REDIS_URL else 10, minimum=1
+        )
+
+        self.RATELIMIT_ENABLED = _bool(env, "RATELIMIT_ENABLED") is not False
+        self.RATELIMIT_DEFAULT = env.get("RATELIMIT_DEFAULT") or "600 per minute"
+        self.RATELIMIT_AUTH = env.get("RATELIMIT_AUTH") or "10 per minute"
+        self.RATELIMIT_AUTH_ACCOUNT = env.get("RATELIMIT_AUTH_ACCOUNT") or "5 per minute"
+        self.RATELIMIT_STORAGE_URI = (
+            env.get("RATELIMIT_STORAGE_URI") or self.REDIS_URL or "memory://"
+        )
+        self.RATELIMIT_STORAGE_OPTIONS = (
+            dict(redis_options) if self.RATELIMIT_STORAGE_URI.startswith("redis") else {}
+        )
+        self.RATELIMIT_KEY_PREFIX = "conduit-limits"
+        self.RATELIMIT_HEADERS_ENABLED = True
+        # Flask-Limiter would put Retry-After on every response; only a 429 (or a
+        # 503) should carry it, so its own copy goes under another name.
+        self.RATELIMIT_HEADER_RETRY_AFTER = "X-RateLimit-Retry-After"
+        # Redis down: count in each process's memory instead of failing or not counting.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+
+        # Browsers on these origins may call the API (none unless listed).
+        self.CORS_ORIGINS = _origins(env)
+        # Host names the app answers to (Flask refuses others with 400); empty: any.
+        self.TRUSTED_HOSTS: list[str] | None = _list(env, "TRUSTED_HOSTS") or None
+        # How many reverse proxies in front of the app set X-Forwarded-* headers.
+        self.PROXY_FIX_X_FOR = _int(env, "PROXY_FIX_X_FOR", 0)
+
+        self.LOG_LEVEL = (env.get("LOG_LEVEL") or "INFO").upper()
+        self.LOG_FORMAT: str | None = env.get("LOG_FORMAT") or None
+
     def engine_options(self) -> dict[str, Any]:
         """SQLAlchemy engine options that fit the configured database."""
         if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
@@ -115,6 +187,10 @@ class Config:
         """Refuse to run in production without secrets; invent throwaway ones in debug."""
         if self.SESSION_COOKIE_SECURE is None:
             self.SESSION_COOKIE_SECURE = not (debug or self.TESTING)
+        if self.LOG_FORMAT is None:
+            self.LOG_FORMAT = "console" if debug else "json"
+        if self.LOG_FORMAT not in ("json", "console"):
+            raise ConfigError(f"LOG_FORMAT must be json or console, not {self.LOG_FORMAT!r}")
         if self.SECRET_KEY and self.JWT_SECRET_KEY:
             return
         if debug or self.TESTING:
@@ -128,19 +204,30 @@ class Config:
 
 
 class TestConfig(Config):
-    """Fast, isolated settings for the test suite."""
+    """Fast, isolated settings for the test suite.
+
+    The suite's own services come from TEST_DATABASE_URL (else in-memory SQLite)
+    and TEST_REDIS_URL (else in-process cache and limits), never from the
+    variables that configure a real deployment.
+    """
 
     TESTING = True
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
-        env = os.environ if environ is None else environ
+        env = dict(os.environ if environ is None else environ)
+        env["DATABASE_URL"] = env.get("TEST_DATABASE_URL") or "sqlite://"
+        env["REDIS_URL"] = env.get("TEST_REDIS_URL") or ""
+        env.pop("RATELIMIT_STORAGE_URI", None)
         super().__init__(env)
         self.SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
         self.JWT_SECRET_KEY = self.SECRET_KEY
-        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
-            env.get("TEST_DATABASE_URL") or "sqlite://"
-        )
         # The cheapest argon2id profile: tests check behaviour, not hashing cost.
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_COST = 8
         self.ARGON2_PARALLELISM = 1
+        # Tests sign in hundreds of times a minute; the limiter's own tests turn it on.
+        self.RATELIMIT_ENABLED = False
+        # A prefix of its own per app: tests sharing one Redis never see each other.
+        run = secrets.token_hex(4)
+        self.CACHE_KEY_PREFIX = f"conduit-test-{run}:cache:"
+        self.RATELIMIT_KEY_PREFIX = f"conduit-test-{run}-limits"

@@ -8,8 +8,10 @@ from app.api import register_api
 from app.api.common import SECURITY_SCHEMES
 from app.api.requests import ConduitRequest, SafeJSONProvider
 from app.errors import register_error_handlers, validation_error_response
-from app.extensions import init_extensions
+from app.extensions import init_extensions, limiter
 from app.health import bp as health_bp
+from app.observability import RequestIdMiddleware, configure_logging, register_access_log
+from app.security import init_security
 from app.web import register_web
 from config import Config
 
@@ -40,10 +42,17 @@ def create_app(config_class: type[Config] = Config) -> OpenAPI:
     app.config["JWT_TOKEN_LOCATION"] = ["headers"]
     app.config["JWT_HEADER_TYPE"] = "Token"
 
+    configure_logging(json_lines=app.config["LOG_FORMAT"] == "json", level=app.config["LOG_LEVEL"])
     init_extensions(app)
+    register_access_log(app)
+    init_security(app)
     register_api(app)
     register_web(app)
     app.register_blueprint(health_bp)
+    # Probes must never be turned away.
+    limiter.exempt(health_bp)
     register_error_handlers(app)
+    # Outermost, so that every response carries the id, whatever produced it.
+    app.wsgi_app = RequestIdMiddleware(app.wsgi_app)
 
     return app

@@ -9,9 +9,11 @@ headers they need and never a stack trace, SQL or an HTML page.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -20,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.exceptions import DomainError, Forbidden, Invalid, NotFound, Unauthorized
-from app.extensions import db, login_manager
+from app.extensions import db, limiter, login_manager
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {
     Unauthorized: 401,
@@ -31,6 +33,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
 
 # Seconds a client should wait before trying again when a dependency is down.
 RETRY_AFTER_UNAVAILABLE = "5"
+RETRY_AFTER_RATE_LIMITED = 60
 
 
 def is_api_request() -> bool:
@@ -169,9 +172,19 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
     status = exc.code
     headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
     page_message = CSRF_MESSAGE if isinstance(exc, CSRFError) else None
-    return _respond(
-        status, {"body": [exc.description or exc.name]}, headers, page_message=page_message
-    )
+    message = exc.description or exc.name
+    if isinstance(exc, RateLimitExceeded):
+        headers["Retry-After"] = str(_seconds_until_reset())
+        message = f"too many requests: the limit is {exc.description}; try again later"
+    return _respond(status, {"body": [message]}, headers, page_message=page_message)
+
+
+def _seconds_until_reset() -> int:
+    """When the limit that was hit lets requests through again (at least a second)."""
+    current = limiter.current_limit
+    if current is None:
+        return RETRY_AFTER_RATE_LIMITED
+    return max(1, int(current.reset_at - time.time()))
 
 
 def _domain_error(exc: DomainError) -> Response:

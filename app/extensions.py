@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
+from flask_caching import Cache
 from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -22,6 +24,16 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 jwt = JWTManager()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+cache = Cache()
+
+
+def client_address() -> str:
+    """Who a rate limit counts: the client's address (as ProxyFix, if set up, reports it)."""
+    return request.remote_addr or "unknown"
+
+
+# Limits, storage and fallback come from the RATELIMIT_* settings (see config.py).
+limiter = Limiter(key_func=client_address)
 passwords = PasswordHasher()
 
 
@@ -41,4 +53,6 @@ def init_extensions(app: Flask) -> None:
     migrate.init_app(app, db)
     jwt.init_app(app)
     csrf.init_app(app)
+    cache.init_app(app)
+    limiter.init_app(app)
     passwords.init_app(app)

@@ -1,20 +1,30 @@
-"""Liveness and readiness: /health."""
+"""Liveness (/health) and readiness (/health/ready) for probes and load balancers."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
 
 from app.errors import RETRY_AFTER_UNAVAILABLE, error_response
-from app.services.health import database_is_reachable
+from app.services.health import database_is_reachable, redis_is_reachable
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/health")
-def check_health() -> Response:
-    """Answer 200 while the app can reach its database, 503 when it cannot."""
-    if not database_is_reachable():
-        return error_response(
-            {"database": ["is unreachable"]}, 503, {"Retry-After": RETRY_AFTER_UNAVAILABLE}
-        )
+def check_liveness() -> Response:
+    """Answer 200 while the process serves requests; asks no dependency."""
     return current_app.json.response({"status": "ok"})
+
+
+@bp.get("/health/ready")
+def check_readiness() -> Response:
+    """Answer 200 when the database (and Redis, if configured) answer; 503 naming what does not."""
+    checks = {"database": "ok" if database_is_reachable() else "unreachable"}
+    redis_url = current_app.config["REDIS_URL"]
+    if redis_url:
+        timeout = current_app.config["CACHE_OPTIONS"].get("socket_timeout", 0.25)
+        checks["redis"] = "ok" if redis_is_reachable(redis_url, timeout=timeout) else "unreachable"
+    failing = {name: [f"is {state}"] for name, state in checks.items() if state != "ok"}
+    if failing:
+        return error_response(failing, 503, {"Retry-After": RETRY_AFTER_UNAVAILABLE})
+    return current_app.json.response({"status": "ok", "checks": checks})

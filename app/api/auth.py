@@ -63,6 +63,7 @@ def authenticate_request() -> None:
         except NotFound:
             raise Unauthorized.on("token", "belongs to no account") from None
     g.viewer_id = user_id
+    g.user_id = user_id
 
 
 def current_actor() -> User:

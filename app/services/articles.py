@@ -21,7 +21,7 @@ from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.models import Article, ArticleTag, Favorite, Follow, Tag, User
 from app.models.base import utcnow
-from app.services import rules
+from app.services import rules, tags
 from app.services.profiles import following_expression
 from app.services.sql import insert_ignoring_duplicates
 from app.services.users import UNSET, _Unset
@@ -264,6 +264,8 @@ def create_article(
         return article
 
     article = _retrying_slug_conflicts(write)
+    if tag_list:
+        tags.forget_tags()
     return ArticleView(
         slug=article.slug,
         title=title,
@@ -317,6 +319,8 @@ def update_article(
         return article
 
     article = _retrying_slug_conflicts(write)
+    if not isinstance(tag_list, _Unset):
+        tags.forget_tags()
     return _single_view(Article.id == article.id, viewer_id=actor.id)
 
 
@@ -326,6 +330,7 @@ def delete_article(*, actor: User, slug: str) -> None:
     require_author(article, actor)
     db.session.execute(delete(Article).where(Article.id == article.id))
     db.session.commit()
+    tags.forget_tags()
 
 
 def favorite_article(*, actor: User, slug: str) -> ArticleView:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -31,7 +31,10 @@ class SignedInUser(UserMixin):
 
 def _load_signed_in_user(session_token: str) -> SignedInUser | None:
     user = sessions.user_for_session(session_token)
-    return SignedInUser(user, session_token) if user is not None else None
+    if user is None:
+        return None
+    g.user_id = user.id
+    return SignedInUser(user, session_token)
 
 
 def _referring_page() -> str | None:

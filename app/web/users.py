@@ -7,6 +7,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from app.exceptions import Invalid, Unauthorized
+from app.limits import auth_rate_limited
 from app.services import users
 from app.web.auth import current_session_token, sign_in, sign_out, signed_in_user, viewer
 from app.web.forms import LoginForm, RegisterForm, SettingsForm
@@ -28,6 +29,7 @@ def _add_errors(
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@auth_rate_limited
 def register() -> str | tuple[str, int] | Response:
     """Create an account and sign in."""
     if viewer() is not None:
@@ -49,6 +51,7 @@ def register() -> str | tuple[str, int] | Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@auth_rate_limited
 def login() -> str | tuple[str, int] | Response:
     """Sign in, then go back to the page that asked for it."""
     form = LoginForm()

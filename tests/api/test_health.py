@@ -44,8 +44,23 @@ def offline_client() -> Iterator[FlaskClient]:
         db.engine.dispose()
 
 
-def test_health_is_503_with_the_error_body_when_the_database_is_unreachable(offline_client):
+def test_liveness_asks_no_dependency_and_stays_200_when_the_database_is_down(offline_client):
     response = offline_client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_readiness_is_200_with_its_checks_when_the_database_answers(client):
+    response = client.get("/health/ready")
+
+    assert response.status_code == 200
+    assert response.json["status"] == "ok"
+    assert response.json["checks"]["database"] == "ok"
+
+
+def test_readiness_is_503_with_the_error_body_when_the_database_is_unreachable(offline_client):
+    response = offline_client.get("/health/ready")
 
     assert_error(response, 503, "database")
     assert response.headers["Retry-After"].isdigit()

@@ -1,0 +1,49 @@
+"""Rate limits beyond the default one: sign-in and sign-up, on the API and the web.
+
+Both surfaces share the buckets: ten tries from one address, or five at one
+account (e-mail), within a minute, whichever comes first (both configurable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import current_app, request
+
+from app.extensions import limiter
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _per_address() -> str:
+    limit: str = current_app.config["RATELIMIT_AUTH"]
+    return limit
+
+
+def _per_account() -> str:
+    limit: str = current_app.config["RATELIMIT_AUTH_ACCOUNT"]
+    return limit
+
+
+def _submitted_email() -> str:
+    if request.is_json:
+        document = request.get_json(silent=True)
+        user = document.get("user") if isinstance(document, dict) else None
+        email = user.get("email") if isinstance(user, dict) else None
+    else:
+        email = request.form.get("email")
+    return email.strip().lower()[:254] if isinstance(email, str) else ""
+
+
+def account_key() -> str:
+    """The account a sign-in or sign-up names: its e-mail address, whatever its case."""
+    return "account:" + _submitted_email()
+
+
+def auth_rate_limited(view: F) -> F:
+    """Limit the POSTs of a sign-in or sign-up view, per address and per account."""
+    view = limiter.shared_limit(_per_address, scope="auth-address", methods=["POST"])(view)
+    return limiter.shared_limit(
+        _per_account, scope="auth-account", key_func=account_key, methods=["POST"]
+    )(view)
