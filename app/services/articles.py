@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models import Article, ArticleTag, Favorite, Follow, Tag, User
 from app.models.base import utcnow
 from app.services import rules, tags
-from app.services.profiles import following_expression
+from app.services.profiles import author_view, following_expression
 from app.services.sql import insert_ignoring_duplicates
 from app.services.users import UNSET, _Unset
 from app.services.views import ArticlePage, ArticleView, ProfileView
@@ -96,12 +96,7 @@ def _views(rows: Sequence[Row[Any]], *, with_body: bool) -> list[ArticleView]:
             updated_at=row.updated_at,
             favorited=bool(row.favorited),
             favorites_count=row.favorites_count,
-            author=ProfileView(
-                username=row.username,
-                bio=row.bio,
-                image=row.image,
-                following=bool(row.following),
-            ),
+            author=author_view(row),
         )
         for row in rows
     ]

@@ -9,8 +9,8 @@ from app.extensions import db
 from app.models import Comment, User
 from app.models.base import utcnow
 from app.services.articles import load_article
-from app.services.profiles import following_expression, profile_view
-from app.services.views import CommentView, ProfileView
+from app.services.profiles import author_view, following_expression, profile_view
+from app.services.views import CommentView
 
 # Ids beyond this cannot exist (the column is a 32-bit INTEGER), and PostgreSQL
 # refuses to compare one with a larger value ("integer out of range").
@@ -38,12 +38,7 @@ def list_comments(*, slug: str, viewer_id: int | None) -> list[CommentView]:
             body=row.Comment.body,
             created_at=row.Comment.created_at,
             updated_at=row.Comment.updated_at,
-            author=ProfileView(
-                username=row.username,
-                bio=row.bio,
-                image=row.image,
-                following=bool(row.following),
-            ),
+            author=author_view(row),
         )
         for row in rows
     ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, false, func, select
+from typing import Any
+
+from sqlalchemy import Row, delete, exists, false, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.exceptions import Invalid, NotFound
@@ -20,6 +22,13 @@ def following_expression(
     if viewer_id is None:
         return false()
     return exists().where(Follow.follower_id == viewer_id, Follow.followed_id == author_id)
+
+
+def author_view(row: Row[Any]) -> ProfileView:
+    """The author columns of a list query's row (username, bio, image, following)."""
+    return ProfileView(
+        username=row.username, bio=row.bio, image=row.image, following=bool(row.following)
+    )
 
 
 def profile_view(user: User, *, following: bool) -> ProfileView:

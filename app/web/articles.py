@@ -82,13 +82,7 @@ def new_article() -> tuple[str, int] | Response:
     form = ArticleForm()
     if form.validate_on_submit():
         try:
-            article = articles.create_article(
-                actor=signed_in_user(),
-                title=form.title.data,
-                description=form.description.data,
-                body=form.body.data,
-                tag_list=form.tag_list(),
-            )
+            article = articles.create_article(actor=signed_in_user(), **form.article_fields())
         except Invalid as error:
             form.form_errors.extend(invalid_messages(error))
         else:
@@ -107,14 +101,7 @@ def edit_article(slug: str) -> tuple[str, int] | Response:
     form = ArticleForm()
     if form.validate_on_submit():
         try:
-            updated = articles.update_article(
-                actor=user,
-                slug=slug,
-                title=form.title.data,
-                description=form.description.data,
-                body=form.body.data,
-                tag_list=form.tag_list(),
-            )
+            updated = articles.update_article(actor=user, slug=slug, **form.article_fields())
         except Invalid as error:
             form.form_errors.extend(invalid_messages(error))
         else:
