@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -42,6 +43,24 @@ class RequestModel(BaseModel):
     """Input models: unknown fields (a token, an author, counts) are ignored, never stored."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """pydantic's JSON schema of the model, computed once per set of arguments.
+
+        flask-openapi3 asks for a query model's schema on every request to read
+        its field types; building it anew cost a quarter of a list request's time.
+        Callers get a copy, so none can change what the next one sees.
+        """
+        key = (cls, args, tuple(sorted(kwargs.items())))
+        schema = _JSON_SCHEMAS.get(key)
+        if schema is None:
+            schema = super().model_json_schema(*args, **kwargs)
+            _JSON_SCHEMAS[key] = schema
+        return copy.deepcopy(schema)
+
+
+_JSON_SCHEMAS: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 
 def _text(max_length: int, *, min_length: int = 1) -> object:
