@@ -130,7 +130,9 @@ class Config:
         self.CACHE_TYPE = "RedisCache" if self.REDIS_URL else "SimpleCache"
         self.CACHE_REDIS_URL = self.REDIS_URL
         self.CACHE_OPTIONS = dict(redis_options) if self.REDIS_URL else {}
-        self.CACHE_KEY_PREFIX = "conduit:cache:"
+        # Deployments sharing one Redis database keep apart by their prefix.
+        key_prefix = env.get("REDIS_KEY_PREFIX") or "conduit"
+        self.CACHE_KEY_PREFIX = f"{key_prefix}:cache:"
         self.CACHE_DEFAULT_TIMEOUT = _int(env, "CACHE_DEFAULT_TIMEOUT", 300, minimum=1)
         # Without Redis each process caches on its own and cannot tell the others
         # to forget: keep shared data (the tag list) only briefly then.
@@ -148,7 +150,7 @@ class Config:
         self.RATELIMIT_STORAGE_OPTIONS = (
             dict(redis_options) if self.RATELIMIT_STORAGE_URI.startswith("redis") else {}
         )
-        self.RATELIMIT_KEY_PREFIX = "conduit-limits"
+        self.RATELIMIT_KEY_PREFIX = f"{key_prefix}-limits"
         self.RATELIMIT_HEADERS_ENABLED = True
         # Flask-Limiter would put Retry-After on every response; only a 429 (or a
         # 503) should carry it, so its own copy goes under another name.

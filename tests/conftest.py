@@ -34,11 +34,25 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 CHROMIUM = Path("/usr/bin/chromium")
 collect_ignore_glob = [] if CHROMIUM.exists() else ["e2e", "e2e/*"]
 
+# The multi-instance tests (tests/deploy) start two gunicorn servers sharing a
+# PostgreSQL database and a Redis; without both they are left out the same way.
+DEPLOY_SERVICES = bool(
+    POSTGRES_URL and POSTGRES_URL.startswith("postgres") and os.environ.get("TEST_REDIS_URL")
+)
+if not DEPLOY_SERVICES:
+    collect_ignore_glob += ["deploy", "deploy/*"]
+DEPLOY_HEADER = (
+    "multi-instance tests: two gunicorn instances on TEST_DATABASE_URL and TEST_REDIS_URL"
+    if DEPLOY_SERVICES
+    else "multi-instance tests: not run: needs TEST_DATABASE_URL (PostgreSQL) and TEST_REDIS_URL"
+)
 
-def pytest_report_header(config: pytest.Config) -> str:
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
     if CHROMIUM.exists():
-        return f"browser tests: Chromium at {CHROMIUM}"
-    return f"browser tests: not run: {CHROMIUM} not found (apt-get install chromium)"
+        return [f"browser tests: Chromium at {CHROMIUM}", DEPLOY_HEADER]
+    browser = f"browser tests: not run: {CHROMIUM} not found (apt-get install chromium)"
+    return [browser, DEPLOY_HEADER]
 
 
 def _empty_all_tables() -> None:

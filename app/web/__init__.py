@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, current_app, url_for
 
 from app.web import articles, comments, profiles, users
 from app.web.auth import init_web_auth
+
+
+@cache
+def _asset_version(static_folder: str, filename: str) -> str:
+    return hashlib.sha256((Path(static_folder) / filename).read_bytes()).hexdigest()[:12]
+
+
+def asset_url(filename: str) -> str:
+    """The URL of a static file, versioned by its content.
+
+    Proxies and browsers may keep static files for long; a changed file gets a
+    new URL, so nobody is served yesterday's stylesheet.
+    """
+    version = _asset_version(str(current_app.static_folder), filename)
+    return url_for("static", filename=filename, v=version)
 
 
 def register_web(app: Flask) -> None:
     """Mount the web UI's blueprints and its sign-in on `app`."""
     init_web_auth(app)
     app.jinja_env.globals["anonymous_layout"] = False
+    app.jinja_env.globals["asset_url"] = asset_url
     for module in (articles, comments, profiles, users):
         app.register_blueprint(module.bp)
