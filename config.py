@@ -127,7 +127,10 @@ class Config:
         self.REDIS_URL: str | None = env.get("REDIS_URL") or None
         redis_timeout = _float(env, "REDIS_SOCKET_TIMEOUT", 0.25)
         redis_options = {"socket_timeout": redis_timeout, "socket_connect_timeout": redis_timeout}
-        self.CACHE_TYPE = "RedisCache" if self.REDIS_URL else "SimpleCache"
+        # CACHE_TYPE=NullCache turns caching off (to measure it, or to rule it out).
+        self.CACHE_TYPE = env.get("CACHE_TYPE") or (
+            "RedisCache" if self.REDIS_URL else "SimpleCache"
+        )
         self.CACHE_REDIS_URL = self.REDIS_URL
         self.CACHE_OPTIONS = dict(redis_options) if self.REDIS_URL else {}
         # Deployments sharing one Redis database keep apart by their prefix.
