@@ -223,6 +223,7 @@ class TestConfig(Config):
         env["DATABASE_URL"] = env.get("TEST_DATABASE_URL") or "sqlite://"
         env["REDIS_URL"] = env.get("TEST_REDIS_URL") or ""
         env.pop("RATELIMIT_STORAGE_URI", None)
+        env.pop("CACHE_TYPE", None)
         super().__init__(env)
         self.SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
         self.JWT_SECRET_KEY = self.SECRET_KEY

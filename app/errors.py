@@ -18,7 +18,7 @@ from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.exceptions import DomainError, Forbidden, Invalid, NotFound, Unauthorized
@@ -135,6 +135,11 @@ def error_page(
         # template, from the database that just failed: draw the page as for an
         # anonymous visitor instead (the session cookie itself is left alone).
         g._login_user = login_manager.anonymous_user()
+    plain = f"{status} {HTTP_STATUS_CODES.get(status, 'Error')}"
+    if isinstance(request.routing_exception, SecurityError):
+        # A Host that TRUSTED_HOSTS refuses: no URL can be built for it, so no page in
+        # the layout either; a client's mistake, not worth an error in the logs.
+        return current_app.response_class(plain, status=status, mimetype="text/plain")
     try:
         html = render_template(
             "errors/error.html",
@@ -146,7 +151,7 @@ def error_page(
     except Exception:
         # The page itself failed (the database, say): plain text still answers.
         current_app.logger.exception("error page failed to render")
-        html = f"{status} {HTTP_STATUS_CODES.get(status, 'Error')}"
+        html = plain
     response = current_app.response_class(html, status=status, mimetype="text/html")
     if headers:
         response.headers.update(headers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_caching import Cache
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
@@ -32,8 +32,14 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def default_limit() -> str:
+    """The limit of every route without one of its own (RATELIMIT_DEFAULT of the app at hand)."""
+    limit: str = current_app.config["RATELIMIT_DEFAULT"]
+    return limit
+
+
 # Limits, storage and fallback come from the RATELIMIT_* settings (see config.py).
-limiter = Limiter(key_func=client_address)
+limiter = Limiter(key_func=client_address, default_limits=[default_limit])
 passwords = PasswordHasher()
 
 
@@ -42,6 +48,21 @@ def _enforce_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _bind_limiter(app: Flask) -> None:
+    """Bind the limiter to `app` with `app`'s key prefix and a storage not yet found down.
+
+    Flask-Limiter keeps on its one extension object what it read from the first app
+    (the key prefix, a default limit given as text) and whether the storage was ever
+    found down. A process that builds several apps (the test suite) would otherwise
+    count every app's hits under the first app's prefix and limit, or in memory
+    forever after one app's Redis was down. (Its on/off switch stays shared: the app
+    bound last decides for all apps of the process.)
+    """
+    limiter._key_prefix = app.config["RATELIMIT_KEY_PREFIX"]
+    limiter._storage_dead = False
+    limiter.init_app(app)
 
 
 def init_extensions(app: Flask) -> None:
@@ -54,5 +75,5 @@ def init_extensions(app: Flask) -> None:
     jwt.init_app(app)
     csrf.init_app(app)
     cache.init_app(app)
-    limiter.init_app(app)
+    _bind_limiter(app)
     passwords.init_app(app)

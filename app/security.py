@@ -55,7 +55,8 @@ def init_security(app: Flask) -> None:
         app.after_request(_add_hsts)
     CORS(
         app,
-        resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
+        # "/api/.*", not "/api/*": that regex also matches /apiary, /api-docs, ...
+        resources={r"/api/.*": {"origins": app.config["CORS_ORIGINS"]}},
         allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
         expose_headers=["X-Request-ID", "Retry-After"],
         methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
@@ -48,11 +49,28 @@ DEPLOY_HEADER = (
 )
 
 
+def make_url_safe(url: str) -> str:
+    """`url` without its password, fit for a log."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    # tests/infra/*_redis.py are collected only with TEST_REDIS_URL (tests/infra/conftest.py).
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    redis = (
+        f"redis tests: against {make_url_safe(redis_url)}"
+        if redis_url
+        else "redis tests: not run: TEST_REDIS_URL is not set"
+    )
     if CHROMIUM.exists():
-        return [f"browser tests: Chromium at {CHROMIUM}", DEPLOY_HEADER]
+        return [f"browser tests: Chromium at {CHROMIUM}", DEPLOY_HEADER, redis]
     browser = f"browser tests: not run: {CHROMIUM} not found (apt-get install chromium)"
-    return [browser, DEPLOY_HEADER]
+    return [browser, DEPLOY_HEADER, redis]
 
 
 def _empty_all_tables() -> None:

@@ -55,6 +55,10 @@ def authenticate_request() -> None:
     g.viewer_id = None
     if mode is None or (mode == "optional" and "Authorization" not in request.headers):
         return
+    if request.method == "OPTIONS":
+        # A CORS preflight never carries the token (Flask answers it, no view runs),
+        # and flask-jwt-extended does not verify one for OPTIONS either.
+        return
     verify_jwt_in_request()
     user_id = _identity()
     if mode == "required":

@@ -1,0 +1,103 @@
+"""With Redis, the cache is shared: entries live under the app's prefix, and what one
+app process forgets, every other process sharing the prefix forgets too.
+
+Collected only with TEST_REDIS_URL (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import pytest
+from flask import Flask
+
+from app.services.tags import TAGS_CACHE_KEY
+from app.web.markdown import MARKDOWN_CACHE_SECONDS
+from tests.api.helpers import assert_no_content, create_article
+from tests.conftest import auth_headers
+from tests.factories import UserFactory
+from tests.infra.conftest import REDIS_URL
+from tests.infra.helpers import configured, counting_statements
+from tests.web.helpers import Browser
+
+
+@pytest.fixture
+def redis_app(build) -> Flask:
+    app = build(configured({"TEST_REDIS_URL": REDIS_URL or ""}))
+    assert app.config["CACHE_TYPE"] == "RedisCache"
+    return app
+
+
+def test_the_tag_list_is_stored_in_redis_under_the_apps_prefix(redis_app, redis_client):
+    key = redis_app.config["CACHE_KEY_PREFIX"] + TAGS_CACHE_KEY
+    assert redis_client.exists(key) == 0
+
+    assert redis_app.test_client().get("/api/tags").status_code == 200
+
+    assert redis_client.exists(key) == 1
+    # With Redis the list may be kept long, since every write forgets it everywhere.
+    assert redis_app.config["TAGS_CACHE_SECONDS"] == 300
+    assert 0 < redis_client.ttl(key) <= 300
+
+
+def test_a_write_deletes_the_tag_list_from_redis(redis_app, redis_client):
+    client = redis_app.test_client()
+    user = UserFactory(username="jake", email="jake@example.com")
+    key = redis_app.config["CACHE_KEY_PREFIX"] + TAGS_CACHE_KEY
+    client.get("/api/tags")
+    assert redis_client.exists(key) == 1
+
+    create_article(client, auth_headers(user), tag_list=["dragons"])
+
+    assert redis_client.exists(key) == 0
+
+
+def test_rendered_markdown_is_stored_in_redis_by_digest(redis_app, redis_client):
+    client = redis_app.test_client()
+    user = UserFactory(username="jake", email="jake@example.com")
+    body = "Some **bold** text"
+    slug = create_article(client, auth_headers(user), body=body)["slug"]
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    key = f"{redis_app.config['CACHE_KEY_PREFIX']}markdown:{digest}"
+
+    Browser(client).get(f"/article/{slug}")
+
+    assert redis_client.exists(key) == 1
+    assert 0 < redis_client.ttl(key) <= MARKDOWN_CACHE_SECONDS
+
+
+def test_a_second_app_shares_the_cache_and_its_invalidation(build, shared_database):
+    # Two app processes: the same Redis and prefix, the same database.
+    prefix = f"conduit-infra-{secrets.token_hex(4)}:cache:"
+    config = configured(
+        {**shared_database, "TEST_REDIS_URL": REDIS_URL or ""}, CACHE_KEY_PREFIX=prefix
+    )
+    first, second = build(config), build(config)
+    headers = auth_headers(UserFactory(username="jake", email="jake@example.com"))
+    first_client, second_client = first.test_client(), second.test_client()
+
+    assert first_client.get("/api/tags").json == {"tags": []}
+    with counting_statements(second) as statements:
+        assert second_client.get("/api/tags").json == {"tags": []}
+    assert statements.count == 0, "the second app did not read the first one's entry"
+
+    slug = create_article(first_client, headers, tag_list=["dragons"])["slug"]
+    with counting_statements(second) as statements:
+        assert second_client.get("/api/tags").json == {"tags": ["dragons"]}
+    assert statements.count > 0
+
+    assert first_client.get("/api/tags").json == {"tags": ["dragons"]}
+    assert_no_content(second_client.delete(f"/api/articles/{slug}", headers=headers))
+    assert first_client.get("/api/tags").json == {"tags": []}
+
+
+def test_apps_with_other_prefixes_do_not_share_entries(build, shared_database, redis_client):
+    env = {**shared_database, "TEST_REDIS_URL": REDIS_URL or ""}
+    first, second = build(configured(env)), build(configured(env))
+    assert first.config["CACHE_KEY_PREFIX"] != second.config["CACHE_KEY_PREFIX"]
+
+    first.test_client().get("/api/tags")
+
+    assert redis_client.exists(first.config["CACHE_KEY_PREFIX"] + TAGS_CACHE_KEY) == 1
+    assert redis_client.exists(second.config["CACHE_KEY_PREFIX"] + TAGS_CACHE_KEY) == 0

@@ -1,0 +1,146 @@
+"""The OpenAPI document: valid, complete, and honest about auth and errors; its docs
+pages load nothing from other hosts."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from flask import Flask
+from openapi_spec_validator import validate
+
+from app.api.auth import AUTH_ATTRIBUTE
+from tests.web.helpers import parse_html
+
+DOCS = "/api/docs"
+ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+@pytest.fixture
+def spec(client) -> dict[str, Any]:
+    response = client.get(f"{DOCS}/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    document: dict[str, Any] = response.json
+    return document
+
+
+def _api_routes(app: Flask) -> dict[tuple[str, str], str]:
+    """Every (OpenAPI path, method) the app serves under /api, with its endpoint."""
+    routes: dict[tuple[str, str], str] = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/") or rule.rule.startswith(DOCS + "/"):
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        for method in (rule.methods or set()) - IGNORED_METHODS:
+            routes[(path, method.lower())] = rule.endpoint
+    return routes
+
+
+def _operations(spec: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (path, method): operation
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
+    }
+
+
+def test_the_document_is_valid_openapi(spec):
+    validate(spec)
+    assert spec["openapi"].startswith("3.")
+    assert spec["info"]["title"] == "Conduit API"
+
+
+def test_the_document_describes_exactly_the_apps_api_routes(app, spec):
+    routes = _api_routes(app)
+
+    assert set(_operations(spec)) == set(routes)
+    assert len(routes) == 19
+
+
+def test_the_token_scheme_is_declared(spec):
+    assert spec["components"]["securitySchemes"] == {
+        "Token": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <jwt>`, the token returned by registration or sign-in.",
+        }
+    }
+
+
+def test_the_endpoints_that_need_a_token_declare_it_and_no_others_do(app, spec):
+    routes = _api_routes(app)
+    needs_token = set()
+    for key, operation in _operations(spec).items():
+        view = app.view_functions[routes[key]]
+        required = getattr(view, AUTH_ATTRIBUTE, None) == "required"
+        security = operation.get("security")
+        if required:
+            needs_token.add(key)
+            assert security == [{"Token": []}], key
+        else:
+            # Open to anyone (a token, if sent, only personalises the answer).
+            assert security in (None, [], [{}], [{}, {"Token": []}]), key
+    assert ("/api/user", "get") in needs_token
+    assert ("/api/articles", "post") in needs_token
+    assert ("/api/articles", "get") not in needs_token
+    assert len(needs_token) == 12
+
+
+@pytest.mark.parametrize("status", ["401", "404", "422"])
+def test_every_operation_documents_its_errors_with_the_error_body(spec, status):
+    for key, operation in _operations(spec).items():
+        response = operation["responses"].get(status)
+        assert response is not None, (key, status)
+        assert response["content"]["application/json"]["schema"] == ERROR_BODY, key
+
+
+def test_the_sign_in_and_sign_up_document_429(spec):
+    for path in ("/api/users", "/api/users/login"):
+        response = spec["paths"][path]["post"]["responses"]["429"]
+        assert response["content"]["application/json"]["schema"] == ERROR_BODY
+
+
+def test_the_error_body_schema_is_the_projects(spec):
+    schema = spec["components"]["schemas"]["ErrorBody"]
+
+    assert schema["type"] == "object"
+    assert schema["required"] == ["errors"]
+    errors = schema["properties"]["errors"]
+    assert errors["type"] == "object"
+    assert errors["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
+
+
+def _assets(html: str) -> list[str]:
+    doc = parse_html(html)
+    return [
+        url
+        for element in doc.select("script[src]") + doc.select("link[href]") + doc.select("img[src]")
+        for url in (element.get("src") or element.get("href") or "",)
+    ]
+
+
+@pytest.mark.parametrize("page", [f"{DOCS}/", f"{DOCS}/swagger"])
+def test_the_docs_pages_load_nothing_from_other_hosts(client, page):
+    response = client.get(page)
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    # No absolute URL anywhere: everything the pages load comes from this app.
+    assert not re.findall(r"https?://", html)
+    assets = _assets(html)
+    assert assets
+    for asset in assets:
+        url = urljoin(f"http://localhost{page}", asset.strip())
+        if url.startswith("data:"):
+            continue
+        assert urlsplit(url).netloc == "localhost", asset
+        fetched = client.get(urlsplit(url).path)
+        assert fetched.status_code == 200, url
+        fetched.close()
