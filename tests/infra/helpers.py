@@ -32,17 +32,18 @@ def configured(
 ) -> type[TestConfig]:
     """The suite's TestConfig, reading `env` over the real environment, then given `settings`.
 
-    The cache backend follows TEST_REDIS_URL (Redis, else SimpleCache) unless `env`
-    names a CACHE_TYPE: a CACHE_TYPE left in a developer's shell (NullCache, say)
-    would otherwise change what these tests test. `limits=True` turns the rate
+    The cache backend follows TEST_REDIS_URL (Redis, else SimpleCache; TestConfig
+    ignores a CACHE_TYPE in the shell) unless `env` names a CACHE_TYPE. `limits=True` turns the rate
     limits on as production does (unless the environment's RATELIMIT_ENABLED turns
     them off); TestConfig keeps them off.
     """
 
     class Configured(TestConfig):
         def __init__(self) -> None:
-            environ = {**os.environ, "CACHE_TYPE": "", **(env or {})}
+            environ = {**os.environ, **(env or {})}
             super().__init__(environ)
+            if env and env.get("CACHE_TYPE"):
+                self.CACHE_TYPE = env["CACHE_TYPE"]
             if limits:
                 self.RATELIMIT_ENABLED = Config(environ).RATELIMIT_ENABLED
             for name, value in settings.items():
