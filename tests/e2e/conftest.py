@@ -122,6 +122,13 @@ def live_server(
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "4",
         "GUNICORN_GRACEFUL_TIMEOUT": "5",
+        # The journeys sign up and in more often than the production sign-in limit
+        # allows from one address; the limits have tests of their own (tests/infra,
+        # tests/deploy). No Redis either: each run starts with nothing shared.
+        "RATELIMIT_AUTH": "1000 per minute",
+        "RATELIMIT_AUTH_ACCOUNT": "1000 per minute",
+        "REDIS_URL": "",
+        "RATELIMIT_STORAGE_URI": "",
     }
     env.pop("FLASK_DEBUG", None)
 
