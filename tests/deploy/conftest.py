@@ -24,7 +24,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -42,9 +41,8 @@ from urllib.parse import urlencode
 
 import pytest
 import redis
-import sqlalchemy as sa
 
-from config import normalise_database_url
+from tests.servers import free_port, scratch_postgres_database, tail
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 30
@@ -59,18 +57,6 @@ USER_AGENT = "conduit-deploy-tests"
 def unique_name(prefix: str) -> str:
     """A name no other test (or earlier run) uses."""
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    if not path.exists():
-        return ""
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 # --- HTTP -----------------------------------------------------------------------------
@@ -189,23 +175,8 @@ def csrf_token(page: Reply) -> str:
 @pytest.fixture(scope="session")
 def deploy_database_url() -> Iterator[str]:
     """`<TEST_DATABASE_URL's name>_deploy`, created empty, dropped at the end."""
-    url = sa.make_url(normalise_database_url(os.environ["TEST_DATABASE_URL"]))
-    name = f"{url.database}_deploy"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-
-    def recreate(*, create: bool) -> None:
-        with admin.connect() as conn:
-            quoted = conn.dialect.identifier_preparer.quote(name)
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
-            if create:
-                conn.execute(sa.text(f"CREATE DATABASE {quoted}"))
-
-    recreate(create=True)
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        recreate(create=False)
-        admin.dispose()
+    with scratch_postgres_database(os.environ["TEST_DATABASE_URL"], "deploy") as url:
+        yield url
 
 
 def forget_app_keys(client: redis.Redis) -> int:
@@ -306,11 +277,11 @@ def _wait_until_healthy(instance: Instance, server: subprocess.Popen[bytes]) -> 
             continue
         pytest.fail(
             f"instance {instance.name}: gunicorn exited with {server.returncode}:\n"
-            f"{_tail(instance.log)}"
+            f"{tail(instance.log)}"
         )
     pytest.fail(
         f"instance {instance.name}: no answer on /health within {STARTUP_SECONDS}s:\n"
-        f"{_tail(instance.log)}"
+        f"{tail(instance.log)}"
     )
 
 
@@ -338,7 +309,7 @@ def instances(
     started: list[tuple[Instance, subprocess.Popen[bytes]]] = []
     try:
         for name in ("A", "B"):
-            instance = Instance(name=name, port=_free_port(), log=work / f"server-{name}.log")
+            instance = Instance(name=name, port=free_port(), log=work / f"server-{name}.log")
             with instance.log.open("wb") as log_file:
                 server = subprocess.Popen(
                     # No control socket: it would live in $HOME, shared with any other gunicorn.
@@ -383,5 +354,5 @@ def pytest_runtest_makereport(
     pair = getattr(item, "funcargs", {}).get("instances")
     if report.failed and isinstance(pair, tuple):
         for instance in pair:
-            report.sections.append((f"server {instance.name} log (tail)", _tail(instance.log)))
+            report.sections.append((f"server {instance.name} log (tail)", tail(instance.log)))
     return report

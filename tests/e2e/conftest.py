@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -36,7 +34,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from config import normalise_database_url
+from tests.servers import free_port, scratch_postgres_database, tail
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -59,18 +57,6 @@ def unique_name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _tail(path: Path, lines: int = 60) -> str:
-    if not path.exists():
-        return ""
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
 @pytest.fixture(scope="session")
 def e2e_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An empty database for the server: a SQLite file, or `<name>_e2e` on PostgreSQL."""
@@ -78,23 +64,8 @@ def e2e_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not base:
         yield f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'conduit.db'}"
         return
-    url = sa.make_url(normalise_database_url(base))
-    name = f"{url.database}_e2e"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-
-    def recreate(*, create: bool) -> None:
-        with admin.connect() as conn:
-            quoted = conn.dialect.identifier_preparer.quote(name)
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
-            if create:
-                conn.execute(sa.text(f"CREATE DATABASE {quoted}"))
-
-    recreate(create=True)
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        recreate(create=False)
-        admin.dispose()
+    with scratch_postgres_database(base, "e2e") as url:
+        yield url
 
 
 @dataclass(frozen=True)
@@ -109,7 +80,7 @@ def live_server(
 ) -> Iterator[LiveServer]:
     """gunicorn serving the app on a free port; stopped at the end, whatever happened."""
     work = tmp_path_factory.mktemp("e2e-server")
-    port = _free_port()
+    port = free_port()
     secret = secrets.token_urlsafe(48)
     env = {
         **os.environ,
@@ -187,8 +158,8 @@ def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) ->
             server.wait(timeout=0.05)
         except subprocess.TimeoutExpired:
             continue
-        pytest.fail(f"gunicorn exited with {server.returncode}:\n{_tail(log)}")
-    pytest.fail(f"gunicorn did not answer /health within {STARTUP_SECONDS}s:\n{_tail(log)}")
+        pytest.fail(f"gunicorn exited with {server.returncode}:\n{tail(log)}")
+    pytest.fail(f"gunicorn did not answer /health within {STARTUP_SECONDS}s:\n{tail(log)}")
 
 
 @pytest.fixture(scope="session")
@@ -273,5 +244,5 @@ def pytest_runtest_makereport(
     report = yield
     server = getattr(item, "funcargs", {}).get("live_server")
     if report.failed and isinstance(server, LiveServer):
-        report.sections.append(("server log (tail)", _tail(server.log)))
+        report.sections.append(("server log (tail)", tail(server.log)))
     return report
