@@ -43,6 +43,14 @@ def _add_security_headers(response: Response) -> Response:
     return response
 
 
+def _vary_on_origin(response: Response) -> Response:
+    # With one allowed origin flask-cors sends no `Vary: Origin`; a shared cache
+    # could then serve a response made for another origin (or none) to a browser.
+    if request.path.startswith("/api/"):
+        response.vary.add("Origin")
+    return response
+
+
 def _add_hsts(response: Response) -> Response:
     response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
@@ -51,6 +59,8 @@ def _add_hsts(response: Response) -> Response:
 def init_security(app: Flask) -> None:
     """Headers on every response (JSON errors included), CORS on /api only, ProxyFix."""
     app.after_request(_add_security_headers)
+    if app.config["CORS_ORIGINS"]:
+        app.after_request(_vary_on_origin)
     if not app.debug and not app.testing:
         app.after_request(_add_hsts)
     CORS(

@@ -163,3 +163,11 @@ def test_cors_origins_null_or_a_bare_host_is_a_config_error(origins):
         Config({"CORS_ORIGINS": origins})
     with pytest.raises(ConfigError, match="CORS_ORIGINS"):
         create_app(configured({"CORS_ORIGINS": origins}))
+
+
+def test_api_responses_vary_on_origin_when_an_origin_is_allowed(build):
+    app = build(configured({"CORS_ORIGINS": "https://app.example.com"}))
+
+    response = app.test_client().get("/api/tags", headers={"Origin": "https://app.example.com"})
+
+    assert "Origin" in response.headers.get("Vary", "")
