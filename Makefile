@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+SCALE ?= small
 
-.PHONY: run test lint format migrate
+.PHONY: run test lint format migrate bench
 
 run: $(VENV)/.runtime .env  ## serve on http://127.0.0.1:5000 with the debugger
 	$(BIN)/flask db upgrade
@@ -22,6 +23,9 @@ format: $(VENV)/.dev
 
 migrate: $(VENV)/.runtime .env
 	$(BIN)/flask db upgrade
+
+bench: $(VENV)/.runtime  ## load benchmark (PostgreSQL, Redis, wrk): make bench SCALE=small|large
+	$(BIN)/python bench/run.py --scale $(SCALE)
 
 .env:
 	$(PYTHON) scripts/init_env.py .env

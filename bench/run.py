@@ -1,0 +1,1002 @@
+"""The load benchmark: seed, serve with the production settings, drive with wrk, report.
+
+    .venv/bin/python bench/run.py --scale small              # make bench SCALE=small
+    .venv/bin/python bench/run.py --scale large --reuse      # keep an already seeded database
+
+1. Seeds `conduit_bench_<scale>` afresh with bench/seed.py (or, with --reuse,
+   keeps it when it already holds articles).
+2. Starts the app as production does, `gunicorn -c gunicorn.conf.py wsgi:app`
+   (`--no-control-socket`, as the project's own tests start it) on a free
+   127.0.0.1 port with the default worker and thread counts, LOG_LEVEL=WARNING,
+   Redis on a database of its own under its own key prefix, and rate limiting
+   OFF: wrk sends everything from one address, which the default limit (600 a
+   minute) would otherwise turn away after a few hundred requests.
+3. Starts bench/baseline.py the same way on another port: a bare Flask app that
+   serves the real `/api/articles?limit=20` document without a database.
+4. Runs `wrk -t2 -c16 -d<seconds>s --latency` once per scenario, in its own
+   process and bounded in time, and prints requests/s, p50, p99, errors
+   (non-2xx answers plus socket errors) and the ratio to the baseline.
+5. After the write mix, checks that every touched article's favoritesCount (and
+   comment list) equals its rows in the database, and that articlesCount equals
+   the row count; prints "counts exact: yes/no".
+6. Reports each gunicorn worker's peak resident memory (VmHWM), sampled from
+   /proc twice a second, so that workers recycled by max_requests are counted too.
+
+The table is also written as JSON (--out, default /tmp/conduit-bench/results/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from config import normalise_database_url  # noqa: E402
+
+sys.path.insert(0, str(BENCH))
+import seed as seeding  # noqa: E402
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/4"
+REDIS_KEY_PREFIX = "conduit-bench"
+DEFAULT_OUT_DIR = Path(tempfile.gettempdir()) / "conduit-bench" / "results"
+WRK_THREADS = 2
+WRK_CONNECTIONS = 16
+STARTUP_SECONDS = 60
+WRITERS = 8
+WRITE_TARGETS = 40
+# What the write mix adds; kept out of the read scenarios' subjects on a reused database.
+WRITE_MIX_TITLE = "Write mix article"
+WRITE_MIX_TAGS = ("benchmark", "write-mix")
+READ_SCRIPT = BENCH / "read.lua"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    name: str
+    path: str
+    signed_in: bool = False
+    what: str = ""
+
+
+@dataclass
+class Result:
+    key: str
+    name: str
+    path: str
+    signed_in: bool
+    requests: int = 0
+    seconds: float = 0.0
+    rps: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    errors: int = 0
+    non2xx: int = 0
+    socket_errors: dict[str, int] = field(default_factory=dict)
+    bytes_per_response: int = 0
+    ratio: float | None = None
+    first_status: int | None = None
+    ops: dict[str, int] = field(default_factory=dict)
+    worker_restarts: int = 0
+
+
+@dataclass
+class Subjects:
+    viewer: str
+    viewer_follows: int
+    viewer_favorites: int
+    tag: str
+    tag_articles: int
+    author: str
+    author_articles: int
+    slug: str
+    slug_comments: int
+    writers: list[str]
+    targets: list[str]
+
+
+# --- machine ---------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    meminfo = Path("/proc/meminfo").read_text()
+    total_kib = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))  # type: ignore[union-attr]
+    cpu = "?"
+    with contextlib.suppress(OSError):
+        found = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+        cpu = found.group(1).strip() if found else "?"
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gib": round(total_kib / 1024 / 1024, 1),
+        "cpu": cpu,
+        "kernel": os.uname().release,
+        "python": sys.version.split()[0],
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- the database and the subjects of the scenarios -----------------------------------
+
+
+def database_has_articles(database_url: str) -> bool:
+    from app.models import Article
+
+    engine = sa.create_engine(normalise_database_url(database_url))
+    try:
+        with engine.connect() as conn:
+            return bool(conn.scalar(sa.select(sa.exists().select_from(Article))))
+    except sa.exc.SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def run_seed(scale: str, database_url: str, seed: int, work: Path) -> dict[str, Any]:
+    out = work / "seed.json"
+    started = time.monotonic()
+    subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "seed.py"),
+            *("--scale", scale, "--database-url", database_url),
+            *("--seed", str(seed), "--json-out", str(out)),
+        ],
+        cwd=ROOT,
+        check=True,
+        timeout=3 * 3600,
+    )
+    result: dict[str, Any] = json.loads(out.read_text())
+    result["wall_seconds"] = round(time.monotonic() - started, 1)
+    return result
+
+
+def local_app(database_url: str, secret: str) -> Any:
+    """An app in this process, on the benchmark's database: for queries and tokens only."""
+    os.environ.update(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": secret,
+            "JWT_SECRET_KEY": secret,
+            "REDIS_URL": "",
+            "CACHE_TYPE": "SimpleCache",
+            "RATELIMIT_ENABLED": "false",
+            "RATELIMIT_STORAGE_URI": "",
+            "LOG_LEVEL": "WARNING",
+            "LOG_FORMAT": "console",
+        }
+    )
+    os.environ.pop("FLASK_DEBUG", None)
+    from app import create_app
+
+    return create_app()
+
+
+def pick_subjects() -> Subjects:
+    """Who and what the scenarios ask for, read from the seeded data (app context)."""
+    from app.extensions import db
+    from app.models import Article, ArticleTag, Comment, Favorite, Follow, Tag, User
+
+    session = db.session
+    follows = (
+        sa.select(Follow.follower_id.label("user_id"), sa.func.count().label("n"))
+        .group_by(Follow.follower_id)
+        .subquery()
+    )
+    favorites = (
+        sa.select(Favorite.user_id.label("user_id"), sa.func.count().label("n"))
+        .group_by(Favorite.user_id)
+        .subquery()
+    )
+    viewer = session.execute(
+        sa.select(User.id, User.username, follows.c.n.label("follows"), favorites.c.n.label("favs"))
+        .join(follows, follows.c.user_id == User.id)
+        .join(favorites, favorites.c.user_id == User.id)
+        .order_by(follows.c.n.desc(), User.id)
+        .limit(1)
+    ).one()
+    seeded = ~Article.title.startswith(WRITE_MIX_TITLE)
+    tag = session.execute(
+        sa.select(Tag.name, sa.func.count().label("n"))
+        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+        .where(Tag.name.not_in(WRITE_MIX_TAGS))
+        .group_by(Tag.id, Tag.name)
+        .order_by(sa.desc("n"), Tag.name)
+        .limit(1)
+    ).one()
+    author = session.execute(
+        sa.select(User.id, User.username, sa.func.count().label("n"))
+        .join(Article, Article.author_id == User.id)
+        .where(seeded)
+        .group_by(User.id, User.username)
+        .order_by(sa.desc("n"), User.id)
+        .limit(1)
+    ).one()
+    # The write mix's targets: the newest seeded articles. The read scenarios' article is
+    # another one, so that a reused database still reads the same article as before.
+    targets = session.scalars(
+        sa.select(Article.slug)
+        .where(seeded)
+        .order_by(Article.created_at.desc(), Article.id.desc())
+        .limit(WRITE_TARGETS)
+    ).all()
+    article = session.execute(
+        sa.select(Article.slug, sa.func.count(Comment.id).label("n"))
+        .join(Comment, Comment.article_id == Article.id)
+        .where(seeded, Article.slug.not_in(targets))
+        .group_by(Article.id, Article.slug)
+        .order_by(sa.desc("n"), Article.id.desc())
+        .limit(1)
+    ).one()
+    writers = session.scalars(
+        sa.select(User.username)
+        .where(User.id.not_in((viewer.id, author.id)))
+        .order_by(User.id)
+        .limit(WRITERS)
+    ).all()
+    return Subjects(
+        viewer=viewer.username,
+        viewer_follows=viewer.follows,
+        viewer_favorites=viewer.favs,
+        tag=tag.name,
+        tag_articles=tag.n,
+        author=author.username,
+        author_articles=author.n,
+        slug=article.slug,
+        slug_comments=article.n,
+        writers=list(writers),
+        targets=list(targets),
+    )
+
+
+def tokens_for(usernames: Sequence[str]) -> dict[str, str]:
+    """API tokens for these users, signed with the servers' secret (app context)."""
+    from app.api.auth import issue_token
+    from app.extensions import db
+    from app.models import User
+
+    users = db.session.scalars(sa.select(User).where(User.username.in_(usernames))).all()
+    return {user.username: issue_token(user) for user in users}
+
+
+def scenarios(subjects: Subjects) -> list[Scenario]:
+    slug = subjects.slug
+    return [
+        Scenario("list", "articles, anonymous", "/api/articles?limit=20", what="the global list"),
+        Scenario(
+            "list-auth",
+            "articles, signed in",
+            "/api/articles?limit=20",
+            True,
+            "plus favorited/following",
+        ),
+        Scenario("tag", "articles ?tag=", f"/api/articles?tag={subjects.tag}&limit=20"),
+        Scenario("author", "articles ?author=", f"/api/articles?author={subjects.author}&limit=20"),
+        Scenario(
+            "favorited",
+            "articles ?favorited=",
+            f"/api/articles?favorited={subjects.viewer}&limit=20",
+        ),
+        Scenario("feed", "feed", "/api/articles/feed?limit=20", True),
+        Scenario("article", "article", f"/api/articles/{slug}"),
+        Scenario("comments", "comments", f"/api/articles/{slug}/comments"),
+        Scenario("tags", "tags", "/api/tags"),
+        Scenario("profile", "profile", f"/api/profiles/{subjects.author}"),
+        Scenario("web-home", "web: home page", "/"),
+        Scenario("web-article", "web: article page", f"/article/{slug}"),
+    ]
+
+
+# --- servers ---------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def tail(self, lines: int = 30) -> str:
+        if not self.log.exists():
+            return ""
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def server_environment(database_url: str, secret: str, redis_url: str) -> dict[str, str]:
+    """The production settings, explicitly: blank means the default, whatever .env says."""
+    env = {
+        **os.environ,
+        "FLASK_APP": "wsgi",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secret,
+        "JWT_SECRET_KEY": secret,
+        "REDIS_URL": redis_url,
+        "REDIS_KEY_PREFIX": REDIS_KEY_PREFIX,
+        "RATELIMIT_ENABLED": "false",
+        "RATELIMIT_STORAGE_URI": "",
+        "CACHE_TYPE": "",
+        "CACHE_DEFAULT_TIMEOUT": "",
+        "TAGS_CACHE_SECONDS": "",
+        "LOG_LEVEL": "WARNING",
+        "LOG_FORMAT": "json",
+        "SESSION_COOKIE_SECURE": "",
+        "TRUSTED_HOSTS": "",
+        "PROXY_FIX_X_FOR": "",
+        "CORS_ORIGINS": "",
+        "ARGON2_TIME_COST": "",
+        "ARGON2_MEMORY_COST": "",
+        "ARGON2_PARALLELISM": "",
+        "GUNICORN_THREADS": "",
+        "DATABASE_POOL_SIZE": "",
+        "DATABASE_POOL_OVERFLOW": "",
+        "DATABASE_POOL_TIMEOUT": "",
+        "DATABASE_STATEMENT_TIMEOUT_MS": "",
+        "GUNICORN_TIMEOUT": "",
+        "GUNICORN_KEEPALIVE": "",
+        "GUNICORN_MAX_REQUESTS": "",
+        "GUNICORN_MAX_REQUESTS_JITTER": "",
+        "GUNICORN_ACCESS_LOG": "",
+    }
+    # gunicorn itself reads WEB_CONCURRENCY and refuses a blank one: leave it unset.
+    for name in ("FLASK_DEBUG", "PORT", "GUNICORN_BIND", "BENCH_BASELINE_BODY", "WEB_CONCURRENCY"):
+        env.pop(name, None)
+    return env
+
+
+def start_server(name: str, target: str, env: dict[str, str], work: Path) -> Server:
+    port = free_port()
+    log = work / f"{name}.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"),
+                *("--no-control-socket", target),
+            ],
+            cwd=ROOT,
+            env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(name, port, process, log)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"{server.url}/health", timeout=2) as response,
+        ):
+            if response.status == 200:
+                return server
+        if process.poll() is not None:
+            raise SystemExit(f"{name}: gunicorn exited with {process.returncode}:\n{server.tail()}")
+        time.sleep(0.2)
+    stop_server(server)
+    raise SystemExit(f"{name}: no answer on /health within {STARTUP_SECONDS}s:\n{server.tail()}")
+
+
+def stop_server(server: Server) -> None:
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+    try:
+        server.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+def forget_redis_keys(redis_url: str) -> int:
+    """Delete the benchmark's cache entries and limit counters (its prefix only)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, socket_timeout=5)
+    deleted = 0
+    try:
+        for pattern in (
+            f"{REDIS_KEY_PREFIX}:cache:*",
+            f"LIMITS:LIMITER/{REDIS_KEY_PREFIX}-limits/*",
+        ):
+            keys = list(client.scan_iter(match=pattern, count=1000))
+            if keys:
+                deleted += int(client.delete(*keys))
+    finally:
+        client.close()
+    return deleted
+
+
+# --- peak memory of the workers -------------------------------------------------------
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(stat.parent.name))
+        return found
+
+
+def status_kib(pid: int, field_name: str) -> int | None:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1])
+    return None
+
+
+class PeakMemory:
+    """Samples VmHWM of every worker of the given gunicorn masters, twice a second."""
+
+    def __init__(self, masters: dict[str, int], interval: float = 0.5) -> None:
+        self.masters = masters
+        self.interval = interval
+        self.peaks: dict[int, dict[str, Any]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def sample(self) -> None:
+        for role, master in self.masters.items():
+            for pid in children(master):
+                hwm = status_kib(pid, "VmHWM")
+                if hwm is None:
+                    continue
+                entry = self.peaks.setdefault(
+                    pid, {"server": role, "pid": pid, "vm_hwm_kib": 0, "first_seen": time.time()}
+                )
+                entry["vm_hwm_kib"] = max(entry["vm_hwm_kib"], hwm)
+                entry["last_seen"] = time.time()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.sample()
+        self._stop.set()
+        self._thread.join()
+
+    def report(self, alive: set[int]) -> list[dict[str, Any]]:
+        rows = []
+        for entry in sorted(self.peaks.values(), key=lambda e: (e["server"], e["first_seen"])):
+            rows.append(
+                {
+                    "server": entry["server"],
+                    "pid": entry["pid"],
+                    "vm_hwm_mib": round(entry["vm_hwm_kib"] / 1024, 1),
+                    "recycled": entry["pid"] not in alive,
+                }
+            )
+        return rows
+
+
+# --- wrk -------------------------------------------------------------------------------
+
+
+def wrk(
+    url: str, *, seconds: int, script: Path, headers: Sequence[str] = (), args: Sequence[str] = ()
+) -> tuple[dict[str, Any], str]:
+    command = [
+        "wrk",
+        f"-t{WRK_THREADS}",
+        f"-c{WRK_CONNECTIONS}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(script),
+    ]
+    for header in headers:
+        command += ["-H", header]
+    command.append(url)
+    if args:
+        command += ["--", *args]
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=seconds + 60, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line[len("BENCH_JSON ") :]), done.stdout
+    raise RuntimeError(f"wrk printed no BENCH_JSON line:\n{done.stdout}\n{done.stderr}")
+
+
+def to_result(scenario: Scenario, raw: dict[str, Any]) -> Result:
+    seconds = raw["duration_us"] / 1e6
+    socket_errors = raw["socket_errors"]
+    requests = raw["requests"]
+    return Result(
+        key=scenario.key,
+        name=scenario.name,
+        path=scenario.path,
+        signed_in=scenario.signed_in,
+        requests=requests,
+        seconds=round(seconds, 2),
+        rps=round(requests / seconds, 1) if seconds else 0.0,
+        p50_ms=round(raw["latency_ms"]["p50"], 2),
+        p99_ms=round(raw["latency_ms"]["p99"], 2),
+        errors=raw["non2xx"] + sum(socket_errors.values()),
+        non2xx=raw["non2xx"],
+        socket_errors=socket_errors,
+        bytes_per_response=int(raw["bytes"] / requests) if requests else 0,
+        ops=raw.get("ops") or {},
+    )
+
+
+def first_status(url: str, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        error.close()
+        return int(error.code)
+
+
+# --- the counts check after the write mix ---------------------------------------------
+
+
+class Client:
+    """One kept-alive connection to the app, reopened when the server closes it."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.connection: http.client.HTTPConnection | None = None
+
+    def get(self, path: str) -> tuple[int, Any]:
+        for attempt in range(2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            try:
+                self.connection.request("GET", path)
+                response = self.connection.getresponse()
+                body = response.read()
+                return response.status, json.loads(body) if body else None
+            except (http.client.HTTPException, OSError):
+                self.connection.close()
+                self.connection = None
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def check_counts(port: int, subjects: Subjects, max_id_before: int) -> dict[str, Any]:
+    """API counts of every article the write mix touched against the rows (app context)."""
+    from urllib.parse import quote
+
+    from app.extensions import db
+    from app.models import Article, ArticleTag, Comment, Favorite, Tag, User
+
+    session = db.session
+    session.rollback()
+    touched = dict(
+        session.execute(
+            sa.select(Article.slug, Article.id).where(
+                sa.or_(Article.id > max_id_before, Article.slug.in_(subjects.targets))
+            )
+        ).all()
+    )
+    ids = list(touched.values())
+    favorite_rows = dict(
+        session.execute(
+            sa.select(Favorite.article_id, sa.func.count())
+            .where(Favorite.article_id.in_(ids))
+            .group_by(Favorite.article_id)
+        ).all()
+    )
+    comment_rows = dict(
+        session.execute(
+            sa.select(Comment.article_id, sa.func.count())
+            .where(Comment.article_id.in_(ids))
+            .group_by(Comment.article_id)
+        ).all()
+    )
+    client = Client(port)
+    mismatches: list[str] = []
+    checked = 0
+    for slug, article_id in touched.items():
+        status, body = client.get(f"/api/articles/{quote(slug)}")
+        checked += 1
+        api = body["article"]["favoritesCount"] if status == 200 else f"status {status}"
+        if api != favorite_rows.get(article_id, 0):
+            mismatches.append(
+                f"{slug}: favoritesCount {api}, rows {favorite_rows.get(article_id, 0)}"
+            )
+        status, body = client.get(f"/api/articles/{quote(slug)}/comments")
+        checked += 1
+        api = len(body["comments"]) if status == 200 else f"status {status}"
+        if api != comment_rows.get(article_id, 0):
+            mismatches.append(f"{slug}: {api} comments, rows {comment_rows.get(article_id, 0)}")
+
+    def rows(*where: Any) -> int:
+        return session.scalar(sa.select(sa.func.count()).select_from(Article).where(*where)) or 0
+
+    def user_id(name: str) -> Any:
+        return sa.select(User.id).where(User.username == name).scalar_subquery()
+
+    lists: list[tuple[str, int]] = [("/api/articles?limit=1", rows())]
+    lists.append(
+        (
+            "/api/articles?tag=write-mix&limit=1",
+            rows(
+                Article.id.in_(
+                    sa.select(ArticleTag.article_id)
+                    .join(Tag, Tag.id == ArticleTag.tag_id)
+                    .where(Tag.name == "write-mix")
+                )
+            ),
+        )
+    )
+    for writer in subjects.writers:
+        lists.append(
+            (f"/api/articles?author={writer}&limit=1", rows(Article.author_id == user_id(writer)))
+        )
+        lists.append(
+            (
+                f"/api/articles?favorited={writer}&limit=1",
+                rows(
+                    Article.id.in_(
+                        sa.select(Favorite.article_id).where(Favorite.user_id == user_id(writer))
+                    )
+                ),
+            )
+        )
+    for path, expected in lists:
+        status, body = client.get(path)
+        checked += 1
+        api = body["articlesCount"] if status == 200 else f"status {status}"
+        if api != expected:
+            mismatches.append(f"{path}: articlesCount {api}, rows {expected}")
+    return {
+        "exact": not mismatches,
+        "articles_touched": len(touched),
+        "articles_created": sum(1 for article_id in ids if article_id > max_id_before),
+        "checks": checked,
+        "mismatches": mismatches[:20],
+    }
+
+
+# --- the run ---------------------------------------------------------------------------
+
+
+@dataclass
+class Bench:
+    """What one run works with: its settings, the in-process app, the subjects, the servers."""
+
+    args: argparse.Namespace
+    work: Path
+    local: Any
+    subjects: Subjects
+    tokens: dict[str, str]
+    app_server: Server
+    baseline: Server
+    base_rps: float = 0.0
+
+    def measure(self, scenario: Scenario, url: str, **wrk_options: Any) -> Result:
+        server = self.baseline if scenario.key == "baseline" else self.app_server
+        before = set(children(server.process.pid))
+        raw, _ = wrk(url, seconds=self.args.seconds, **wrk_options)
+        result = to_result(scenario, raw)
+        # Workers gunicorn started during the run (max_requests recycling): a latency spike.
+        result.worker_restarts = len(set(children(server.process.pid)) - before)
+        if scenario.key == "baseline":
+            self.base_rps = result.rps
+        result.ratio = round(result.rps / self.base_rps, 3) if self.base_rps else None
+        print_row(result, flush=True)
+        return result
+
+    def read_scenario(self, scenario: Scenario) -> Result:
+        headers = {}
+        if scenario.signed_in:
+            headers["Authorization"] = f"Token {self.tokens[self.subjects.viewer]}"
+        url = self.app_server.url + scenario.path
+        status = first_status(url, headers)
+        if not 200 <= status < 300:
+            print(f"  WARNING: {scenario.path} answers {status} before the run", flush=True)
+        result = self.measure(
+            scenario,
+            url,
+            script=READ_SCRIPT,
+            headers=[f"{name}: {value}" for name, value in headers.items()],
+        )
+        result.first_status = status
+        return result
+
+    def write_mix(self) -> tuple[Result, dict[str, Any]]:
+        from app.extensions import db
+        from app.models import Article
+
+        with self.local.app_context():
+            max_id_before = db.session.scalar(sa.select(sa.func.max(Article.id))) or 0
+            db.session.remove()
+        config = self.work / "write_mix.txt"
+        config.write_text(
+            "".join(f"token {self.tokens[name]}\n" for name in self.subjects.writers)
+            + "".join(f"slug {slug}\n" for slug in self.subjects.targets)
+        )
+        scenario = Scenario(
+            "write", "write mix", "POST article/comment/favorite, DELETE favorite", True
+        )
+        result = self.measure(
+            scenario, self.app_server.url, script=BENCH / "write_mix.lua", args=[str(config)]
+        )
+        # Requests wrk gave up on at its deadline may still be finishing on the server.
+        time.sleep(2)
+        with self.local.app_context():
+            counts = check_counts(self.app_server.port, self.subjects, max_id_before)
+            db.session.remove()
+        return result, counts
+
+
+def prepare(
+    args: argparse.Namespace, work: Path, secret: str
+) -> tuple[Any, Subjects, dict[str, str], dict[str, Any] | None]:
+    """Seed (unless reused); the in-process app, the scenarios' subjects and tokens."""
+    database_url = args.database_url
+    seed_result: dict[str, Any] | None = None
+    if args.reuse and database_has_articles(database_url):
+        print(
+            f"reusing {sa.make_url(database_url).database} (--reuse): not seeded again", flush=True
+        )
+    else:
+        seed_result = run_seed(args.scale, database_url, args.seed, work)
+    local = local_app(database_url, secret)
+    with local.app_context():
+        subjects = pick_subjects()
+        tokens = tokens_for([subjects.viewer, *subjects.writers])
+    print(
+        f"viewer {subjects.viewer} (follows {subjects.viewer_follows}, "
+        f"{subjects.viewer_favorites} favorites); tag {subjects.tag!r} "
+        f"({subjects.tag_articles} articles); author {subjects.author} "
+        f"({subjects.author_articles} articles); article {subjects.slug} "
+        f"({subjects.slug_comments} comments)",
+        flush=True,
+    )
+    return local, subjects, tokens, seed_result
+
+
+def start_servers(env: dict[str, str], work: Path) -> tuple[Server, Server, dict[str, int]]:
+    """The app, then the baseline serving the app's own first list page; both sizes."""
+    started: list[Server] = []
+    try:
+        app_server = start_server("app", "wsgi:app", env, work)
+        started.append(app_server)
+        with urllib.request.urlopen(f"{app_server.url}/api/articles?limit=20", timeout=30) as got:
+            real = got.read()
+        body_file = work / "articles-limit-20.json"
+        body_file.write_bytes(real)
+        baseline = start_server(
+            "baseline", "bench.baseline:app", {**env, "BENCH_BASELINE_BODY": str(body_file)}, work
+        )
+        started.append(baseline)
+        with urllib.request.urlopen(f"{baseline.url}/api/articles", timeout=30) as got:
+            baseline_bytes = len(got.read())
+    except BaseException:
+        for server in started:
+            stop_server(server)
+        raise
+    print(
+        f"baseline body {baseline_bytes} bytes, real /api/articles?limit=20 {len(real)} bytes",
+        flush=True,
+    )
+    return (
+        app_server,
+        baseline,
+        {"list_body_bytes": len(real), "baseline_body_bytes": baseline_bytes},
+    )
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    args.database_url = args.database_url or seeding.default_database_url(args.scale)
+    work = Path(tempfile.mkdtemp(prefix="conduit-bench-"))
+    started_at = datetime.now(UTC)
+    info = machine()
+    print(
+        f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory_gib']} GiB; logs in {work}",
+        flush=True,
+    )
+    secret = secrets.token_urlsafe(48)
+    local, subjects, tokens, seed_result = prepare(args, work, secret)
+
+    forget_redis_keys(args.redis_url)
+    print(
+        "server: gunicorn -c gunicorn.conf.py wsgi:app, default workers and threads, "
+        f"LOG_LEVEL=WARNING, Redis {args.redis_url} (prefix {REDIS_KEY_PREFIX})\n"
+        "NOTE: rate limiting is OFF for this run (RATELIMIT_ENABLED=false): wrk sends every "
+        "request from one address, which the production limit would throttle.",
+        flush=True,
+    )
+    env = server_environment(args.database_url, secret, args.redis_url)
+    app_server, baseline, body_sizes = start_servers(env, work)
+    bench = Bench(args, work, local, subjects, tokens, app_server, baseline)
+    results: list[Result] = []
+    counts: dict[str, Any] | None = None
+    try:
+        workers = len(children(app_server.process.pid))
+        print(
+            f"app workers: {workers}; wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} "
+            f"-d{args.seconds}s --latency per scenario",
+            flush=True,
+        )
+        if args.warmup:
+            # Not measured: every worker opens its database connections and fills its caches.
+            print(f"warming up for {args.warmup}s per server\n", flush=True)
+            wrk(f"{baseline.url}/api/articles", seconds=args.warmup, script=READ_SCRIPT)
+            wrk(f"{app_server.url}/api/articles?limit=20", seconds=args.warmup, script=READ_SCRIPT)
+        masters = {"app": app_server.process.pid, "baseline": baseline.process.pid}
+        with PeakMemory(masters) as memory:
+            print(HEADER, flush=True)
+            base = Scenario("baseline", "baseline (bare Flask)", "/api/articles")
+            results.append(bench.measure(base, f"{baseline.url}/api/articles", script=READ_SCRIPT))
+            for scenario in scenarios(subjects):
+                if not args.only or scenario.key in args.only:
+                    results.append(bench.read_scenario(scenario))
+            if not args.only or "write" in args.only:
+                result, counts = bench.write_mix()
+                results.append(result)
+            alive = {pid for master in masters.values() for pid in children(master)}
+        memory_rows = memory.report(alive)
+    finally:
+        for server in (app_server, baseline):
+            stop_server(server)
+        with contextlib.suppress(Exception):
+            forget_redis_keys(args.redis_url)
+
+    return {
+        "scale": args.scale,
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "machine": info,
+        "database": sa.make_url(args.database_url).database,
+        "seeding": seed_result,
+        "reused": seed_result is None,
+        "settings": {
+            "wrk": f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{args.seconds}s --latency",
+            "server": "gunicorn -c gunicorn.conf.py --no-control-socket wsgi:app",
+            "app_workers": workers,
+            "rate_limiting": False,
+            "log_level": "WARNING",
+            "redis": f"{args.redis_url} prefix {REDIS_KEY_PREFIX}",
+            **body_sizes,
+        },
+        "subjects": asdict(subjects) | {"targets": len(subjects.targets)},
+        "scenarios": [asdict(result) for result in results],
+        "counts": counts,
+        "memory": memory_rows,
+        "logs": str(work),
+    }
+
+
+HEADER = (
+    f"{'scenario':<24} {'requests/s':>10} {'p50 ms':>8} {'p99 ms':>8} "
+    f"{'errors':>7} {'vs baseline':>11}"
+)
+
+
+def print_row(result: Result, *, flush: bool = False) -> None:
+    ratio = f"{result.ratio:.3f}" if result.ratio is not None else "-"
+    print(
+        f"{result.name:<24} {result.rps:>10.1f} {result.p50_ms:>8.2f} {result.p99_ms:>8.2f} "
+        f"{result.errors:>7} {ratio:>11}",
+        flush=flush,
+    )
+
+
+def print_report(report: dict[str, Any]) -> None:
+    info = report["machine"]
+    print(
+        f"\n== {report['scale']} scale, {report['started_at']}: {info['nproc']} CPUs, "
+        f"{info['memory_gib']} GiB; {report['settings']['wrk']}; "
+        f"{report['settings']['app_workers']} app workers; rate limiting OFF"
+    )
+    if report["seeding"]:
+        seconds = report["seeding"]["seconds"]
+        print(
+            f"seeded in {seconds['total']}s ({report['seeding']['method']}): "
+            + ", ".join(f"{k} {v:,}" for k, v in report["seeding"]["counts"].items())
+        )
+    print(HEADER)
+    for row in report["scenarios"]:
+        print_row(Result(**row))
+    restarts = [
+        f"{row['name']} ({row['worker_restarts']})"
+        for row in report["scenarios"]
+        if row["worker_restarts"]
+    ]
+    if restarts:
+        print("workers recycled (max_requests) during: " + ", ".join(restarts))
+    counts = report["counts"]
+    if counts is not None:
+        print(
+            f"counts exact: {'yes' if counts['exact'] else 'no'} "
+            f"({counts['articles_touched']} articles touched, "
+            f"{counts['articles_created']} created, "
+            f"{counts['checks']} API answers compared with the rows)"
+        )
+        for line in counts["mismatches"]:
+            print(f"  {line}")
+    print("peak resident memory (VmHWM) per gunicorn worker:")
+    for row in report["memory"]:
+        note = " (recycled by max_requests)" if row["recycled"] else ""
+        print(f"  {row['server']:<9} pid {row['pid']:<8} {row['vm_hwm_mib']:>7.1f} MiB{note}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", choices=sorted(seeding.SCALES), default="small")
+    parser.add_argument("--seconds", type=int, default=10, help="per scenario (default 10)")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=2,
+        help="unmeasured seconds of load per server first (default 2)",
+    )
+    parser.add_argument("--reuse", action="store_true", help="keep the database if it is seeded")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url", help="default: conduit_bench_<scale> on 127.0.0.1:5432")
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument("--out", type=Path, help="the JSON results file")
+    parser.add_argument(
+        "--only",
+        type=lambda text: set(text.split(",")),
+        help="comma-separated scenario keys: list, list-auth, tag, author, favorited, feed, "
+        "article, comments, tags, profile, web-home, web-article, write",
+    )
+    args = parser.parse_args(argv)
+    report = run(args)
+    print_report(report)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = args.out or DEFAULT_OUT_DIR / f"{args.scale}-{stamp}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"results: {out}")
+    if report["counts"] is not None and not report["counts"]["exact"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,740 @@
+"""Seed a fresh PostgreSQL database for the load benchmark.
+
+    .venv/bin/python bench/seed.py --scale small        # 200 articles, through the services
+    .venv/bin/python bench/seed.py --scale large        # 100,000 articles, in batches
+
+The database named by --database-url (default `conduit_bench_<scale>` on
+127.0.0.1:5432) is dropped and created again (SQLAlchemy, AUTOCOMMIT, on the
+server's `postgres` database), `flask db upgrade` builds the schema, then the
+data goes in. Everything is drawn from `random.Random(--seed)`: the same seed
+gives the same users, titles, tags, follows, favorites and comments.
+
+Both scales start from one plan (`build_plan`): users; articles with an author,
+title, description, markdown body, 0-4 tags and a creation time; who follows
+whom; who favorited what; comments. Popularity is skewed the way real sites are
+(a few prolific authors, a few much-favorited articles, a few busy readers),
+with Zipf-like weights. The proportions are the same at both scales: 10 articles
+per user, 10 favorites per article, 3 comments per article, about 5 follows per
+user. The first user is the benchmark's signed-in "viewer": they follow several
+prolific authors and have favorites of their own.
+
+`small` (20 users, 200 articles) goes entirely through the services
+(`users.register_user`, `articles.create_article`, `profiles.follow_user`,
+`articles.favorite_article`, `comments.add_comment`) inside an app context,
+exactly as requests would: one commit per call. Creation times are then "now",
+and a slug taken twice gets the service's own random suffix.
+
+`large` (10,000 users, 100,000 articles, 1,000,000 favorites, 50,000 follows,
+300,000 comments) would take hours that way (argon2 alone costs ~50 ms a user),
+so it is seeded in minutes like this, and stays consistent with the services'
+rules:
+
+- The first user is registered through `users.register_user` by an app whose
+  argon2 cost is the cheapest allowed; its hash is reused for every other user,
+  who all share the password `BENCH_PASSWORD`. A hash records its own cost, so
+  the app verifies it as any other, and `authenticate` upgrades it to the
+  configured cost at the user's first sign-in, as it does for any old hash.
+  Usernames (`rules.USERNAME_PATTERN`, unique whatever their case) and e-mail
+  addresses (lower case, unique) are generated unique by construction.
+- Rows go in through the models with SQLAlchemy Core `insert(Model)` and a list
+  of parameter sets (executemany; `insertmanyvalues` batches them), a few
+  thousand rows a statement and one commit per batch, never as SQL text. Ids come
+  back through `RETURNING` in parameter order.
+- Slugs are made by the service's own `articles.slug_base(title)`; a base taken
+  already gets a "-xxxxxx" hex suffix, as `_choose_slug` does, drawn from the
+  seeded generator, so every slug is unique and the same on every run.
+- Follow, favorite and article-tag pairs are drawn into sets, so each pair is
+  unique (the primary keys would refuse a duplicate), nobody follows themself,
+  and every tag row is used by at least one article.
+- Nothing the services count is stored: favoritesCount, articlesCount, the tag
+  list and `following` are computed by SQL from these rows on every request, so
+  there is no counter to keep in step. Timestamps are timezone-aware UTC and in
+  order: a user exists before their articles, an article before its comments
+  and favorites.
+
+Finally `VACUUM ANALYZE` gives the planner statistics and the visibility map,
+as autovacuum would on a database that has lived for a while; without it the
+first minutes of a benchmark would measure a freshly bulk-loaded table instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import random
+import secrets
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from config import normalise_database_url  # noqa: E402
+
+T = TypeVar("T")
+
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432"
+BENCH_PASSWORD = "benchmark-password"
+BATCH_ROWS = 5000
+# Seeded creation times start here (the large scale spans about two years after it).
+EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Scale:
+    users: int
+    articles: int
+    favorites: int
+    comments: int
+    follows_per_user: int
+    tags: int
+    viewer_follows: int
+    viewer_favorites: int
+    # How the rows go in: "services" (one service call each) or "batch".
+    method: str
+
+
+SCALES = {
+    "small": Scale(
+        users=20,
+        articles=200,
+        favorites=2_000,
+        comments=600,
+        follows_per_user=5,
+        tags=25,
+        viewer_follows=8,
+        viewer_favorites=30,
+        method="services",
+    ),
+    "large": Scale(
+        users=10_000,
+        articles=100_000,
+        favorites=1_000_000,
+        comments=300_000,
+        follows_per_user=5,
+        tags=500,
+        viewer_follows=40,
+        viewer_favorites=200,
+        method="batch",
+    ),
+}
+
+_WORDS_TEXT = (
+    "able about above across action actually after again against agent already also always "
+    "among answer anyone appear apply approach area argue around article attention author "
+    "available away back balance base become before begin behind believe benefit better "
+    "between beyond both bring build business cache call capital care carry case cause "
+    "center certain chance change choice claim clear close code collect common company "
+    "concern consider continue control cost could country course create culture current "
+    "data deal debate decide deep defend degree design detail develop different direction "
+    "discover discuss document during early easy economy effect effort either energy enough "
+    "entire environment evening event every evidence example expect experience explain "
+    "factor feature field figure final find focus follow force form forward free friend "
+    "future garden general goal good great ground group grow guess happen hard health hear "
+    "heavy history hold home hope however human idea image impact improve include increase "
+    "indeed information inside instead interest issue itself join keep kind know language "
+    "large later layer lead learn least leave level light likely line list little local "
+    "long look machine main maintain major manage market matter maybe measure memory method "
+    "middle might mind minute model modern moment money month morning move much music "
+    "nature near need network never next night note notice number offer often open order "
+    "other outside over page paper part pass pattern people perform perhaps period person "
+    "picture piece place plan point policy popular position power practice prepare present "
+    "pressure pretty prevent price problem process produce product program project prove "
+    "provide public pull purpose quality question quickly quite rather reach read ready "
+    "real reason receive record reduce reflect region remain remember report request "
+    "require research resource response rest result return reveal right rise risk road role "
+    "rule safe same save scale scene school science search season second section security "
+    "seek seem sense series serve service session several shape share short should show "
+    "side signal simple since single site size skill small social some sort source space "
+    "speak special stage stand standard start state step still stock store story strategy "
+    "street strong structure study style subject success suggest summer support surface "
+    "system table talk task teach team tell term test than theory thing think though "
+    "thought through time today together tonight total toward trade travel treat tree trial "
+    "true truth turn type under understand unit until upon useful usually value various "
+    "version view visit voice wait walk wall watch water wave week weight well while whole "
+    "window winter within without wonder word work world worry write year young"
+)
+WORDS = _WORDS_TEXT.split()
+
+_TOPICS_TEXT = (
+    "python flask postgres redis docker kubernetes rust golang javascript typescript react "
+    "vue svelte css html design testing devops security linux databases caching performance "
+    "architecture api graphql rest cloud aws serverless machine-learning data-science ai "
+    "career productivity writing open-source startups management agile remote-work "
+    "accessibility mobile android ios frontend backend fullstack tutorial beginners news "
+    "opinion review history music travel food photography books science health"
+)
+TOPICS = _TOPICS_TEXT.split()
+
+_FIRST_NAMES_TEXT = (
+    "ada alan anna ben chloe dan eva finn grace hana ian ivy jack jane kai lara leo lina "
+    "mara max mia nina noah olga omar paul quinn rosa sam sara tom uma vera will xena yara zoe"
+)
+FIRST_NAMES = _FIRST_NAMES_TEXT.split()
+
+
+# --- the plan ------------------------------------------------------------------------
+
+
+@dataclass
+class PlannedUser:
+    username: str
+    email: str
+    bio: str | None
+    image: str | None
+    created_at: datetime
+
+
+@dataclass
+class PlannedArticle:
+    author: int
+    title: str
+    description: str
+    body: str
+    tags: list[str]
+    created_at: datetime
+
+
+@dataclass
+class PlannedComment:
+    article: int
+    author: int
+    body: str
+    created_at: datetime
+
+
+@dataclass
+class Plan:
+    users: list[PlannedUser] = field(default_factory=list)
+    articles: list[PlannedArticle] = field(default_factory=list)
+    # (follower, followed) and (user, article) indexes into the lists above.
+    follows: list[tuple[int, int]] = field(default_factory=list)
+    favorites: list[tuple[int, int]] = field(default_factory=list)
+    comments: list[PlannedComment] = field(default_factory=list)
+
+
+def _zipf_cumulative(
+    count: int, rng: random.Random, exponent: float
+) -> tuple[list[int], list[float]]:
+    """A random order of range(count) and cumulative Zipf-like weights for it."""
+    order = list(range(count))
+    rng.shuffle(order)
+    weights = [1.0 / (rank + 1) ** exponent for rank in range(count)]
+    return order, list(itertools.accumulate(weights))
+
+
+def _distinct_draws(
+    rng: random.Random,
+    population: list[int],
+    cumulative: list[float],
+    count: int,
+    *,
+    exclude: int | None = None,
+) -> set[int]:
+    """`count` distinct members of `population`, drawn by weight (uniform when dense)."""
+    available = len(population) - (1 if exclude is not None else 0)
+    count = min(count, available)
+    if count <= 0:
+        return set()
+    if count > available // 4:
+        pool = [item for item in population if item != exclude]
+        return set(rng.sample(pool, count))
+    chosen: set[int] = set()
+    while len(chosen) < count:
+        for item in rng.choices(population, cum_weights=cumulative, k=count - len(chosen)):
+            if item != exclude:
+                chosen.add(item)
+                if len(chosen) == count:
+                    break
+    return chosen
+
+
+def _sentence(rng: random.Random, low: int, high: int) -> str:
+    words = rng.choices(WORDS, k=rng.randint(low, high))
+    return " ".join(words).capitalize() + "."
+
+
+def _paragraph(rng: random.Random) -> str:
+    return " ".join(_sentence(rng, 6, 16) for _ in range(rng.randint(2, 5)))
+
+
+def _body(rng: random.Random) -> str:
+    parts = [_paragraph(rng)]
+    for _ in range(rng.randint(1, 3)):
+        parts.append(f"## {_sentence(rng, 2, 5)[:-1]}")
+        parts.append(_paragraph(rng))
+    if rng.random() < 0.3:
+        parts.append("\n".join(f"- {_sentence(rng, 3, 8)}" for _ in range(rng.randint(2, 4))))
+    return "\n\n".join(parts)
+
+
+def _tag_names(count: int, rng: random.Random) -> list[str]:
+    names = list(TOPICS[:count])
+    seen = set(names)
+    while len(names) < count:
+        name = f"{rng.choice(TOPICS)}-{rng.choice(WORDS)}"
+        if name not in seen:
+            seen.add(name)
+            names.append(name)
+    return names
+
+
+def build_plan(scale: Scale, seed: int) -> Plan:
+    """Everything to seed, drawn from one seeded generator."""
+    rng = random.Random(seed)
+    plan = Plan()
+    n_users, n_articles = scale.users, scale.articles
+
+    for index in range(n_users):
+        name = f"{rng.choice(FIRST_NAMES)}_{index:05d}"
+        plan.users.append(
+            PlannedUser(
+                username=name,
+                email=f"{name}@bench.example.com",
+                bio=_sentence(rng, 4, 12) if rng.random() < 0.6 else None,
+                image=(
+                    f"https://images.example.com/avatars/{index}.png"
+                    if rng.random() < 0.4
+                    else None
+                ),
+                created_at=EPOCH + timedelta(minutes=index),
+            )
+        )
+    user_ids = list(range(n_users))
+    # Authors: a few write a lot. The viewer (user 0) reads and follows, the most
+    # prolific authors among others.
+    author_order, author_weights = _zipf_cumulative(n_users, rng, 0.9)
+    activity_order, activity_weights = _zipf_cumulative(n_users, rng, 0.7)
+
+    tag_names = _tag_names(scale.tags, rng)
+    tag_order, tag_weights = _zipf_cumulative(len(tag_names), rng, 1.0)
+
+    first_article = EPOCH + timedelta(minutes=n_users + 60)
+    spacing = 600 if n_articles > 1000 else 3600  # seconds between two articles, on average
+    authors = rng.choices(author_order, cum_weights=author_weights, k=n_articles)
+    for index in range(n_articles):
+        tags = {
+            tag_names[i]
+            for i in rng.choices(
+                tag_order, cum_weights=tag_weights, k=rng.choice((0, 1, 2, 2, 3, 4))
+            )
+        }
+        plan.articles.append(
+            PlannedArticle(
+                author=authors[index],
+                title=_sentence(rng, 3, 8)[:-1].title(),
+                description=_sentence(rng, 8, 20),
+                body=_body(rng),
+                tags=sorted(tags),
+                created_at=first_article
+                + timedelta(seconds=index * spacing + rng.randrange(spacing)),
+            )
+        )
+
+    # Follows: about `follows_per_user` each, towards the prolific authors.
+    follows: set[tuple[int, int]] = set()
+    for follower in user_ids:
+        wanted = (
+            scale.viewer_follows if follower == 0 else rng.randint(0, 2 * scale.follows_per_user)
+        )
+        for followed in _distinct_draws(
+            rng, author_order, author_weights, wanted, exclude=follower
+        ):
+            follows.add((follower, followed))
+    plan.follows = sorted(follows)
+
+    # Favorites: busy readers favorite more; popular articles are favorited more.
+    article_order, article_weights = _zipf_cumulative(n_articles, rng, 0.6)
+    per_user = Counter(rng.choices(activity_order, cum_weights=activity_weights, k=scale.favorites))
+    cap = n_articles * 3 // 4
+    for user in user_ids:
+        wanted = min(per_user.get(user, 0), cap)
+        if user == 0:
+            wanted = max(wanted, min(scale.viewer_favorites, cap))
+        plan.favorites.extend(
+            (user, article)
+            for article in sorted(_distinct_draws(rng, article_order, article_weights, wanted))
+        )
+
+    # Comments: on popular articles, by busy readers, after the article was written.
+    commented = rng.choices(article_order, cum_weights=article_weights, k=scale.comments)
+    commenters = rng.choices(activity_order, cum_weights=activity_weights, k=scale.comments)
+    for article, author in zip(commented, commenters, strict=True):
+        plan.comments.append(
+            PlannedComment(
+                article=article,
+                author=author,
+                body=" ".join(_sentence(rng, 4, 18) for _ in range(rng.randint(1, 3))),
+                created_at=plan.articles[article].created_at
+                + timedelta(seconds=rng.randrange(1, 14 * 24 * 3600)),
+            )
+        )
+    plan.comments.sort(key=lambda comment: comment.created_at)
+    return plan
+
+
+# --- the database --------------------------------------------------------------------
+
+
+def default_database_url(scale: str) -> str:
+    return f"{DEFAULT_SERVER}/conduit_bench_{scale}"
+
+
+def recreate_database(database_url: str) -> None:
+    """DROP and CREATE the database, from the server's `postgres` database."""
+    url = sa.make_url(normalise_database_url(database_url))
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            quoted = conn.dialect.identifier_preparer.quote(url.database)
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+            conn.execute(sa.text(f"CREATE DATABASE {quoted}"))
+    finally:
+        admin.dispose()
+
+
+def app_environment(database_url: str, **extra: str) -> dict[str, str]:
+    """What the seeding app (and `flask db upgrade`) runs with: this database, no Redis."""
+    env = {
+        **os.environ,
+        "FLASK_APP": "wsgi",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": os.environ.get("BENCH_SEED_SECRET") or secrets.token_urlsafe(32),
+        "JWT_SECRET_KEY": "",
+        "REDIS_URL": "",
+        "CACHE_TYPE": "SimpleCache",
+        "RATELIMIT_ENABLED": "false",
+        "RATELIMIT_STORAGE_URI": "",
+        "LOG_LEVEL": "WARNING",
+        "LOG_FORMAT": "console",
+        **extra,
+    }
+    env.pop("FLASK_DEBUG", None)
+    return env
+
+
+def migrate(database_url: str) -> None:
+    """`flask db upgrade` on the database, as a deployment does."""
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env=app_environment(database_url),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"flask db upgrade failed:\n{done.stdout}\n{done.stderr}")
+
+
+def _make_app(database_url: str, **extra: str) -> Any:
+    os.environ.update(app_environment(database_url, **extra))
+    from app import create_app
+
+    return create_app()
+
+
+def _batches(rows: Iterable[T], size: int = BATCH_ROWS) -> Iterator[list[T]]:
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _progress(label: str, done: int, started: float) -> None:
+    print(f"  {label}: {done:,} rows ({time.monotonic() - started:.1f}s)", flush=True)
+
+
+def _insert(
+    model: Any, rows: Iterable[dict[str, Any]], *, label: str, ids: bool = False
+) -> list[int]:
+    """Insert `rows` through the model, a batch per statement and commit; the new ids if asked."""
+    from app.extensions import db
+
+    statement = sa.insert(model)
+    if ids:
+        statement = statement.returning(model.id, sort_by_parameter_order=True)
+    new_ids: list[int] = []
+    count = 0
+    started = time.monotonic()
+    for batch in _batches(rows):
+        result = db.session.execute(statement, batch)
+        if ids:
+            new_ids.extend(result.scalars().all())
+        db.session.commit()
+        count += len(batch)
+        if count % (BATCH_ROWS * 40) == 0:
+            _progress(label, count, started)
+    _progress(label, count, started)
+    return new_ids
+
+
+def seed_with_services(plan: Plan) -> None:
+    """Every row through a service call, as requests would make them."""
+    from app.services import articles, comments, profiles, users
+
+    actors = [
+        users.register_user(username=user.username, email=user.email, password=BENCH_PASSWORD)
+        for user in plan.users
+    ]
+    for actor, planned in zip(actors, plan.users, strict=True):
+        if planned.bio or planned.image:
+            users.update_user(user=actor, bio=planned.bio, image=planned.image)
+    print(f"  users: {len(actors)}", flush=True)
+    slugs = [
+        articles.create_article(
+            actor=actors[article.author],
+            title=article.title,
+            description=article.description,
+            body=article.body,
+            tag_list=article.tags,
+        ).slug
+        for article in plan.articles
+    ]
+    print(f"  articles: {len(slugs)}", flush=True)
+    for follower, followed in plan.follows:
+        profiles.follow_user(actor=actors[follower], username=plan.users[followed].username)
+    print(f"  follows: {len(plan.follows)}", flush=True)
+    for user, article in plan.favorites:
+        articles.favorite_article(actor=actors[user], slug=slugs[article])
+    print(f"  favorites: {len(plan.favorites)}", flush=True)
+    for comment in plan.comments:
+        comments.add_comment(
+            actor=actors[comment.author], slug=slugs[comment.article], body=comment.body
+        )
+    print(f"  comments: {len(plan.comments)}", flush=True)
+
+
+def seed_in_batches(plan: Plan, seed: int) -> None:
+    """The first user through the service, every other row in batches through the models."""
+    from app.extensions import db
+    from app.models import Article, ArticleTag, Comment, Favorite, Follow, Tag, User
+    from app.services import articles, users
+
+    rng = random.Random(seed + 1)
+    first = plan.users[0]
+    registered = users.register_user(
+        username=first.username, email=first.email, password=BENCH_PASSWORD
+    )
+    users.update_user(user=registered, bio=first.bio, image=first.image)
+    # Back-dated like every other seeded row: a user exists before their articles.
+    registered.created_at = registered.updated_at = first.created_at
+    db.session.commit()
+    password_hash = registered.password_hash
+
+    user_ids = [
+        registered.id,
+        *_insert(
+            User,
+            (
+                {
+                    "username": user.username,
+                    "email": user.email,
+                    "password_hash": password_hash,
+                    "bio": user.bio,
+                    "image": user.image,
+                    "created_at": user.created_at,
+                    "updated_at": user.created_at,
+                }
+                for user in plan.users[1:]
+            ),
+            label="users",
+            ids=True,
+        ),
+    ]
+
+    used_tags = sorted({name for article in plan.articles for name in article.tags})
+    tag_ids = dict(
+        zip(
+            used_tags,
+            _insert(Tag, ({"name": name} for name in used_tags), label="tags", ids=True),
+            strict=True,
+        )
+    )
+
+    taken: set[str] = set()
+
+    def unique_slug(title: str) -> str:
+        base = articles.slug_base(title)
+        slug = base
+        while slug in taken:
+            slug = f"{base}-{rng.getrandbits(24):06x}"
+        taken.add(slug)
+        return slug
+
+    article_ids = _insert(
+        Article,
+        (
+            {
+                "slug": unique_slug(article.title),
+                "title": article.title,
+                "description": article.description,
+                "body": article.body,
+                "author_id": user_ids[article.author],
+                "created_at": article.created_at,
+                "updated_at": article.created_at,
+            }
+            for article in plan.articles
+        ),
+        label="articles",
+        ids=True,
+    )
+    _insert(
+        ArticleTag,
+        (
+            {"article_id": article_ids[index], "tag_id": tag_ids[name]}
+            for index, article in enumerate(plan.articles)
+            for name in article.tags
+        ),
+        label="article tags",
+    )
+    _insert(
+        Follow,
+        (
+            {
+                "follower_id": user_ids[follower],
+                "followed_id": user_ids[followed],
+                "created_at": max(plan.users[follower].created_at, plan.users[followed].created_at)
+                + timedelta(hours=1),
+            }
+            for follower, followed in plan.follows
+        ),
+        label="follows",
+    )
+    _insert(
+        Favorite,
+        (
+            {
+                "user_id": user_ids[user],
+                "article_id": article_ids[article],
+                "created_at": plan.articles[article].created_at
+                + timedelta(seconds=(user * 7919 + article) % (30 * 24 * 3600)),
+            }
+            for user, article in plan.favorites
+        ),
+        label="favorites",
+    )
+    _insert(
+        Comment,
+        (
+            {
+                "body": comment.body,
+                "article_id": article_ids[comment.article],
+                "author_id": user_ids[comment.author],
+                "created_at": comment.created_at,
+                "updated_at": comment.created_at,
+            }
+            for comment in plan.comments
+        ),
+        label="comments",
+    )
+
+
+def vacuum_analyze(database_url: str) -> None:
+    engine = sa.create_engine(normalise_database_url(database_url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("VACUUM ANALYZE"))
+    finally:
+        engine.dispose()
+
+
+def table_counts(session: Any) -> dict[str, int]:
+    from app.models import Article, ArticleTag, Comment, Favorite, Follow, Tag, User
+
+    return {
+        model.__tablename__: session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+        for model in (User, Article, Tag, ArticleTag, Follow, Favorite, Comment)
+    }
+
+
+def seed(
+    scale_name: str, *, database_url: str, seed: int, method: str | None = None
+) -> dict[str, Any]:
+    """Create the database afresh, migrate it and fill it; return what went in and how long."""
+    scale = SCALES[scale_name]
+    method = method or scale.method
+    started = time.monotonic()
+    print(f"seeding {scale_name} ({method}) into {sa.make_url(database_url).database}", flush=True)
+    recreate_database(database_url)
+    migrate(database_url)
+    migrated = time.monotonic()
+    plan = build_plan(scale, seed)
+    planned = time.monotonic()
+    print(f"  plan drawn in {planned - migrated:.1f}s", flush=True)
+    # The cheapest argon2id the config allows, for the batch path's one hash.
+    cheap = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "8"} if method == "batch" else {}
+    app = _make_app(database_url, **cheap)
+    with app.app_context():
+        from app.extensions import db
+
+        if method == "services":
+            seed_with_services(plan)
+        else:
+            seed_in_batches(plan, seed)
+        counts = table_counts(db.session)
+        db.session.remove()
+        db.engine.dispose()
+    loaded = time.monotonic()
+    vacuum_analyze(database_url)
+    finished = time.monotonic()
+    result = {
+        "scale": scale_name,
+        "method": method,
+        "seed": seed,
+        "database": sa.make_url(database_url).database,
+        "counts": counts,
+        "seconds": {
+            "create_and_migrate": round(migrated - started, 1),
+            "plan": round(planned - migrated, 1),
+            "insert": round(loaded - planned, 1),
+            "vacuum_analyze": round(finished - loaded, 1),
+            "total": round(finished - started, 1),
+        },
+    }
+    seconds = result["seconds"]
+    print("  " + ", ".join(f"{name} {count:,}" for name, count in counts.items()), flush=True)
+    print(
+        f"seeded in {seconds['total']}s (insert {seconds['insert']}s, "
+        f"vacuum analyze {seconds['vacuum_analyze']}s)",
+        flush=True,
+    )
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+    parser.add_argument("--database-url", help="default: conduit_bench_<scale> on 127.0.0.1:5432")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--method",
+        choices=("services", "batch"),
+        help="default: services for small, batch for large",
+    )
+    parser.add_argument("--json-out", type=Path, help="also write what was seeded, as JSON, here")
+    args = parser.parse_args(argv)
+    result = seed(
+        args.scale,
+        database_url=args.database_url or default_database_url(args.scale),
+        seed=args.seed,
+        method=args.method,
+    )
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
