@@ -13,6 +13,8 @@ from app.web.auth import safe_next
 from app.web.forms import ActionForm, SafeRedirectForm
 
 PAGE_SIZE = 10
+# How many page links stand on each side of the current page in the pager.
+PAGER_RADIUS = 3
 # Far beyond any real page, small enough for every database's OFFSET.
 MAX_PAGE = 100_000
 
@@ -21,6 +23,21 @@ MAX_PAGE = 100_000
 class Pager:
     page: int
     pages: int
+
+    def links(self) -> list[int | None]:
+        """The page numbers to link: the first, the last and those around the current
+        one; None where numbers are left out. A feed of 10,000 pages gets about ten
+        links, not 10,000."""
+        # A page past the end (an old link, say) is shown the last pages to go back to.
+        centre = min(self.page, self.pages)
+        shown = {1, self.pages, *range(centre - PAGER_RADIUS, centre + PAGER_RADIUS + 1)}
+        numbers = sorted(number for number in shown if 1 <= number <= self.pages)
+        links: list[int | None] = []
+        for number in numbers:
+            if links and number - (links[-1] or 0) > 1:
+                links.append(None)
+            links.append(number)
+        return links
 
 
 def requested_page() -> int:

@@ -12,6 +12,7 @@ from app.exceptions import Invalid
 from app.extensions import db
 from app.models import Article, Favorite, User
 from app.services import articles, profiles
+from app.web.pages import Pager
 from tests.factories import UserFactory
 from tests.web.helpers import Page
 
@@ -632,3 +633,19 @@ def test_an_anonymous_post_from_another_site_is_not_sent_back_there(browser, lib
 
     assert urlsplit(page.location).path == "/login"
     assert _query(page.location) == {}
+
+
+@pytest.mark.parametrize(
+    ("page", "pages", "links"),
+    [
+        (1, 1, [1]),
+        (1, 5, [1, 2, 3, 4, 5]),
+        (1, 10_000, [1, 2, 3, 4, None, 10_000]),
+        (50, 10_000, [1, None, 47, 48, 49, 50, 51, 52, 53, None, 10_000]),
+        (10_000, 10_000, [1, None, 9_997, 9_998, 9_999, 10_000]),
+        (5, 9, [1, 2, 3, 4, 5, 6, 7, 8, 9]),
+        (100_000, 3, [1, 2, 3]),
+    ],
+)
+def test_the_pager_links_the_ends_and_the_pages_around_the_current_one(page, pages, links):
+    assert Pager(page=page, pages=pages).links() == links
