@@ -25,7 +25,7 @@ migrate: $(VENV)/.runtime .env
 	$(BIN)/flask db upgrade
 
 bench: $(VENV)/.runtime  ## load benchmark (PostgreSQL, Redis, wrk): make bench SCALE=small|large
-	$(BIN)/python bench/run.py --scale $(SCALE)
+	$(BIN)/python -m bench.run --scale $(SCALE)
 
 .env:
 	$(PYTHON) scripts/init_env.py .env

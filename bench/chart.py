@@ -1,7 +1,7 @@
 """A bar chart of requests/s per scenario against the baseline, from a results JSON.
 
-    .venv/bin/python bench/chart.py /tmp/conduit-bench/results/small-<timestamp>.json
-    .venv/bin/python bench/chart.py results.json --out chart.png [--log]
+    .venv/bin/python -m bench.chart /tmp/conduit-bench/results/small-<timestamp>.json
+    .venv/bin/python -m bench.chart results.json --out chart.png [--log]
 
 Needs matplotlib, installed for the benchmark only (see bench/README.md). The PNG
 goes next to the JSON file (same name, .png) unless --out says otherwise.

@@ -1,7 +1,7 @@
 """The load benchmark: seed, serve with the production settings, drive with wrk, report.
 
-    .venv/bin/python bench/run.py --scale small              # make bench SCALE=small
-    .venv/bin/python bench/run.py --scale large --reuse      # keep an already seeded database
+    .venv/bin/python -m bench.run --scale small              # make bench SCALE=small
+    .venv/bin/python -m bench.run --scale large --reuse      # keep an already seeded database
 
 1. Seeds `conduit_bench_<scale>` afresh with bench/seed.py (or, with --reuse,
    keeps it when it already holds articles).
@@ -52,15 +52,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bench import seed as seeding
+from config import normalise_database_url
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from config import normalise_database_url  # noqa: E402
-
-sys.path.insert(0, str(BENCH))
-import seed as seeding  # noqa: E402
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/4"
 REDIS_KEY_PREFIX = "conduit-bench"
@@ -126,7 +122,8 @@ class Subjects:
 
 def machine() -> dict[str, Any]:
     meminfo = Path("/proc/meminfo").read_text()
-    total_kib = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))  # type: ignore[union-attr]
+    found_total = re.search(r"MemTotal:\s+(\d+)", meminfo)
+    total_kib = int(found_total.group(1)) if found_total else 0
     cpu = "?"
     with contextlib.suppress(OSError):
         found = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
@@ -168,7 +165,7 @@ def run_seed(scale: str, database_url: str, seed: int, work: Path) -> dict[str, 
     subprocess.run(
         [
             sys.executable,
-            str(BENCH / "seed.py"),
+            *("-m", "bench.seed"),
             *("--scale", scale, "--database-url", database_url),
             *("--seed", str(seed), "--json-out", str(out)),
         ],

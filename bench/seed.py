@@ -1,7 +1,7 @@
 """Seed a fresh PostgreSQL database for the load benchmark.
 
-    .venv/bin/python bench/seed.py --scale small        # 200 articles, through the services
-    .venv/bin/python bench/seed.py --scale large        # 100,000 articles, in batches
+    .venv/bin/python -m bench.seed --scale small        # 200 articles, through the services
+    .venv/bin/python -m bench.seed --scale large        # 100,000 articles, in batches
 
 The database named by --database-url (default `conduit_bench_<scale>` on
 127.0.0.1:5432) is dropped and created again (SQLAlchemy, AUTOCOMMIT, on the
@@ -77,11 +77,9 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from config import normalise_database_url
 
-from config import normalise_database_url  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 T = TypeVar("T")
 

@@ -1,0 +1,1 @@
+"""The load benchmark: run it as `python -m bench.run` from the project folder."""
