@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from config import normalise_database_url
@@ -48,3 +55,52 @@ def scratch_postgres_database(base_url: str, suffix: str) -> Iterator[str]:
     finally:
         recreate(create=False)
         admin.dispose()
+
+
+def migrate_database(env: dict[str, str], root: Path) -> None:
+    """`flask db upgrade` with `env` (its DATABASE_URL names the database)."""
+    migrate = subprocess.run(
+        [sys.executable, "-m", "flask", "db", "upgrade"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if migrate.returncode != 0:
+        pytest.fail(f"flask db upgrade failed:\n{migrate.stdout}\n{migrate.stderr}")
+
+
+def wait_until_healthy(
+    url: str, server: subprocess.Popen[bytes], log: Path, *, seconds: float, name: str = "gunicorn"
+) -> None:
+    """Return once `url`/health answers 200; fail the test if the server dies or stays silent."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except urllib.error.HTTPError as error:
+            error.close()
+        except OSError:
+            pass
+        # Between two tries, watch for gunicorn giving up (a bad config, a busy port).
+        try:
+            server.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            continue
+        pytest.fail(f"{name} exited with {server.returncode}:\n{tail(log)}")
+    pytest.fail(f"{name} did not answer /health within {seconds}s:\n{tail(log)}")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it has not stopped within 15 seconds."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()

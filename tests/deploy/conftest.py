@@ -23,12 +23,8 @@ import json
 import os
 import re
 import secrets
-import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Generator, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -42,7 +38,14 @@ from urllib.parse import urlencode
 import pytest
 import redis
 
-from tests.servers import free_port, scratch_postgres_database, tail
+from tests.servers import (
+    free_port,
+    migrate_database,
+    scratch_postgres_database,
+    stop_server,
+    tail,
+    wait_until_healthy,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 30
@@ -245,56 +248,6 @@ def _server_environment(database_url: str, secret: str) -> dict[str, str]:
     return env
 
 
-def _migrate(env: dict[str, str]) -> None:
-    migrate = subprocess.run(
-        [sys.executable, "-m", "flask", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if migrate.returncode != 0:
-        pytest.fail(f"flask db upgrade failed:\n{migrate.stdout}\n{migrate.stderr}")
-
-
-def _wait_until_healthy(instance: Instance, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{instance.url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except urllib.error.HTTPError as error:
-            error.close()
-        except OSError:
-            pass
-        # Between two tries, watch for gunicorn giving up (a bad config, a busy port).
-        try:
-            server.wait(timeout=0.05)
-        except subprocess.TimeoutExpired:
-            continue
-        pytest.fail(
-            f"instance {instance.name}: gunicorn exited with {server.returncode}:\n"
-            f"{tail(instance.log)}"
-        )
-    pytest.fail(
-        f"instance {instance.name}: no answer on /health within {STARTUP_SECONDS}s:\n"
-        f"{tail(instance.log)}"
-    )
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
 @pytest.fixture(scope="session")
 def instances(
     deploy_database_url: str,
@@ -304,7 +257,7 @@ def instances(
     """Instances A and B: two gunicorn processes, one database, one Redis, one secret."""
     work = tmp_path_factory.mktemp("deploy")
     env = _server_environment(deploy_database_url, secrets.token_urlsafe(48))
-    _migrate(env)
+    migrate_database(env, ROOT)
 
     started: list[tuple[Instance, subprocess.Popen[bytes]]] = []
     try:
@@ -326,13 +279,24 @@ def instances(
             started.append((instance, server))
         # Both boot at once; wait for each in turn.
         with ThreadPoolExecutor(max_workers=2) as pool:
-            for waiting in [pool.submit(_wait_until_healthy, *pair) for pair in started]:
+            waits = [
+                pool.submit(
+                    wait_until_healthy,
+                    instance.url,
+                    server,
+                    instance.log,
+                    seconds=STARTUP_SECONDS,
+                    name=f"instance {instance.name}",
+                )
+                for instance, server in started
+            ]
+            for waiting in waits:
                 waiting.result()
         a, b = (instance for instance, _ in started)
         yield a, b
     finally:
         for _, server in started:
-            _stop(server)
+            stop_server(server)
 
 
 @pytest.fixture

@@ -13,12 +13,8 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
@@ -34,7 +30,14 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.servers import free_port, scratch_postgres_database, tail
+from tests.servers import (
+    free_port,
+    migrate_database,
+    scratch_postgres_database,
+    stop_server,
+    tail,
+    wait_until_healthy,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -103,17 +106,7 @@ def live_server(
     }
     env.pop("FLASK_DEBUG", None)
 
-    migrate = subprocess.run(
-        [sys.executable, "-m", "flask", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if migrate.returncode != 0:
-        pytest.fail(f"flask db upgrade failed:\n{migrate.stdout}\n{migrate.stderr}")
+    migrate_database(env, ROOT)
 
     log = work / "server.log"
     with log.open("wb") as log_file:
@@ -131,35 +124,10 @@ def live_server(
         )
     try:
         url = f"http://127.0.0.1:{port}"
-        _wait_until_healthy(url, server, log)
+        wait_until_healthy(url, server, log, seconds=STARTUP_SECONDS)
         yield LiveServer(url=url, log=log)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except urllib.error.HTTPError as error:
-            error.close()
-        except OSError:
-            pass
-        # Between two tries, watch for gunicorn giving up (a bad config, a busy port).
-        try:
-            server.wait(timeout=0.05)
-        except subprocess.TimeoutExpired:
-            continue
-        pytest.fail(f"gunicorn exited with {server.returncode}:\n{tail(log)}")
-    pytest.fail(f"gunicorn did not answer /health within {STARTUP_SECONDS}s:\n{tail(log)}")
+        stop_server(server)
 
 
 @pytest.fixture(scope="session")
