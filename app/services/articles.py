@@ -1,14 +1,13 @@
 """Articles: listing, the feed, writing, and favorites.
 
-Every read runs a fixed number of statements whatever the page size: one count,
-one page query (author, favorites count, `favorited` and `following` computed in
-SQL), and one query for the tags of the whole page.
+Every read is one statement whatever the page size: the page with each
+article's author, favorites count, `favorited`, `following` and tags computed in
+SQL, and the number of matching articles alongside.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -23,7 +22,7 @@ from app.models import Article, ArticleTag, Favorite, Follow, Tag, User
 from app.models.base import utcnow
 from app.services import rules, tags
 from app.services.profiles import author_view, following_expression
-from app.services.sql import insert_ignoring_duplicates
+from app.services.sql import StringListAggregate, insert_ignoring_duplicates
 from app.services.users import UNSET, _Unset
 from app.services.views import ArticlePage, ArticleView, ProfileView
 
@@ -44,14 +43,21 @@ def _favorited_expression(viewer_id: int | None) -> ColumnElement[bool]:
 
 
 def _article_query(*, viewer_id: int | None, with_body: bool) -> Select[Any]:
+    """One row per article with everything its view needs: author, counts, flags, tags."""
     favorites_count = (
         select(func.count())
         .where(Favorite.article_id == Article.id)
         .correlate(Article)
         .scalar_subquery()
     )
+    tag_names = (
+        select(StringListAggregate(Tag.name))
+        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+        .where(ArticleTag.article_id == Article.id)
+        .correlate(Article)
+        .scalar_subquery()
+    )
     columns = [
-        Article.id,
         Article.slug,
         Article.title,
         Article.description,
@@ -63,60 +69,51 @@ def _article_query(*, viewer_id: int | None, with_body: bool) -> Select[Any]:
         favorites_count.label("favorites_count"),
         _favorited_expression(viewer_id).label("favorited"),
         following_expression(Article.author_id, viewer_id).label("following"),
+        tag_names.label("tag_names"),
     ]
     if with_body:
         columns.append(Article.body)
     return select(*columns).join(User, User.id == Article.author_id)
 
 
-def _tags_by_article(article_ids: Sequence[int]) -> dict[int, list[str]]:
-    if not article_ids:
-        return {}
-    rows = db.session.execute(
-        select(ArticleTag.article_id, Tag.name)
-        .join(Tag, Tag.id == ArticleTag.tag_id)
-        .where(ArticleTag.article_id.in_(article_ids))
+def _view(row: Row[Any], *, with_body: bool) -> ArticleView:
+    return ArticleView(
+        slug=row.slug,
+        title=row.title,
+        description=row.description,
+        body=row.body if with_body else None,
+        tag_list=sorted(row.tag_names or ()),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        favorited=bool(row.favorited),
+        favorites_count=row.favorites_count,
+        author=author_view(row),
     )
-    tags: dict[int, list[str]] = defaultdict(list)
-    for article_id, name in rows:
-        tags[article_id].append(name)
-    return {article_id: sorted(names) for article_id, names in tags.items()}
-
-
-def _views(rows: Sequence[Row[Any]], *, with_body: bool) -> list[ArticleView]:
-    tags = _tags_by_article([row.id for row in rows])
-    return [
-        ArticleView(
-            slug=row.slug,
-            title=row.title,
-            description=row.description,
-            body=row.body if with_body else None,
-            tag_list=tags.get(row.id, []),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            favorited=bool(row.favorited),
-            favorites_count=row.favorites_count,
-            author=author_view(row),
-        )
-        for row in rows
-    ]
 
 
 def _page(
     filters: Iterable[ColumnElement[bool]], *, viewer_id: int | None, limit: int, offset: int
 ) -> ArticlePage:
+    """A page of the articles matching `filters` and how many match, in one statement.
+
+    The total rides along on every row as an uncorrelated subquery (PostgreSQL
+    computes it once); only a page past the end, which has no row to carry it,
+    costs a second statement.
+    """
     filters = list(filters)
-    total = db.session.scalar(select(func.count()).select_from(Article).where(*filters)) or 0
-    rows: Sequence[Row[Any]] = []
-    if offset < total:
-        rows = db.session.execute(
-            _article_query(viewer_id=viewer_id, with_body=False)
-            .where(*filters)
-            .order_by(Article.created_at.desc(), Article.id.desc())
-            .limit(limit)
-            .offset(offset)
-        ).all()
-    return ArticlePage(articles=_views(rows, with_body=False), total=total)
+    matching = select(func.count()).select_from(Article).where(*filters)
+    rows = db.session.execute(
+        _article_query(viewer_id=viewer_id, with_body=False)
+        .add_columns(matching.scalar_subquery().label("total"))
+        .where(*filters)
+        .order_by(Article.created_at.desc(), Article.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    if not rows:
+        total = (db.session.scalar(matching) or 0) if offset else 0
+        return ArticlePage(articles=[], total=total)
+    return ArticlePage(articles=[_view(row, with_body=False) for row in rows], total=rows[0].total)
 
 
 def _user_id_by_name(username: str) -> ScalarSelect[int]:
@@ -162,12 +159,12 @@ def feed_articles(*, viewer_id: int, limit: int = 20, offset: int = 0) -> Articl
 
 
 def _single_view(condition: ColumnElement[bool], *, viewer_id: int | None) -> ArticleView:
-    rows = db.session.execute(
+    row = db.session.execute(
         _article_query(viewer_id=viewer_id, with_body=True).where(condition)
-    ).all()
-    if not rows:
+    ).first()
+    if row is None:
         raise NotFound("article")
-    return _views(rows, with_body=True)[0]
+    return _view(row, with_body=True)
 
 
 def get_article(*, slug: str, viewer_id: int | None) -> ArticleView:

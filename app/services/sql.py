@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult
+from sqlalchemy import CursorResult, String, TypeDecorator, func
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.models import Base
 
@@ -33,3 +38,35 @@ def insert_ignoring_duplicates(
     )
     result = cast(CursorResult[Any], session.execute(statement))
     return result.rowcount
+
+
+class _StringList(TypeDecorator[list[str]]):
+    """A list of strings read back from an aggregate: a PostgreSQL array or SQLite JSON text."""
+
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> list[str]:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            names: list[str] = json.loads(value)
+            return names
+        return list(value)
+
+
+class StringListAggregate(FunctionElement[list[str]]):
+    """The aggregate of a string column as a Python list (unordered; empty for no rows)."""
+
+    type = _StringList()
+    inherit_cache = True
+
+
+@compiles(StringListAggregate, "postgresql")
+def _array_agg(element: StringListAggregate, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(func.array_agg(*element.clauses), **kw)
+
+
+@compiles(StringListAggregate, "sqlite")
+def _json_group_array(element: StringListAggregate, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(func.json_group_array(*element.clauses), **kw)
