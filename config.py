@@ -103,6 +103,8 @@ class Config:
         self.DATABASE_POOL_OVERFLOW = _int(env, "DATABASE_POOL_OVERFLOW", 5)
         self.DATABASE_POOL_TIMEOUT = _int(env, "DATABASE_POOL_TIMEOUT", 10, minimum=1)
         self.DATABASE_STATEMENT_TIMEOUT_MS = _int(env, "DATABASE_STATEMENT_TIMEOUT_MS", 5000)
+        # A pooled connection idle for longer is pinged before use (app/database.py).
+        self.DATABASE_PING_AFTER_IDLE_SECONDS = _int(env, "DATABASE_PING_AFTER_IDLE_SECONDS", 10)
 
         # A request body above this size is refused with 413 before it is parsed.
         self.MAX_CONTENT_LENGTH = _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024)
@@ -142,6 +144,13 @@ class Config:
         self.TAGS_CACHE_SECONDS = _int(
             env, "TAGS_CACHE_SECONDS", 300 if self.REDIS_URL else 10, minimum=1
         )
+        # How many articles there are, in all and per tag (each a count over an index
+        # that grows with the site), kept for this long. Only with a cache that every
+        # process shares, since a count must be exact: 0 (the default without Redis)
+        # counts on every request.
+        self.LIST_COUNTS_CACHE_SECONDS = _int(
+            env, "LIST_COUNTS_CACHE_SECONDS", 300 if self.REDIS_URL else 0
+        )
 
         self.RATELIMIT_ENABLED = _bool(env, "RATELIMIT_ENABLED") is not False
         self.RATELIMIT_DEFAULT = env.get("RATELIMIT_DEFAULT") or "600 per minute"
@@ -176,16 +185,18 @@ class Config:
         if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             return {}
         options: dict[str, Any] = {
-            "pool_pre_ping": True,
             "pool_size": self.DATABASE_POOL_SIZE,
             "max_overflow": self.DATABASE_POOL_OVERFLOW,
             "pool_timeout": self.DATABASE_POOL_TIMEOUT,
         }
         if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            # PostgreSQL connections are pinged after idleness only (app/database.py).
             options["connect_args"] = {
                 "connect_timeout": 5,
                 "options": f"-c statement_timeout={self.DATABASE_STATEMENT_TIMEOUT_MS}",
             }
+        else:
+            options["pool_pre_ping"] = True
         return options
 
     def check(self, *, debug: bool) -> None:
@@ -233,6 +244,9 @@ class TestConfig(Config):
         self.ARGON2_PARALLELISM = 1
         # Tests sign in hundreds of times a minute; the limiter's own tests turn it on.
         self.RATELIMIT_ENABLED = False
+        # Factories write rows behind the services' backs: counts are not cached,
+        # except by the tests of that cache (tests/infra/test_count_cache_redis.py).
+        self.LIST_COUNTS_CACHE_SECONDS = 0
         # A prefix of its own per app: tests sharing one Redis never see each other.
         run = secrets.token_hex(4)
         self.CACHE_KEY_PREFIX = f"conduit-test-{run}:cache:"

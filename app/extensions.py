@@ -14,12 +14,16 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import event
 
+from app.database import RequestSession, configure_engine
 from app.models.base import Base
 from app.services.passwords import PasswordHasher
 
 # Objects stay readable after commit: a use case commits once, then builds its
 # response from what it wrote, without reloading it.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+# Safe-method requests read on autocommit connections (see app/database.py).
+db = SQLAlchemy(
+    model_class=Base, session_options={"class_": RequestSession, "expire_on_commit": False}
+)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 jwt = JWTManager()
 login_manager = LoginManager()
@@ -71,6 +75,8 @@ def init_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)
+        elif db.engine.dialect.name == "postgresql":
+            configure_engine(app, db.engine)
     migrate.init_app(app, db)
     jwt.init_app(app)
     csrf.init_app(app)

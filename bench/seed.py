@@ -592,7 +592,11 @@ def seed_in_batches(plan: Plan, seed: int) -> None:
     _insert(
         ArticleTag,
         (
-            {"article_id": article_ids[index], "tag_id": tag_ids[name]}
+            {
+                "article_id": article_ids[index],
+                "tag_id": tag_ids[name],
+                "article_created_at": article.created_at,
+            }
             for index, article in enumerate(plan.articles)
             for name in article.tags
         ),

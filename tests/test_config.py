@@ -21,6 +21,7 @@ EVERY_VARIABLE = {
     "DATABASE_POOL_OVERFLOW": "4",
     "DATABASE_POOL_TIMEOUT": "3",
     "DATABASE_STATEMENT_TIMEOUT_MS": "2500",
+    "DATABASE_PING_AFTER_IDLE_SECONDS": "30",
     "MAX_CONTENT_LENGTH": "65536",
     "JWT_EXPIRES_SECONDS": "3600",
     "ARGON2_TIME_COST": "3",
@@ -56,6 +57,7 @@ def test_config_reads_every_variable_from_the_given_mapping():
     assert config.DATABASE_POOL_OVERFLOW == 4
     assert config.DATABASE_POOL_TIMEOUT == 3
     assert config.DATABASE_STATEMENT_TIMEOUT_MS == 2500
+    assert config.DATABASE_PING_AFTER_IDLE_SECONDS == 30
     assert config.MAX_CONTENT_LENGTH == 65536
     assert config.JWT_ACCESS_TOKEN_EXPIRES.total_seconds() == 3600
     assert config.ARGON2_TIME_COST == 3
@@ -180,7 +182,6 @@ def test_engine_options_size_the_pool_for_postgres():
     options = Config(EVERY_VARIABLE).engine_options()
 
     assert options == {
-        "pool_pre_ping": True,
         "pool_size": 16,
         "max_overflow": 4,
         "pool_timeout": 3,

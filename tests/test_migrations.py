@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,48 @@ if POSTGRES_URL:
             differences = _differences(connection, _models_without_index(name))
 
         assert [(kind, index.name) for kind, index in differences] == [("remove_index", name)]
+
+
+@SKIPPED_EXPRESSION_INDEX_REFLECTION
+def test_upgrade_copies_each_articles_creation_time_beside_its_tags(file_app):
+    upgrade(directory=MIGRATIONS, revision="0002")
+    created = datetime(2026, 1, 2, 3, 4, 5)
+    metadata = sa.MetaData()
+    metadata.reflect(db.engine, only=["users", "articles", "tags", "article_tags"])
+    users, articles, tags, article_tags = (
+        metadata.tables[name] for name in ("users", "articles", "tags", "article_tags")
+    )
+    with db.engine.begin() as connection:
+        connection.execute(
+            users.insert().values(
+                id=1,
+                username="jake",
+                email="jake@example.com",
+                password_hash="x",
+                created_at=created,
+                updated_at=created,
+            )
+        )
+        connection.execute(
+            articles.insert().values(
+                id=7,
+                slug="s",
+                title="t",
+                description="d",
+                body="b",
+                author_id=1,
+                created_at=created,
+                updated_at=created,
+            )
+        )
+        connection.execute(tags.insert().values(id=3, name="dragons"))
+        connection.execute(article_tags.insert().values(article_id=7, tag_id=3))
+
+    upgrade(directory=MIGRATIONS)
+
+    with db.engine.connect() as connection:
+        copied = connection.scalar(
+            sa.select(sa.column("article_created_at")).select_from(sa.table("article_tags"))
+        )
+    assert copied is not None
+    assert str(copied).startswith("2026-01-02 03:04:05")

@@ -46,8 +46,18 @@ class ArticleTag(Base):
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
     tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+    # The article's created_at (fixed for its life), so that a tag's articles come
+    # out of one index newest first: a tag page reads twenty entries, not them all.
+    article_created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_article_tags_tag_id_article_id", "tag_id", "article_id"),)
+    __table_args__ = (
+        Index(
+            "ix_article_tags_tag_id_article_created_at",
+            "tag_id",
+            "article_created_at",
+            "article_id",
+        ),
+    )
 
 
 class Favorite(Base):

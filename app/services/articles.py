@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+from flask import current_app
 from slugify import slugify
 from sqlalchemy import Row, ScalarSelect, Select, delete, exists, false, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +21,7 @@ from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.models import Article, ArticleTag, Favorite, Follow, Tag, User
 from app.models.base import utcnow
-from app.services import rules, tags
+from app.services import cache, rules, tags
 from app.services.profiles import author_view, following_expression
 from app.services.sql import StringListAggregate, insert_ignoring_duplicates
 from app.services.users import UNSET, _Unset
@@ -50,9 +51,11 @@ def _article_query(*, viewer_id: int | None, with_body: bool) -> Select[Any]:
         .correlate(Article)
         .scalar_subquery()
     )
+    # A look-up by primary key per tag: PostgreSQL would otherwise scan every tag
+    # to hash-join the few of one article.
+    tag_name = select(Tag.name).where(Tag.id == ArticleTag.tag_id).scalar_subquery()
     tag_names = (
-        select(StringListAggregate(Tag.name))
-        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+        select(StringListAggregate(tag_name))
         .where(ArticleTag.article_id == Article.id)
         .correlate(Article)
         .scalar_subquery()
@@ -91,29 +94,76 @@ def _view(row: Row[Any], *, with_body: bool) -> ArticleView:
     )
 
 
+# The family of cached values that change whenever an article is added, removed or
+# retagged: the article counts (see `_page`).
+ARTICLE_SET = "articles"
+
+
+def _count_cache_key(count_name: str | None) -> str | None:
+    """Where the total of the list named `count_name` is cached now, if it is cached."""
+    if count_name is None or not current_app.config["LIST_COUNTS_CACHE_SECONDS"]:
+        return None
+    generation = cache.generation(ARTICLE_SET)
+    if generation is None:
+        return None
+    return f"articles:count:{generation}:{count_name}"
+
+
+def _articles_changed() -> None:
+    """Every cached count is stale: after a commit that added, removed or retagged articles."""
+    cache.new_generation(ARTICLE_SET)
+
+
 def _page(
-    filters: Iterable[ColumnElement[bool]], *, viewer_id: int | None, limit: int, offset: int
+    filters: Iterable[ColumnElement[bool]],
+    *,
+    viewer_id: int | None,
+    limit: int,
+    offset: int,
+    tag_id: ScalarSelect[int] | None = None,
+    count_name: str | None = None,
 ) -> ArticlePage:
-    """A page of the articles matching `filters` and how many match, in one statement.
+    """A page of the articles matching `filters` (and tagged `tag_id`) and how many match,
+    in one statement.
 
     The total rides along on every row as an uncorrelated subquery (PostgreSQL
     computes it once); only a page past the end, which has no row to carry it,
-    costs a second statement.
+    costs a second statement. The totals that grow with the whole site (all
+    articles, a tag's articles: `count_name`) come from the cache when it has them.
+    A tag's articles are read from article_tags in its index order (newest first),
+    so that the page stops after `limit` entries however many the tag has.
     """
     filters = list(filters)
-    matching = select(func.count()).select_from(Article).where(*filters)
-    rows = db.session.execute(
-        _article_query(viewer_id=viewer_id, with_body=False)
-        .add_columns(matching.scalar_subquery().label("total"))
-        .where(*filters)
-        .order_by(Article.created_at.desc(), Article.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    if not rows:
-        total = (db.session.scalar(matching) or 0) if offset else 0
-        return ArticlePage(articles=[], total=total)
-    return ArticlePage(articles=[_view(row, with_body=False) for row in rows], total=rows[0].total)
+    query = _article_query(viewer_id=viewer_id, with_body=False)
+    if tag_id is None:
+        matching = select(func.count()).select_from(Article).where(*filters)
+        order = (Article.created_at.desc(), Article.id.desc())
+    else:
+        query = query.join(ArticleTag, ArticleTag.article_id == Article.id)
+        filters.insert(0, ArticleTag.tag_id == tag_id)
+        matching = select(func.count()).select_from(ArticleTag).where(*filters)
+        if len(filters) > 1:
+            matching = matching.join(Article, Article.id == ArticleTag.article_id)
+        order = (ArticleTag.article_created_at.desc(), ArticleTag.article_id.desc())
+    query = query.where(*filters).order_by(*order).limit(limit).offset(offset)
+
+    count_key = _count_cache_key(count_name)
+    cached_total = cache.get(count_key) if count_key else None
+    if isinstance(cached_total, int):
+        rows = db.session.execute(query).all() if offset < cached_total else []
+        return ArticlePage(
+            articles=[_view(row, with_body=False) for row in rows], total=cached_total
+        )
+    rows = db.session.execute(query.add_columns(matching.scalar_subquery().label("total"))).all()
+    if rows:
+        total = rows[0].total
+    elif offset:
+        total = db.session.scalar(matching) or 0
+    else:
+        total = 0
+    if count_key:
+        cache.put(count_key, total, timeout=current_app.config["LIST_COUNTS_CACHE_SECONDS"])
+    return ArticlePage(articles=[_view(row, with_body=False) for row in rows], total=total)
 
 
 def _user_id_by_name(username: str) -> ScalarSelect[int]:
@@ -133,14 +183,9 @@ def list_articles(
     if not all(rules.can_match(value) for value in (tag, author, favorited) if value is not None):
         return ArticlePage(articles=[], total=0)
     filters: list[ColumnElement[bool]] = []
+    tag_id = None
     if tag is not None:
-        filters.append(
-            Article.id.in_(
-                select(ArticleTag.article_id)
-                .join(Tag, Tag.id == ArticleTag.tag_id)
-                .where(Tag.name == tag)
-            )
-        )
+        tag_id = select(Tag.id).where(Tag.name == tag).scalar_subquery()
     if author is not None:
         filters.append(Article.author_id == _user_id_by_name(author))
     if favorited is not None:
@@ -149,7 +194,18 @@ def list_articles(
                 select(Favorite.article_id).where(Favorite.user_id == _user_id_by_name(favorited))
             )
         )
-    return _page(filters, viewer_id=viewer_id, limit=limit, offset=offset)
+    # Counts by author or favorites are bounded by one user's activity: never cached.
+    count_name = None
+    if author is None and favorited is None:
+        count_name = "all" if tag is None else f"tag:{tag}"
+    return _page(
+        filters,
+        viewer_id=viewer_id,
+        limit=limit,
+        offset=offset,
+        tag_id=tag_id,
+        count_name=count_name,
+    )
 
 
 def feed_articles(*, viewer_id: int, limit: int = 20, offset: int = 0) -> ArticlePage:
@@ -223,14 +279,18 @@ def _retrying_slug_conflicts(write: Callable[[int], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def _set_tags(article_id: int, names: Sequence[str]) -> None:
+def _set_tags(article: Article, names: Sequence[str]) -> None:
     names = sorted(set(names))
     if not names:
         return
     insert_ignoring_duplicates(db.session, Tag, [{"name": name} for name in names])
     tag_ids = db.session.scalars(select(Tag.id).where(Tag.name.in_(names))).all()
     db.session.execute(
-        insert(ArticleTag), [{"article_id": article_id, "tag_id": tag_id} for tag_id in tag_ids]
+        insert(ArticleTag),
+        [
+            {"article_id": article.id, "tag_id": tag_id, "article_created_at": article.created_at}
+            for tag_id in tag_ids
+        ],
     )
 
 
@@ -252,10 +312,11 @@ def create_article(
         )
         db.session.add(article)
         db.session.flush()
-        _set_tags(article.id, tag_list)
+        _set_tags(article, tag_list)
         return article
 
     article = _retrying_slug_conflicts(write)
+    _articles_changed()
     if tag_list:
         tags.forget_tags()
     return ArticleView(
@@ -304,7 +365,7 @@ def update_article(
             changed = True
         if not isinstance(tag_list, _Unset):
             db.session.execute(delete(ArticleTag).where(ArticleTag.article_id == article.id))
-            _set_tags(article.id, tag_list)
+            _set_tags(article, tag_list)
             changed = True
         if changed:
             article.updated_at = utcnow()
@@ -312,6 +373,7 @@ def update_article(
 
     article = _retrying_slug_conflicts(write)
     if not isinstance(tag_list, _Unset):
+        _articles_changed()
         tags.forget_tags()
     return _single_view(Article.id == article.id, viewer_id=actor.id)
 
@@ -322,6 +384,7 @@ def delete_article(*, actor: User, slug: str) -> None:
     require_author(article, actor)
     db.session.execute(delete(Article).where(Article.id == article.id))
     db.session.commit()
+    _articles_changed()
     tags.forget_tags()
 
 

@@ -8,6 +8,7 @@ strings, HTML text), never ORM objects and never anything personal.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -35,10 +36,7 @@ def cached(key: str, compute: Callable[[], T], *, timeout: int) -> T:
         value: T = hit
         return value
     value = compute()
-    try:
-        cache.set(key, value, timeout=timeout)
-    except CACHE_ERRORS as error:
-        log.warning("cache unavailable", operation="set", error=type(error).__name__)
+    put(key, value, timeout=timeout)
     return value
 
 
@@ -52,3 +50,54 @@ def forget(*keys: str) -> None:
         cache.delete_many(*keys)
     except CACHE_ERRORS as error:
         log.warning("cache unavailable", operation="delete", error=type(error).__name__)
+
+
+def _generation_key(family: str) -> str:
+    return f"generation:{family}"
+
+
+def generation(family: str) -> int | None:
+    """The current generation of a family of entries, or None while the cache is down.
+
+    Entries of a family carry its generation in their keys; a write that makes them
+    all stale starts a new generation (`new_generation`) instead of deleting them.
+    A reader that computed a value before that write and stores it afterwards
+    stores it under the old generation, where nobody looks any more: unlike
+    delete-then-recompute, no stale value can outlive the write.
+    """
+    key = _generation_key(family)
+    try:
+        current = cache.get(key)
+        if current is None:
+            # A random start: should the key be evicted, no old entry matches again.
+            cache.add(key, secrets.randbits(48), timeout=0)
+            current = cache.get(key)
+    except CACHE_ERRORS as error:
+        log.warning("cache unavailable", operation="get", error=type(error).__name__)
+        return None
+    return None if current is None else int(current)
+
+
+def new_generation(family: str) -> None:
+    """Make every entry of `family` stale at once (atomic across processes with Redis)."""
+    try:
+        cache.cache.inc(_generation_key(family))
+    except CACHE_ERRORS as error:
+        log.warning("cache unavailable", operation="inc", error=type(error).__name__)
+
+
+def get(key: str) -> object | None:
+    """The value at `key`, or None when absent or the cache is down."""
+    try:
+        return cache.get(key)
+    except CACHE_ERRORS as error:
+        log.warning("cache unavailable", operation="get", error=type(error).__name__)
+        return None
+
+
+def put(key: str, value: object, *, timeout: int) -> None:
+    """Store `value` at `key` for `timeout` seconds; a failure only logs."""
+    try:
+        cache.set(key, value, timeout=timeout)
+    except CACHE_ERRORS as error:
+        log.warning("cache unavailable", operation="set", error=type(error).__name__)

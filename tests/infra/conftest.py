@@ -3,7 +3,8 @@
 The tests of what only Redis does (the `*_redis.py` modules: a cache and rate-limit
 counters shared by app processes) talk to the Redis that TEST_REDIS_URL names;
 without it they are not collected at all, and the run's header says so (see
-tests/conftest.py). Every other test here runs with or without it.
+tests/conftest.py). Every other test here runs with or without it. The same goes
+for the `*_postgres.py` modules and a PostgreSQL TEST_DATABASE_URL.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from tests.infra.helpers import ALLOWED_ORIGIN, HungServer, add_failing_views, c
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 collect_ignore_glob = [] if REDIS_URL else ["*_redis.py"]
+# How the app uses PostgreSQL connections (the `*_postgres.py` modules) needs PostgreSQL.
+if not (POSTGRES_URL and POSTGRES_URL.startswith("postgres")):
+    collect_ignore_glob.append("*_postgres.py")
 
 
 def _redis_key_patterns(app: Flask) -> list[str]:

@@ -1,0 +1,127 @@
+"""How requests use PostgreSQL connections (app/database.py).
+
+Reads of safe-method requests run on autocommit connections (no BEGIN/ROLLBACK
+round trips; psycopg keeps its prepared statements); every other request writes
+in a transaction, on a connection that is never left in autocommit. Pooled
+connections are pinged only after sitting idle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.pool import NullPool
+
+from app.extensions import db
+from tests.conftest import auth_headers
+from tests.factories import UserFactory
+from tests.infra.helpers import configured
+
+
+def _dbapi_autocommit() -> bool:
+    return bool(db.session.connection().connection.dbapi_connection.autocommit)
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
+def test_safe_method_requests_read_without_a_transaction(app, method):
+    with app.test_request_context("/api/articles", method=method):
+        assert _dbapi_autocommit()
+        db.session.remove()
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_writing_requests_run_in_a_transaction(app, method):
+    with app.test_request_context("/api/articles", method=method):
+        assert not _dbapi_autocommit()
+        db.session.remove()
+
+
+def test_a_connection_read_on_in_autocommit_writes_in_a_transaction_afterwards(app):
+    # One pooled connection: the write below gets the very connection the read used.
+    with app.test_request_context("/", method="GET"):
+        read_on = db.session.connection().connection.dbapi_connection
+        db.session.remove()
+    with app.test_request_context("/", method="POST"):
+        assert db.session.connection().connection.dbapi_connection is read_on
+        assert not _dbapi_autocommit()
+        db.session.remove()
+
+
+def test_outside_requests_the_session_keeps_its_transaction(app):
+    assert not _dbapi_autocommit()
+
+
+def test_a_failed_write_in_a_request_changes_nothing(app, client, user):
+    """The writes stay atomic: a new article whose tags cannot be stored is not stored."""
+    too_long = "x" * 300
+    response = client.post(
+        "/api/articles",
+        json={"article": {"title": "T", "description": "d", "body": "b", "tagList": [too_long]}},
+        headers=auth_headers(user),
+    )
+
+    assert response.status_code == 422
+    assert client.get("/api/articles").json["articlesCount"] == 0
+
+
+def _backend_pid() -> int:
+    return db.session.scalar(sa.select(sa.func.pg_backend_pid()))
+
+
+def _terminate(pid: int) -> None:
+    """End server process `pid` from a connection of its own, as a server restart would."""
+    other = sa.create_engine(db.engine.url, poolclass=NullPool)
+    with other.connect() as connection:
+        connection.execute(sa.select(sa.func.pg_terminate_backend(pid)))
+    other.dispose()
+
+
+@pytest.fixture
+def single_connection_app(build: Callable[..., Flask]) -> Callable[[int], Flask]:
+    def make(ping_after_idle_seconds: int) -> Flask:
+        return build(
+            configured(
+                DATABASE_PING_AFTER_IDLE_SECONDS=ping_after_idle_seconds,
+                DATABASE_POOL_SIZE=1,
+                DATABASE_POOL_OVERFLOW=1,
+            )
+        )
+
+    return make
+
+
+def test_an_idle_connection_that_died_is_replaced_before_a_request_uses_it(
+    single_connection_app,
+):
+    app = single_connection_app(0)
+    UserFactory(username="jake")
+    pid = _backend_pid()
+    db.session.remove()
+    _terminate(pid)
+
+    response = app.test_client().get("/api/profiles/jake")
+
+    assert response.status_code == 200
+    assert _backend_pid() != pid
+
+
+def test_a_busy_connection_is_not_pinged_and_a_dead_one_costs_one_request(
+    single_connection_app,
+):
+    app = single_connection_app(3600)
+    UserFactory(username="jake")
+    pid = _backend_pid()
+    db.session.remove()
+    _terminate(pid)
+    client = app.test_client()
+
+    first = client.get("/api/profiles/jake")
+    second = client.get("/api/profiles/jake")
+
+    assert first.status_code == 503
+    assert first.json == {"errors": {"body": ["the service is temporarily unavailable"]}}
+    assert "Retry-After" in first.headers
+    assert second.status_code == 200
