@@ -23,6 +23,8 @@ from app.web.pages import (
 )
 
 bp = Blueprint("web_articles", __name__)
+# How many tags the home page's "Popular Tags" shows (the tag list is most used first).
+POPULAR_TAGS = 20
 
 
 @bp.get("/")
@@ -51,7 +53,8 @@ def home() -> str:
         tag=tag,
         page=result,
         pager=pager(page, result.total),
-        popular_tags=tags.list_tags(),
+        # The most used ones: a sidebar of every tag grows with the site (a link each).
+        popular_tags=tags.list_tags()[:POPULAR_TAGS],
     )
 
 

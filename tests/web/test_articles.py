@@ -12,6 +12,7 @@ from app.exceptions import Invalid
 from app.extensions import db
 from app.models import Article, Favorite, User
 from app.services import articles, profiles
+from app.web.articles import POPULAR_TAGS
 from app.web.pages import Pager
 from tests.factories import UserFactory
 from tests.web.helpers import Page
@@ -97,6 +98,17 @@ def test_home_lists_the_popular_tags_most_used_first(browser, library):
 
     assert page.texts(".sidebar .tag-list a") == ["dragons", "fire", "ice"]
     assert page.first(".sidebar .tag-list a")["href"] == "/?tag=dragons"
+
+
+def test_home_shows_only_the_most_used_tags(browser, user):
+    many = [f"tag-{number:02}" for number in range(POPULAR_TAGS + 5)]
+    for number, name in enumerate(many):
+        _write(user, f"Article {number}", tags=["common", name])
+
+    shown = browser.get("/").texts(".sidebar .tag-list a")
+
+    # Most used first, ties in alphabetical order.
+    assert shown == ["common", *many[: POPULAR_TAGS - 1]]
 
 
 def test_an_empty_home_says_so(browser):
