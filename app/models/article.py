@@ -25,7 +25,7 @@ class Article(Base):
     __table_args__ = (
         # Lists are newest first with the id as tie-breaker: one index per order.
         Index("ix_articles_created_at_id", "created_at", "id"),
-        Index("ix_articles_author_id_created_at", "author_id", "created_at"),
+        Index("ix_articles_author_id_created_at_id", "author_id", "created_at", "id"),
     )
 
     def __repr__(self) -> str:

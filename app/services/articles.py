@@ -7,14 +7,32 @@ SQL, and the number of matching articles alongside.
 
 from __future__ import annotations
 
+import functools
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import current_app
 from slugify import slugify
-from sqlalchemy import Row, ScalarSelect, Select, delete, exists, false, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Row,
+    ScalarSelect,
+    Select,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    select,
+    true,
+)
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.exceptions import Forbidden, NotFound
@@ -37,13 +55,19 @@ SLUG_ATTEMPTS = 3
 # Reading --------------------------------------------------------------------
 
 
-def _favorited_expression(viewer_id: int | None) -> ColumnElement[bool]:
-    if viewer_id is None:
+# Read statements are built once per shape and run with bound parameters: building
+# a statement of this size cost more Python time per request than running it.
+VIEWER = bindparam("viewer_id", type_=Integer)
+
+
+def _favorited_expression(signed_in: bool) -> ColumnElement[bool]:
+    if not signed_in:
         return false()
-    return exists().where(Favorite.article_id == Article.id, Favorite.user_id == viewer_id)
+    return exists().where(Favorite.article_id == Article.id, Favorite.user_id == VIEWER)
 
 
-def _article_query(*, viewer_id: int | None, with_body: bool) -> Select[Any]:
+@functools.cache
+def _article_query(*, signed_in: bool, with_body: bool) -> Select[Any]:
     """One row per article with everything its view needs: author, counts, flags, tags."""
     favorites_count = (
         select(func.count())
@@ -70,8 +94,8 @@ def _article_query(*, viewer_id: int | None, with_body: bool) -> Select[Any]:
         User.bio,
         User.image,
         favorites_count.label("favorites_count"),
-        _favorited_expression(viewer_id).label("favorited"),
-        following_expression(Article.author_id, viewer_id).label("following"),
+        _favorited_expression(signed_in).label("favorited"),
+        following_expression(Article.author_id, VIEWER if signed_in else None).label("following"),
         tag_names.label("tag_names"),
     ]
     if with_body:
@@ -99,14 +123,12 @@ def _view(row: Row[Any], *, with_body: bool) -> ArticleView:
 ARTICLE_SET = "articles"
 
 
-def _count_cache_key(count_name: str | None) -> str | None:
-    """Where the total of the list named `count_name` is cached now, if it is cached."""
+def _cached_count(count_name: str | None) -> tuple[str | None, object | None]:
+    """Where the total of the list named `count_name` is cached now, and the total
+    if it is there; (None, None) when counts are not cached."""
     if count_name is None or not current_app.config["LIST_COUNTS_CACHE_SECONDS"]:
-        return None
-    generation = cache.generation(ARTICLE_SET)
-    if generation is None:
-        return None
-    return f"articles:count:{generation}:{count_name}"
+        return None, None
+    return cache.get_in_generation(ARTICLE_SET, f"count:{count_name}")
 
 
 def _articles_changed() -> None:
@@ -114,60 +136,127 @@ def _articles_changed() -> None:
     cache.new_generation(ARTICLE_SET)
 
 
+@dataclass(frozen=True)
+class _ListShape:
+    """Which filters a list applies (their values are bound when it runs)."""
+
+    signed_in: bool
+    tag: bool = False
+    author: bool = False
+    favorited: bool = False
+    feed: bool = False
+
+
+@dataclass(frozen=True)
+class _ListStatements:
+    page: Select[Any]
+    page_with_total: Select[Any]
+    total: Select[Any]
+
+
+def _user_id_by_name(name: str) -> ScalarSelect[int]:
+    """The id of the user named by the bound parameter `name` (compared lower-cased)."""
+    return select(User.id).where(func.lower(User.username) == bindparam(name)).scalar_subquery()
+
+
+LIMIT = bindparam("limit", type_=Integer)
+OFFSET = bindparam("offset", type_=Integer)
+
+
+def _newest_of_each_followed_author() -> Select[Any]:
+    """The ids of the newest `offset + limit` articles of each author the viewer follows."""
+    followed = (
+        select(Follow.followed_id.label("author_id"))
+        .where(Follow.follower_id == VIEWER)
+        .subquery("followed")
+    )
+    written = aliased(Article, name="written")
+    newest = (
+        select(written.id)
+        .where(written.author_id == followed.c.author_id)
+        .order_by(written.created_at.desc(), written.id.desc())
+        # In bigint: offset + limit may pass the int4 range that each of them fits.
+        .limit(cast(LIMIT, BigInteger) + cast(OFFSET, BigInteger))
+        .lateral("newest")
+    )
+    return select(newest.c.id).select_from(followed).join(newest, true())
+
+
+@functools.cache
+def _list_statements(shape: _ListShape, *, lateral: bool) -> _ListStatements:
+    """The page (with or without the total) and the total of a list of that shape.
+
+    A tag's articles are read from article_tags in its index order (newest first),
+    so that the page stops after `limit` entries however many the tag has. Where the
+    database has LATERAL joins (`lateral`: PostgreSQL), the feed's page is chosen
+    among the newest `offset + limit` articles of each followed author, which the
+    author index hands over in order: its cost follows the number of follows, not
+    the number of articles they wrote.
+    """
+    filters: list[ColumnElement[bool]] = []
+    page_filters: list[ColumnElement[bool]] = []
+    if shape.author:
+        filters.append(Article.author_id == _user_id_by_name("author"))
+    if shape.favorited:
+        favorites = select(Favorite.article_id).where(
+            Favorite.user_id == _user_id_by_name("favorited")
+        )
+        filters.append(Article.id.in_(favorites))
+    if shape.feed:
+        followed = select(Follow.followed_id).where(Follow.follower_id == VIEWER)
+        filters.append(Article.author_id.in_(followed))
+        if lateral:
+            page_filters.append(Article.id.in_(_newest_of_each_followed_author()))
+    query = _article_query(signed_in=shape.signed_in, with_body=False)
+    if shape.tag:
+        tag_id = select(Tag.id).where(Tag.name == bindparam("tag")).scalar_subquery()
+        query = query.join(ArticleTag, ArticleTag.article_id == Article.id)
+        filters.insert(0, ArticleTag.tag_id == tag_id)
+        total = select(func.count()).select_from(ArticleTag).where(*filters)
+        if len(filters) > 1:
+            total = total.join(Article, Article.id == ArticleTag.article_id)
+        order = (ArticleTag.article_created_at.desc(), ArticleTag.article_id.desc())
+    else:
+        total = select(func.count()).select_from(Article).where(*filters)
+        order = (Article.created_at.desc(), Article.id.desc())
+    page = query.where(*filters, *page_filters).order_by(*order).limit(LIMIT).offset(OFFSET)
+    return _ListStatements(
+        page=page,
+        page_with_total=page.add_columns(total.scalar_subquery().label("total")),
+        total=total,
+    )
+
+
 def _page(
-    filters: Iterable[ColumnElement[bool]],
-    *,
-    viewer_id: int | None,
-    limit: int,
-    offset: int,
-    tag_id: ScalarSelect[int] | None = None,
-    count_name: str | None = None,
+    shape: _ListShape, parameters: dict[str, Any], *, count_name: str | None = None
 ) -> ArticlePage:
-    """A page of the articles matching `filters` (and tagged `tag_id`) and how many match,
-    in one statement.
+    """A page of a list and how many articles it has in all, in one statement.
 
     The total rides along on every row as an uncorrelated subquery (PostgreSQL
     computes it once); only a page past the end, which has no row to carry it,
     costs a second statement. The totals that grow with the whole site (all
     articles, a tag's articles: `count_name`) come from the cache when it has them.
-    A tag's articles are read from article_tags in its index order (newest first),
-    so that the page stops after `limit` entries however many the tag has.
     """
-    filters = list(filters)
-    query = _article_query(viewer_id=viewer_id, with_body=False)
-    if tag_id is None:
-        matching = select(func.count()).select_from(Article).where(*filters)
-        order = (Article.created_at.desc(), Article.id.desc())
-    else:
-        query = query.join(ArticleTag, ArticleTag.article_id == Article.id)
-        filters.insert(0, ArticleTag.tag_id == tag_id)
-        matching = select(func.count()).select_from(ArticleTag).where(*filters)
-        if len(filters) > 1:
-            matching = matching.join(Article, Article.id == ArticleTag.article_id)
-        order = (ArticleTag.article_created_at.desc(), ArticleTag.article_id.desc())
-    query = query.where(*filters).order_by(*order).limit(limit).offset(offset)
-
-    count_key = _count_cache_key(count_name)
-    cached_total = cache.get(count_key) if count_key else None
+    dialect = db.session.get_bind().dialect.name
+    statements = _list_statements(shape, lateral=dialect == "postgresql")
+    count_key, cached_total = _cached_count(count_name)
     if isinstance(cached_total, int):
-        rows = db.session.execute(query).all() if offset < cached_total else []
+        rows: Sequence[Row[Any]] = []
+        if parameters["offset"] < cached_total:
+            rows = db.session.execute(statements.page, parameters).all()
         return ArticlePage(
             articles=[_view(row, with_body=False) for row in rows], total=cached_total
         )
-    rows = db.session.execute(query.add_columns(matching.scalar_subquery().label("total"))).all()
+    rows = db.session.execute(statements.page_with_total, parameters).all()
     if rows:
         total = rows[0].total
-    elif offset:
-        total = db.session.scalar(matching) or 0
+    elif parameters["offset"]:
+        total = db.session.scalar(statements.total, parameters) or 0
     else:
         total = 0
     if count_key:
         cache.put(count_key, total, timeout=current_app.config["LIST_COUNTS_CACHE_SECONDS"])
     return ArticlePage(articles=[_view(row, with_body=False) for row in rows], total=total)
-
-
-def _user_id_by_name(username: str) -> ScalarSelect[int]:
-    return select(User.id).where(func.lower(User.username) == username.lower()).scalar_subquery()
 
 
 def list_articles(
@@ -182,42 +271,51 @@ def list_articles(
     """Articles newest first, filtered by tag, author and/or the user who favorited them."""
     if not all(rules.can_match(value) for value in (tag, author, favorited) if value is not None):
         return ArticlePage(articles=[], total=0)
-    filters: list[ColumnElement[bool]] = []
-    tag_id = None
+    shape = _ListShape(
+        signed_in=viewer_id is not None,
+        tag=tag is not None,
+        author=author is not None,
+        favorited=favorited is not None,
+    )
+    parameters: dict[str, Any] = {"limit": limit, "offset": offset}
+    if viewer_id is not None:
+        parameters["viewer_id"] = viewer_id
     if tag is not None:
-        tag_id = select(Tag.id).where(Tag.name == tag).scalar_subquery()
+        parameters["tag"] = tag
     if author is not None:
-        filters.append(Article.author_id == _user_id_by_name(author))
+        parameters["author"] = author.lower()
     if favorited is not None:
-        filters.append(
-            Article.id.in_(
-                select(Favorite.article_id).where(Favorite.user_id == _user_id_by_name(favorited))
-            )
-        )
+        parameters["favorited"] = favorited.lower()
     # Counts by author or favorites are bounded by one user's activity: never cached.
     count_name = None
     if author is None and favorited is None:
         count_name = "all" if tag is None else f"tag:{tag}"
-    return _page(
-        filters,
-        viewer_id=viewer_id,
-        limit=limit,
-        offset=offset,
-        tag_id=tag_id,
-        count_name=count_name,
-    )
+    return _page(shape, parameters, count_name=count_name)
 
 
 def feed_articles(*, viewer_id: int, limit: int = 20, offset: int = 0) -> ArticlePage:
     """Articles by the authors `viewer_id` follows, newest first."""
-    followed = select(Follow.followed_id).where(Follow.follower_id == viewer_id)
-    return _page([Article.author_id.in_(followed)], viewer_id=viewer_id, limit=limit, offset=offset)
+    return _page(
+        _ListShape(signed_in=True, feed=True),
+        {"viewer_id": viewer_id, "limit": limit, "offset": offset},
+    )
 
 
-def _single_view(condition: ColumnElement[bool], *, viewer_id: int | None) -> ArticleView:
-    row = db.session.execute(
-        _article_query(viewer_id=viewer_id, with_body=True).where(condition)
-    ).first()
+@functools.cache
+def _single_statement(*, signed_in: bool, by: str) -> Select[Any]:
+    column = Article.slug if by == "slug" else Article.id
+    return _article_query(signed_in=signed_in, with_body=True).where(column == bindparam(by))
+
+
+def _single_view(
+    *, viewer_id: int | None, slug: str | None = None, article_id: int | None = None
+) -> ArticleView:
+    by, value = ("slug", slug) if article_id is None else ("article_id", article_id)
+    parameters: dict[str, Any] = {by: value}
+    if viewer_id is not None:
+        parameters["viewer_id"] = viewer_id
+    statement = _single_statement(signed_in=viewer_id is not None, by=by)
+    row = db.session.execute(statement, parameters).first()
     if row is None:
         raise NotFound("article")
     return _view(row, with_body=True)
@@ -227,7 +325,7 @@ def get_article(*, slug: str, viewer_id: int | None) -> ArticleView:
     """One article with its body, as `viewer_id` sees it."""
     if not rules.can_match(slug):
         raise NotFound("article")
-    return _single_view(Article.slug == slug, viewer_id=viewer_id)
+    return _single_view(viewer_id=viewer_id, slug=slug)
 
 
 def load_article(slug: str) -> Article:
@@ -375,7 +473,7 @@ def update_article(
     if not isinstance(tag_list, _Unset):
         _articles_changed()
         tags.forget_tags()
-    return _single_view(Article.id == article.id, viewer_id=actor.id)
+    return _single_view(viewer_id=actor.id, article_id=article.id)
 
 
 def delete_article(*, actor: User, slug: str) -> None:
@@ -395,7 +493,7 @@ def favorite_article(*, actor: User, slug: str) -> ArticleView:
         db.session, Favorite, [{"user_id": actor.id, "article_id": article.id}]
     )
     db.session.commit()
-    return _single_view(Article.id == article.id, viewer_id=actor.id)
+    return _single_view(viewer_id=actor.id, article_id=article.id)
 
 
 def unfavorite_article(*, actor: User, slug: str) -> ArticleView:
@@ -405,4 +503,4 @@ def unfavorite_article(*, actor: User, slug: str) -> ArticleView:
         delete(Favorite).where(Favorite.user_id == actor.id, Favorite.article_id == article.id)
     )
     db.session.commit()
-    return _single_view(Article.id == article.id, viewer_id=actor.id)
+    return _single_view(viewer_id=actor.id, article_id=article.id)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import structlog
+from flask import current_app
 from redis.exceptions import RedisError
 
 from app.extensions import cache
@@ -20,6 +21,8 @@ from app.extensions import cache
 T = TypeVar("T")
 
 log = structlog.get_logger(__name__)
+
+GENERATIONS_EXTENSION = "conduit_cache_generations"
 
 # What a failing cache backend can raise: redis-py's errors, and socket errors.
 CACHE_ERRORS = (RedisError, OSError)
@@ -75,7 +78,45 @@ def generation(family: str) -> int | None:
     except CACHE_ERRORS as error:
         log.warning("cache unavailable", operation="get", error=type(error).__name__)
         return None
-    return None if current is None else int(current)
+    if current is None:
+        return None
+    _generations_seen()[family] = int(current)
+    return int(current)
+
+
+def _generations_seen() -> dict[str, int]:
+    """The generation of each family this app process last found current."""
+    seen: dict[str, int] = current_app.extensions.setdefault(GENERATIONS_EXTENSION, {})
+    return seen
+
+
+def generation_key(family: str, name: str, generation: int) -> str:
+    return f"{family}:{generation}:{name}"
+
+
+def get_in_generation(family: str, name: str) -> tuple[str | None, object | None]:
+    """The key of entry `name` in the family's current generation and its value (None
+    if absent); (None, None) while the cache is down.
+
+    The generation this process saw last is usually still current: the generation
+    and the entry are then read together, in one round trip (MGET reads both at
+    the same instant), and only a changed generation costs a second one.
+    """
+    seen = _generations_seen().get(family)
+    if seen is not None:
+        key = generation_key(family, name, seen)
+        try:
+            current, value = cache.get_many(_generation_key(family), key)
+        except CACHE_ERRORS as error:
+            log.warning("cache unavailable", operation="get", error=type(error).__name__)
+            return None, None
+        if current is not None and int(current) == seen:
+            return key, value
+    latest = generation(family)
+    if latest is None:
+        return None, None
+    key = generation_key(family, name, latest)
+    return key, get(key)
 
 
 def new_generation(family: str) -> None:

@@ -16,7 +16,7 @@ from app.services.views import ProfileView
 
 
 def following_expression(
-    author_id: ColumnElement[int], viewer_id: int | None
+    author_id: ColumnElement[int], viewer_id: int | ColumnElement[int] | None
 ) -> ColumnElement[bool]:
     """SQL that tells whether `viewer_id` follows the user in `author_id` (false for anonymous)."""
     if viewer_id is None:

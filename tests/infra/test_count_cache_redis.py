@@ -129,3 +129,22 @@ def test_a_lost_generation_starts_afresh_and_never_meets_old_entries(make_app):
         cache.delete(f"generation:{ARTICLE_SET}")
 
     assert _count(app) == 2
+
+
+def test_a_cached_count_costs_one_round_trip_to_redis(make_app, monkeypatch):
+    app = make_app()
+    create_article(app.test_client(), auth_headers(UserFactory(username="jake")))
+    assert _count(app) == 1
+    trips: list[str] = []
+    backend = cache.cache
+    for name in ("get", "get_many", "add", "set"):
+        original = getattr(backend, name)
+        monkeypatch.setattr(
+            backend,
+            name,
+            lambda *args, _name=name, _original=original: trips.append(_name) or _original(*args),
+        )
+
+    assert _count(app) == 1
+
+    assert trips == ["get_many"]

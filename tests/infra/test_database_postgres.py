@@ -80,27 +80,31 @@ def _terminate(pid: int) -> None:
 
 
 @pytest.fixture
-def single_connection_app(build: Callable[..., Flask]) -> Callable[[int], Flask]:
-    def make(ping_after_idle_seconds: int) -> Flask:
-        return build(
+def app_with_a_dead_connection(build: Callable[..., Flask]) -> Callable[[int], tuple[Flask, int]]:
+    """An app (one pooled connection, pinged after `ping_after_idle_seconds`) whose
+    pooled connection the server has ended, and that connection's server pid."""
+
+    def make(ping_after_idle_seconds: int) -> tuple[Flask, int]:
+        app = build(
             configured(
                 DATABASE_PING_AFTER_IDLE_SECONDS=ping_after_idle_seconds,
                 DATABASE_POOL_SIZE=1,
                 DATABASE_POOL_OVERFLOW=1,
             )
         )
+        UserFactory(username="jake")
+        pid = _backend_pid()
+        db.session.remove()
+        _terminate(pid)
+        return app, pid
 
     return make
 
 
 def test_an_idle_connection_that_died_is_replaced_before_a_request_uses_it(
-    single_connection_app,
+    app_with_a_dead_connection,
 ):
-    app = single_connection_app(0)
-    UserFactory(username="jake")
-    pid = _backend_pid()
-    db.session.remove()
-    _terminate(pid)
+    app, pid = app_with_a_dead_connection(0)
 
     response = app.test_client().get("/api/profiles/jake")
 
@@ -109,13 +113,9 @@ def test_an_idle_connection_that_died_is_replaced_before_a_request_uses_it(
 
 
 def test_a_busy_connection_is_not_pinged_and_a_dead_one_costs_one_request(
-    single_connection_app,
+    app_with_a_dead_connection,
 ):
-    app = single_connection_app(3600)
-    UserFactory(username="jake")
-    pid = _backend_pid()
-    db.session.remove()
-    _terminate(pid)
+    app, _pid = app_with_a_dead_connection(3600)
     client = app.test_client()
 
     first = client.get("/api/profiles/jake")

@@ -614,6 +614,36 @@ def test_feed_leaves_out_unfollowed_authors(library):
     assert (_slugs(page), page.total) == (["c"], 1)
 
 
+def test_feed_pages_interleave_authors_of_unequal_output_in_order(user):
+    """Every page, deep ones included, is the newest-first order of all followed
+    articles, however the authors' articles interleave (and ties in time)."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    authors = [UserFactory(username=name) for name in ("prolific", "steady", "rare")]
+    every = {"prolific": 1, "steady": 3, "rare": 7}
+    expected: list[str] = []
+    for minute in range(21):
+        for author in authors:
+            if minute % every[author.username] == 0:
+                article = ArticleFactory(
+                    author=author,
+                    slug=f"{author.username}-{minute}",
+                    created_at=start + timedelta(minutes=minute),
+                )
+                expected.append((article.created_at, article.id, article.slug))
+    ArticleFactory(slug="unfollowed")
+    for author in authors:
+        profiles.follow_user(actor=user, username=author.username)
+    newest_first = [slug for _, _, slug in sorted(expected, reverse=True)]
+
+    pages = [
+        articles.feed_articles(viewer_id=user.id, limit=4, offset=offset)
+        for offset in range(0, len(newest_first) + 4, 4)
+    ]
+
+    assert [slug for page in pages for slug in _slugs(page)] == newest_first
+    assert {page.total for page in pages} == {len(newest_first)}
+
+
 def test_feed_of_a_user_who_follows_nobody_is_empty(library):
     page = articles.feed_articles(viewer_id=library["jake"].id)
 

@@ -1,10 +1,12 @@
-"""Tag lists in index order: article_tags carries its article's creation time.
+"""Lists in index order: article_tags carries its article's creation time, and an
+author's articles are indexed in list order (created_at, then id).
 
 A list filtered by tag (newest first) walked every article of the tag, sorted
 them all and kept twenty. With the article's `created_at` beside the tag (it
 never changes once the article exists), the index (tag_id, article_created_at,
 article_id) hands the newest articles of a tag over in order, and the page stops
-after twenty whatever the tag's size.
+after twenty whatever the tag's size. The feed takes the newest articles of each
+followed author the same way from (author_id, created_at, id).
 
 Revision ID: 0003
 Revises: 0002
@@ -64,9 +66,19 @@ def upgrade():
             ["tag_id", "article_created_at", "article_id"],
             unique=False,
         )
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.drop_index("ix_articles_author_id_created_at")
+        batch_op.create_index(
+            "ix_articles_author_id_created_at_id", ["author_id", "created_at", "id"], unique=False
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.drop_index("ix_articles_author_id_created_at_id")
+        batch_op.create_index(
+            "ix_articles_author_id_created_at", ["author_id", "created_at"], unique=False
+        )
     with op.batch_alter_table("article_tags", schema=None) as batch_op:
         batch_op.drop_index("ix_article_tags_tag_id_article_created_at")
         batch_op.create_index(
