@@ -147,10 +147,17 @@ class Config:
         # How many articles there are, in all and per tag (each a count over an index
         # that grows with the site), kept for this long. Only with a cache that every
         # process shares, since a count must be exact: 0 (the default without Redis)
-        # counts on every request.
+        # counts on every request. Short: it bounds how long a count stays stale after
+        # a write that could not reach Redis to invalidate it.
         self.LIST_COUNTS_CACHE_SECONDS = _int(
-            env, "LIST_COUNTS_CACHE_SECONDS", 300 if self.REDIS_URL else 0
+            env, "LIST_COUNTS_CACHE_SECONDS", 60 if self.REDIS_URL else 0
         )
+        if self.LIST_COUNTS_CACHE_SECONDS and self.CACHE_TYPE != "RedisCache":
+            raise ConfigError(
+                "LIST_COUNTS_CACHE_SECONDS needs a cache every process shares (REDIS_URL, "
+                f"CACHE_TYPE=RedisCache), not {self.CACHE_TYPE}: processes could not tell "
+                "each other that a count changed"
+            )
 
         self.RATELIMIT_ENABLED = _bool(env, "RATELIMIT_ENABLED") is not False
         self.RATELIMIT_DEFAULT = env.get("RATELIMIT_DEFAULT") or "600 per minute"

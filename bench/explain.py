@@ -68,12 +68,13 @@ def explain(database_url: str) -> None:
             statements = _captured(db.engine, read)
             print(f"### {title}\n")
             print(f"{len(statements)} statement(s); the plan:\n\n```")
-            cursor = db.session.connection().connection.dbapi_connection.cursor()
-            for statement, parameters in statements:
-                for _ in range(2):
-                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
-                    plan = [row[0] for row in cursor.fetchall()]
-                print("\n".join(plan))
+            dbapi_connection = db.session.connection().connection.dbapi_connection
+            with dbapi_connection.cursor() as cursor:
+                for statement, parameters in statements:
+                    for _ in range(2):
+                        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                        plan = [row[0] for row in cursor.fetchall()]
+                    print("\n".join(plan))
             print("```\n")
             db.session.rollback()
 

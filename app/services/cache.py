@@ -121,8 +121,11 @@ def get_in_generation(family: str, name: str) -> tuple[str | None, object | None
 
 def new_generation(family: str) -> None:
     """Make every entry of `family` stale at once (atomic across processes with Redis)."""
+    key = _generation_key(family)
     try:
-        cache.cache.inc(_generation_key(family))
+        # A lost generation restarts at random, never at 1, where old entries may wait.
+        cache.add(key, secrets.randbits(48), timeout=0)
+        cache.cache.inc(key)
     except CACHE_ERRORS as error:
         log.warning("cache unavailable", operation="inc", error=type(error).__name__)
 

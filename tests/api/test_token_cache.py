@@ -8,9 +8,11 @@ import pytest
 from flask import request
 from flask_jwt_extended import create_access_token
 
+from app import create_app
 from app.api import auth
 from app.api.auth import VerifiedTokens
 from app.extensions import db
+from config import TestConfig as SuiteConfig
 from tests.api.helpers import assert_error
 from tests.conftest import auth_headers
 
@@ -103,10 +105,12 @@ def test_the_least_recently_used_token_goes_first_beyond_the_size(monkeypatch):
     assert tokens.get("Token c") is not None
 
 
-def test_tokens_are_remembered_per_app(app, user):
-    token = create_access_token(identity=str(user.id))
-    client = app.test_client()
+def test_each_app_remembers_the_tokens_it_verified(app, user):
+    headers = {"Authorization": f"Token {create_access_token(identity=str(user.id))}"}
+    other = create_app(SuiteConfig)
 
-    client.get("/api/user", headers={"Authorization": f"Token {token}"})
+    assert app.test_client().get("/api/user", headers=headers).status_code == 200
 
-    assert isinstance(app.extensions[auth.VERIFIED_TOKENS_EXTENSION], VerifiedTokens)
+    remembered = app.extensions[auth.VERIFIED_TOKENS_EXTENSION]
+    assert remembered.get(headers["Authorization"]) is not None
+    assert auth.VERIFIED_TOKENS_EXTENSION not in other.extensions

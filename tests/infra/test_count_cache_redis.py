@@ -148,3 +148,14 @@ def test_a_cached_count_costs_one_round_trip_to_redis(make_app, monkeypatch):
     assert _count(app) == 1
 
     assert trips == ["get_many"]
+
+
+def test_a_write_after_a_lost_generation_starts_at_random_not_at_one(make_app, redis_client):
+    app = make_app()
+    key = app.config["CACHE_KEY_PREFIX"] + f"generation:{ARTICLE_SET}"
+    create_article(app.test_client(), auth_headers(UserFactory(username="jake")))
+    redis_client.delete(key)
+
+    create_article(app.test_client(), auth_headers(UserFactory(username="finn")))
+
+    assert int(redis_client.get(key)) > 1_000

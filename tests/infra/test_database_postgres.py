@@ -15,7 +15,10 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.pool import NullPool
 
+from app.exceptions import Forbidden
 from app.extensions import db
+from app.models import Article
+from app.services import articles
 from tests.conftest import auth_headers
 from tests.factories import UserFactory
 from tests.infra.helpers import configured
@@ -54,17 +57,20 @@ def test_outside_requests_the_session_keeps_its_transaction(app):
     assert not _dbapi_autocommit()
 
 
-def test_a_failed_write_in_a_request_changes_nothing(app, client, user):
-    """The writes stay atomic: a new article whose tags cannot be stored is not stored."""
-    too_long = "x" * 300
-    response = client.post(
-        "/api/articles",
-        json={"article": {"title": "T", "description": "d", "body": "b", "tagList": [too_long]}},
-        headers=auth_headers(user),
-    )
+def test_a_write_refused_after_its_first_rows_changes_nothing(client, user, monkeypatch):
+    """Writes stay atomic: an article whose row was already sent to the database when
+    the write was refused (here, by the tags step) is not stored."""
 
-    assert response.status_code == 422
-    assert client.get("/api/articles").json["articlesCount"] == 0
+    def refuse(*_args: object) -> None:
+        raise Forbidden.on("article", "refused after the article row was written")
+
+    monkeypatch.setattr(articles, "_set_tags", refuse)
+    body = {"article": {"title": "T", "description": "d", "body": "b", "tagList": ["x"]}}
+
+    response = client.post("/api/articles", json=body, headers=auth_headers(user))
+
+    assert response.status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Article)) == 0
 
 
 def _backend_pid() -> int:
