@@ -144,19 +144,17 @@ class Config:
         self.TAGS_CACHE_SECONDS = _int(
             env, "TAGS_CACHE_SECONDS", 300 if self.REDIS_URL else 10, minimum=1
         )
-        # How many articles there are, in all and per tag (each a count over an index
-        # that grows with the site), kept for this long. Only with a cache that every
-        # process shares, since a count must be exact: 0 (the default without Redis)
-        # counts on every request. Short: it bounds how long a count stays stale after
-        # a write that could not reach Redis to invalidate it.
-        self.LIST_COUNTS_CACHE_SECONDS = _int(
-            env, "LIST_COUNTS_CACHE_SECONDS", 60 if self.REDIS_URL else 0
-        )
-        if self.LIST_COUNTS_CACHE_SECONDS and self.CACHE_TYPE != "RedisCache":
+        # What a list page shows every viewer (articles, authors, counts, the total),
+        # kept for this long. Only with a cache that every process shares, since
+        # every write must make it stale everywhere at once: 0 (the default without
+        # Redis) reads lists from the database on every request. Short: it bounds
+        # how long a page stays stale after a write that could not reach Redis.
+        self.LIST_CACHE_SECONDS = _int(env, "LIST_CACHE_SECONDS", 60 if self.REDIS_URL else 0)
+        if self.LIST_CACHE_SECONDS and self.CACHE_TYPE != "RedisCache":
             raise ConfigError(
-                "LIST_COUNTS_CACHE_SECONDS needs a cache every process shares (REDIS_URL, "
+                "LIST_CACHE_SECONDS needs a cache every process shares (REDIS_URL, "
                 f"CACHE_TYPE=RedisCache), not {self.CACHE_TYPE}: processes could not tell "
-                "each other that a count changed"
+                "each other that a list changed"
             )
 
         self.RATELIMIT_ENABLED = _bool(env, "RATELIMIT_ENABLED") is not False
@@ -251,9 +249,9 @@ class TestConfig(Config):
         self.ARGON2_PARALLELISM = 1
         # Tests sign in hundreds of times a minute; the limiter's own tests turn it on.
         self.RATELIMIT_ENABLED = False
-        # Factories write rows behind the services' backs: counts are not cached,
-        # except by the tests of that cache (tests/infra/test_count_cache_redis.py).
-        self.LIST_COUNTS_CACHE_SECONDS = 0
+        # Factories write rows behind the services' backs: lists are not cached,
+        # except by the tests of that cache (tests/infra/test_list_cache_redis.py).
+        self.LIST_CACHE_SECONDS = 0
         # A prefix of its own per app: tests sharing one Redis never see each other.
         run = secrets.token_hex(4)
         self.CACHE_KEY_PREFIX = f"conduit-test-{run}:cache:"

@@ -40,7 +40,7 @@ def _captured(engine: sa.Engine, read: Callable[[], object]) -> list[tuple[str, 
 
 
 def explain(database_url: str) -> None:
-    os.environ["LIST_COUNTS_CACHE_SECONDS"] = "0"
+    os.environ["LIST_CACHE_SECONDS"] = "0"
     # Choosing the subjects scans whole tables once; the plans are what is timed.
     os.environ["DATABASE_STATEMENT_TIMEOUT_MS"] = "120000"
     app = local_app(database_url, secrets.token_urlsafe(32))

@@ -324,22 +324,22 @@ def test_article_counts_are_cached_briefly_with_redis_and_not_without():
     with_redis = Config({"REDIS_URL": "redis://cache.internal:6379/0"})
     without = Config({})
 
-    assert with_redis.LIST_COUNTS_CACHE_SECONDS == 60
-    assert without.LIST_COUNTS_CACHE_SECONDS == 0
+    assert with_redis.LIST_CACHE_SECONDS == 60
+    assert without.LIST_CACHE_SECONDS == 0
 
 
 @pytest.mark.parametrize(
     "environ",
     [
-        {"LIST_COUNTS_CACHE_SECONDS": "60"},
+        {"LIST_CACHE_SECONDS": "60"},
         {
             "REDIS_URL": "redis://cache.internal:6379/0",
             "CACHE_TYPE": "SimpleCache",
-            "LIST_COUNTS_CACHE_SECONDS": "60",
+            "LIST_CACHE_SECONDS": "60",
         },
     ],
     ids=["no redis", "per-process cache"],
 )
 def test_cached_counts_without_a_shared_cache_are_refused(environ):
-    with pytest.raises(ConfigError, match="LIST_COUNTS_CACHE_SECONDS needs a cache every process"):
+    with pytest.raises(ConfigError, match="LIST_CACHE_SECONDS needs a cache every process"):
         Config(environ)

@@ -8,15 +8,17 @@ SQL, and the number of matching articles alongside.
 from __future__ import annotations
 
 import functools
+import json
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from flask import current_app
 from slugify import slugify
 from sqlalchemy import (
     BigInteger,
+    CompoundSelect,
     Integer,
     Row,
     ScalarSelect,
@@ -28,6 +30,7 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    literal,
     select,
     true,
 )
@@ -85,6 +88,8 @@ def _article_query(*, signed_in: bool, with_body: bool) -> Select[Any]:
         .scalar_subquery()
     )
     columns = [
+        Article.id.label("article_id"),
+        Article.author_id,
         Article.slug,
         Article.title,
         Article.description,
@@ -118,22 +123,82 @@ def _view(row: Row[Any], *, with_body: bool) -> ArticleView:
     )
 
 
-# The family of cached values that change whenever an article is added, removed or
-# retagged: the article counts (see `_page`).
-ARTICLE_SET = "articles"
+@dataclass(frozen=True, slots=True)
+class _SharedEntry:
+    """A list item as every viewer sees it (flags unset), with the ids its flags need."""
+
+    article_id: int
+    author_id: int
+    view: ArticleView
 
 
-def _cached_count(count_name: str | None) -> tuple[str | None, object | None]:
-    """Where the total of the list named `count_name` is cached now, and the total
-    if it is there; (None, None) when counts are not cached."""
-    if count_name is None or not current_app.config["LIST_COUNTS_CACHE_SECONDS"]:
-        return None, None
-    return cache.get_in_generation(ARTICLE_SET, f"count:{count_name}")
+@dataclass(frozen=True, slots=True)
+class _SharedPage:
+    entries: tuple[_SharedEntry, ...]
+    total: int
+
+
+def _shared_page_key(shape: _ListShape, parameters: dict[str, Any]) -> str | None:
+    """Where the shared part of this list page is cached now; None when it is not."""
+    if shape.feed or not current_app.config["LIST_CACHE_SECONDS"]:
+        return None
+    # Everything but the viewer decides what the page holds; JSON keeps the values
+    # apart whatever characters a tag holds.
+    name = json.dumps(
+        [parameters.get(field) for field in ("tag", "author", "favorited", "limit", "offset")]
+    )
+    return f"page:{name}"
 
 
 def _articles_changed() -> None:
-    """Every cached count is stale: after a commit that added, removed or retagged articles."""
-    cache.new_generation(ARTICLE_SET)
+    """Every cached list page is stale: after a commit that changed what lists show."""
+    cache.new_generation(cache.ARTICLE_LISTS)
+
+
+@functools.cache
+def _viewer_flags_statement() -> CompoundSelect[Any]:
+    """Which of the given articles the viewer favorited, and which authors they follow."""
+    return (
+        select(literal(True).label("favorite"), Favorite.article_id.label("id"))
+        .where(
+            Favorite.user_id == VIEWER,
+            Favorite.article_id.in_(bindparam("article_ids", expanding=True)),
+        )
+        .union_all(
+            select(literal(False), Follow.followed_id).where(
+                Follow.follower_id == VIEWER,
+                Follow.followed_id.in_(bindparam("author_ids", expanding=True)),
+            )
+        )
+    )
+
+
+def _with_viewer_flags(page: _SharedPage, viewer_id: int | None) -> ArticlePage:
+    """The shared page as `viewer_id` sees it: `favorited` and `following` in one statement."""
+    views = [entry.view for entry in page.entries]
+    if viewer_id is None or not page.entries:
+        return ArticlePage(articles=views, total=page.total)
+    rows = db.session.execute(
+        _viewer_flags_statement(),
+        {
+            "viewer_id": viewer_id,
+            "article_ids": sorted({entry.article_id for entry in page.entries}),
+            "author_ids": sorted({entry.author_id for entry in page.entries}),
+        },
+    ).all()
+    favorited = {row.id for row in rows if row.favorite}
+    followed = {row.id for row in rows if not row.favorite}
+    return ArticlePage(
+        articles=[
+            replace(
+                entry.view,
+                favorited=entry.article_id in favorited,
+                author=replace(entry.view.author, following=entry.author_id in followed),
+            )
+            for entry in page.entries
+        ],
+        total=page.total,
+    )
 
 
 @dataclass(frozen=True)
@@ -149,7 +214,6 @@ class _ListShape:
 
 @dataclass(frozen=True)
 class _ListStatements:
-    page: Select[Any]
     page_with_total: Select[Any]
     total: Select[Any]
 
@@ -221,42 +285,52 @@ def _list_statements(shape: _ListShape, *, lateral: bool) -> _ListStatements:
         order = (Article.created_at.desc(), Article.id.desc())
     page = query.where(*filters, *page_filters).order_by(*order).limit(LIMIT).offset(OFFSET)
     return _ListStatements(
-        page=page,
         page_with_total=page.add_columns(total.scalar_subquery().label("total")),
         total=total,
     )
 
 
-def _page(
-    shape: _ListShape, parameters: dict[str, Any], *, count_name: str | None = None
-) -> ArticlePage:
-    """A page of a list and how many articles it has in all, in one statement.
+def _page(shape: _ListShape, parameters: dict[str, Any]) -> ArticlePage:
+    """A page of a list and how many articles it has in all.
 
-    The total rides along on every row as an uncorrelated subquery (PostgreSQL
-    computes it once); only a page past the end, which has no row to carry it,
-    costs a second statement. The totals that grow with the whole site (all
-    articles, a tag's articles: `count_name`) come from the cache when it has them.
+    With a shared cache, what a page shows every viewer (its articles, authors,
+    counts and total) is cached, in a generation that every write changing what
+    lists show replaces at once (`_articles_changed`); each request then adds only
+    its viewer's `favorited` and `following` (one statement, none for anonymous
+    viewers). The feed is the viewer's own and is never cached.
+
+    Otherwise it is one statement: the total rides along on every row as an
+    uncorrelated subquery (PostgreSQL computes it once); only a page past the end,
+    which has no row to carry it, costs a second statement.
     """
+    key = _shared_page_key(shape, parameters)
+    if key is None:
+        rows, total = _page_rows(shape, parameters)
+        return ArticlePage(articles=[_view(row, with_body=False) for row in rows], total=total)
+    key, cached = cache.get_in_generation(cache.ARTICLE_LISTS, key)
+    if isinstance(cached, _SharedPage):
+        return _with_viewer_flags(cached, parameters.get("viewer_id"))
+    rows, total = _page_rows(replace(shape, signed_in=False), parameters)
+    page = _SharedPage(
+        entries=tuple(
+            _SharedEntry(row.article_id, row.author_id, _view(row, with_body=False)) for row in rows
+        ),
+        total=total,
+    )
+    if key is not None:
+        cache.put(key, page, timeout=current_app.config["LIST_CACHE_SECONDS"])
+    return _with_viewer_flags(page, parameters.get("viewer_id"))
+
+
+def _page_rows(shape: _ListShape, parameters: dict[str, Any]) -> tuple[Sequence[Row[Any]], int]:
     dialect = db.session.get_bind().dialect.name
     statements = _list_statements(shape, lateral=dialect == "postgresql")
-    count_key, cached_total = _cached_count(count_name)
-    if isinstance(cached_total, int):
-        rows: Sequence[Row[Any]] = []
-        if parameters["offset"] < cached_total:
-            rows = db.session.execute(statements.page, parameters).all()
-        return ArticlePage(
-            articles=[_view(row, with_body=False) for row in rows], total=cached_total
-        )
     rows = db.session.execute(statements.page_with_total, parameters).all()
     if rows:
-        total = rows[0].total
-    elif parameters["offset"]:
-        total = db.session.scalar(statements.total, parameters) or 0
-    else:
-        total = 0
-    if count_key:
-        cache.put(count_key, total, timeout=current_app.config["LIST_COUNTS_CACHE_SECONDS"])
-    return ArticlePage(articles=[_view(row, with_body=False) for row in rows], total=total)
+        return rows, rows[0].total
+    if parameters["offset"]:
+        return rows, db.session.scalar(statements.total, parameters) or 0
+    return rows, 0
 
 
 def list_articles(
@@ -286,11 +360,7 @@ def list_articles(
         parameters["author"] = author.lower()
     if favorited is not None:
         parameters["favorited"] = favorited.lower()
-    # Counts by author or favorites are bounded by one user's activity: never cached.
-    count_name = None
-    if author is None and favorited is None:
-        count_name = "all" if tag is None else f"tag:{tag}"
-    return _page(shape, parameters, count_name=count_name)
+    return _page(shape, parameters)
 
 
 def feed_articles(*, viewer_id: int, limit: int = 20, offset: int = 0) -> ArticlePage:
@@ -470,8 +540,8 @@ def update_article(
         return article
 
     article = _retrying_slug_conflicts(write)
+    _articles_changed()
     if not isinstance(tag_list, _Unset):
-        _articles_changed()
         tags.forget_tags()
     return _single_view(viewer_id=actor.id, article_id=article.id)
 
@@ -493,6 +563,7 @@ def favorite_article(*, actor: User, slug: str) -> ArticleView:
         db.session, Favorite, [{"user_id": actor.id, "article_id": article.id}]
     )
     db.session.commit()
+    _articles_changed()
     return _single_view(viewer_id=actor.id, article_id=article.id)
 
 
@@ -503,4 +574,5 @@ def unfavorite_article(*, actor: User, slug: str) -> ArticleView:
         delete(Favorite).where(Favorite.user_id == actor.id, Favorite.article_id == article.id)
     )
     db.session.commit()
+    _articles_changed()
     return _single_view(viewer_id=actor.id, article_id=article.id)

@@ -23,6 +23,9 @@ T = TypeVar("T")
 log = structlog.get_logger(__name__)
 
 GENERATIONS_EXTENSION = "conduit_cache_generations"
+# The family of cached list pages: every write that changes what a list shows
+# (an article, its tags or favorites count, its author's profile) starts a new one.
+ARTICLE_LISTS = "article-lists"
 
 # What a failing cache backend can raise: redis-py's errors, and socket errors.
 CACHE_ERRORS = (RedisError, OSError)

@@ -29,8 +29,8 @@ REDIS_DOWN = {"TEST_REDIS_URL": CLOSED_PORT_REDIS, "REDIS_SOCKET_TIMEOUT": "0.1"
 
 @pytest.fixture
 def down_app(build) -> Flask:
-    """Redis configured (cache and limits) but refusing connections; limits on."""
-    return build(configured(REDIS_DOWN, limits=True))
+    """Redis configured (cache, list pages and limits) but refusing connections; limits on."""
+    return build(configured(REDIS_DOWN, limits=True, LIST_CACHE_SECONDS=60))
 
 
 def _register(client: FlaskClient, username: str) -> dict[str, str]:
@@ -206,7 +206,11 @@ def _without_hanging(send: Callable[[], TestResponse]) -> TestResponse:
 @pytest.fixture
 def hung_app(build, hung_redis: HungServer) -> Flask:
     app = build(
-        configured({"TEST_REDIS_URL": hung_redis.url, "REDIS_SOCKET_TIMEOUT": "0.1"}, limits=True)
+        configured(
+            {"TEST_REDIS_URL": hung_redis.url, "REDIS_SOCKET_TIMEOUT": "0.1"},
+            limits=True,
+            LIST_CACHE_SECONDS=60,
+        )
     )
     # Requests run in a thread of their own: a plain client, not the suite's
     # IsolatedClient (which needs the test's app context, in the test's thread).

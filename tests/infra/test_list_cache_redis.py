@@ -1,0 +1,242 @@
+"""What a list page shows every viewer is cached in Redis, in a generation that every
+write changing what lists show replaces at once, in every app process sharing the
+cache: a list is never stale once the write has answered. Each request adds only
+its own viewer's `favorited` and `following`.
+
+Collected only with TEST_REDIS_URL (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.extensions import cache
+from app.services.cache import ARTICLE_LISTS
+from tests.api.helpers import assert_no_content, create_article
+from tests.conftest import auth_headers
+from tests.factories import ArticleFactory, UserFactory
+from tests.infra.conftest import REDIS_URL
+from tests.infra.helpers import configured, counting_statements
+
+LIST_SECONDS = 300
+
+
+@pytest.fixture
+def make_app(build: Callable[..., Flask], shared_database: dict[str, str]) -> Callable[[], Flask]:
+    """Apps that cache lists and share one database, one Redis and one key prefix."""
+    prefix = f"conduit-lists-{secrets.token_hex(4)}:cache:"
+    config = configured(
+        {**shared_database, "TEST_REDIS_URL": REDIS_URL or ""},
+        CACHE_KEY_PREFIX=prefix,
+        LIST_CACHE_SECONDS=LIST_SECONDS,
+    )
+    return lambda: build(config)
+
+
+def _list(app: Flask, query: str = "", headers: dict[str, str] | None = None) -> dict[str, Any]:
+    response = app.test_client().get(f"/api/articles?{query}", headers=headers or {})
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json
+    return body
+
+
+def _count(app: Flask, query: str = "") -> int:
+    count: int = _list(app, query)["articlesCount"]
+    return count
+
+
+def _sneak_in_article(app: Flask) -> None:
+    """A row the services never saw: only a list read from the database shows it."""
+    with app.app_context():
+        ArticleFactory()
+
+
+def test_a_page_is_read_from_the_cache_once_listed(make_app):
+    app = make_app()
+    headers = auth_headers(UserFactory(username="jake"))
+    client = app.test_client()
+    create_article(client, headers, tag_list=["dragons"])
+
+    assert _count(app) == 1
+    _sneak_in_article(app)
+
+    assert _count(app) == 1, "the second request read the database"
+    # A write through the services starts a new generation: the list is exact again.
+    create_article(client, headers, title="Another")
+    assert _count(app) == 3
+
+
+def test_a_cached_page_costs_no_statement_anonymous_and_one_signed_in(make_app):
+    app = make_app()
+    headers = auth_headers(UserFactory(username="jake"))
+    create_article(app.test_client(), headers, tag_list=["dragons"])
+    _list(app)
+
+    with counting_statements(app) as anonymous:
+        _list(app)
+    with counting_statements(app) as signed_in:
+        _list(app, headers=headers)
+
+    assert (anonymous.count, signed_in.count) == (0, 1)
+
+
+def test_every_viewer_gets_their_own_flags_on_a_shared_page(make_app):
+    app = make_app()
+    celeb, fan, stranger = (UserFactory(username=name) for name in ("celeb", "fan", "stranger"))
+    client = app.test_client()
+    slug = create_article(client, auth_headers(celeb))["slug"]
+    create_article(client, auth_headers(celeb), title="Second")
+    client.post(f"/api/articles/{slug}/favorite", headers=auth_headers(fan))
+    client.post("/api/profiles/celeb/follow", headers=auth_headers(fan))
+    _list(app)
+
+    seen_by_fan = _list(app, headers=auth_headers(fan))["articles"]
+    seen_by_stranger = _list(app, headers=auth_headers(stranger))["articles"]
+    seen_anonymously = _list(app)["articles"]
+
+    assert [(a["favorited"], a["author"]["following"]) for a in seen_by_fan] == [
+        (False, True),
+        (True, True),
+    ]
+    assert {(a["favorited"], a["author"]["following"]) for a in seen_by_stranger} == {
+        (False, False)
+    }
+    assert seen_anonymously == [
+        {**article, "favorited": False, "author": {**article["author"], "following": False}}
+        for article in seen_by_fan
+    ]
+    assert [a["favoritesCount"] for a in seen_anonymously] == [0, 1]
+
+
+def _edit(client: FlaskClient, headers: dict[str, str], slug: str) -> None:
+    response = client.put(
+        f"/api/articles/{slug}", json={"article": {"description": "New"}}, headers=headers
+    )
+    assert response.status_code == 200
+
+
+WRITES: dict[str, Callable[[FlaskClient, dict[str, str], str], object]] = {
+    "favorite": lambda client, headers, slug: client.post(
+        f"/api/articles/{slug}/favorite", headers=headers
+    ),
+    "edit": _edit,
+    "profile": lambda client, headers, _slug: client.put(
+        "/api/user", json={"user": {"bio": "Changed"}}, headers=headers
+    ),
+    "delete": lambda client, headers, slug: assert_no_content(
+        client.delete(f"/api/articles/{slug}", headers=headers)
+    ),
+}
+
+
+@pytest.mark.parametrize("write", sorted(WRITES))
+def test_every_write_that_changes_a_list_makes_cached_pages_stale(make_app, write):
+    first, second = make_app(), make_app()
+    headers = auth_headers(UserFactory(username="jake"))
+    slug = create_article(first.test_client(), headers, tag_list=["dragons"])["slug"]
+    before = _list(second), _list(second, "tag=dragons"), _list(second, "author=jake")
+
+    WRITES[write](first.test_client(), headers, slug)
+
+    after = _list(second), _list(second, "tag=dragons"), _list(second, "author=jake")
+    for old, new in zip(before, after, strict=True):
+        assert old != new
+    # Both processes now show the same lists.
+    assert after == (_list(first), _list(first, "tag=dragons"), _list(first, "author=jake"))
+
+
+def test_a_follow_changes_only_the_followers_flags_not_the_cached_page(make_app):
+    app = make_app()
+    celeb, fan = UserFactory(username="celeb"), UserFactory(username="fan")
+    create_article(app.test_client(), auth_headers(celeb))
+    assert _list(app, headers=auth_headers(fan))["articles"][0]["author"]["following"] is False
+
+    app.test_client().post("/api/profiles/celeb/follow", headers=auth_headers(fan))
+
+    assert _list(app, headers=auth_headers(fan))["articles"][0]["author"]["following"] is True
+
+
+def test_the_feed_is_never_cached(make_app):
+    app = make_app()
+    celeb, fan = UserFactory(username="celeb"), UserFactory(username="fan")
+    create_article(app.test_client(), auth_headers(celeb))
+    app.test_client().post("/api/profiles/celeb/follow", headers=auth_headers(fan))
+    feed = app.test_client().get("/api/articles/feed", headers=auth_headers(fan))
+    assert feed.json["articlesCount"] == 1
+
+    with app.app_context():
+        ArticleFactory(author=celeb)
+    feed = app.test_client().get("/api/articles/feed", headers=auth_headers(fan))
+
+    assert feed.json["articlesCount"] == 2
+
+
+def test_a_cached_page_past_the_end_costs_no_statement(make_app):
+    app = make_app()
+    create_article(app.test_client(), auth_headers(UserFactory(username="jake")))
+    assert _list(app, "offset=20") == {"articles": [], "articlesCount": 1}
+
+    with counting_statements(app) as statements:
+        assert _list(app, "offset=20") == {"articles": [], "articlesCount": 1}
+
+    assert statements.count == 0
+
+
+def test_a_lost_generation_starts_afresh_and_never_meets_old_entries(make_app):
+    app = make_app()
+    create_article(app.test_client(), auth_headers(UserFactory(username="jake")))
+    assert _count(app) == 1
+    _sneak_in_article(app)
+
+    with app.app_context():
+        # As if Redis had evicted the generation (not the entries).
+        cache.delete(f"generation:{ARTICLE_LISTS}")
+
+    assert _count(app) == 2
+
+
+def test_a_write_after_a_lost_generation_starts_at_random_not_at_one(make_app, redis_client):
+    app = make_app()
+    key = app.config["CACHE_KEY_PREFIX"] + f"generation:{ARTICLE_LISTS}"
+    create_article(app.test_client(), auth_headers(UserFactory(username="jake")))
+    redis_client.delete(key)
+
+    create_article(app.test_client(), auth_headers(UserFactory(username="finn")))
+
+    assert int(redis_client.get(key)) > 1_000
+
+
+def test_a_cached_page_costs_one_round_trip_to_redis(make_app, monkeypatch):
+    app = make_app()
+    create_article(app.test_client(), auth_headers(UserFactory(username="jake")))
+    assert _count(app) == 1
+    trips: list[str] = []
+    backend = cache.cache
+    for name in ("get", "get_many", "add", "set"):
+        original = getattr(backend, name)
+        monkeypatch.setattr(
+            backend,
+            name,
+            lambda *args, _name=name, _original=original: trips.append(_name) or _original(*args),
+        )
+
+    assert _count(app) == 1
+
+    assert trips == ["get_many"]
+
+
+def test_lists_whose_filters_read_alike_are_cached_apart(make_app):
+    app = make_app()
+    headers = auth_headers(UserFactory(username="jake"))
+    create_article(app.test_client(), headers, tag_list=["x"])
+    create_article(app.test_client(), headers, title="Odd", tag_list=['x", "jake'])
+
+    assert _count(app, "tag=x&author=jake") == 1
+    assert _count(app, 'tag=x", "jake') == 1
+    assert _count(app, "tag=x") == 1
