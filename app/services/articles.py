@@ -228,22 +228,31 @@ OFFSET = bindparam("offset", type_=Integer)
 
 
 def _newest_of_each_followed_author() -> Select[Any]:
-    """The ids of the newest `offset + limit` articles of each author the viewer follows."""
+    """The ids of the newest `offset + limit` articles by the authors the viewer follows:
+    the newest `offset + limit` of each author, merged and cut again, all from the
+    author index (no article row is read to choose them)."""
     followed = (
         select(Follow.followed_id.label("author_id"))
         .where(Follow.follower_id == VIEWER)
         .subquery("followed")
     )
     written = aliased(Article, name="written")
+    # In bigint: offset + limit may pass the int4 range that each of them fits.
+    wanted = cast(LIMIT, BigInteger) + cast(OFFSET, BigInteger)
     newest = (
-        select(written.id)
+        select(written.id, written.created_at)
         .where(written.author_id == followed.c.author_id)
         .order_by(written.created_at.desc(), written.id.desc())
-        # In bigint: offset + limit may pass the int4 range that each of them fits.
-        .limit(cast(LIMIT, BigInteger) + cast(OFFSET, BigInteger))
+        .limit(wanted)
         .lateral("newest")
     )
-    return select(newest.c.id).select_from(followed).join(newest, true())
+    return (
+        select(newest.c.id)
+        .select_from(followed)
+        .join(newest, true())
+        .order_by(newest.c.created_at.desc(), newest.c.id.desc())
+        .limit(wanted)
+    )
 
 
 @functools.cache

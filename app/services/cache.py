@@ -8,6 +8,7 @@ strings, HTML text), never ORM objects and never anything personal.
 
 from __future__ import annotations
 
+import pickle
 import secrets
 from collections.abc import Callable
 from typing import TypeVar
@@ -25,10 +26,22 @@ log = structlog.get_logger(__name__)
 GENERATIONS_EXTENSION = "conduit_cache_generations"
 # The family of cached list pages: every write that changes what a list shows
 # (an article, its tags or favorites count, its author's profile) starts a new one.
-ARTICLE_LISTS = "article-lists"
+# The version is part of the name: a release that changes what a cached page holds
+# raises it, so that it never meets the entries of the release before.
+ARTICLE_LISTS = "article-lists-v1"
 
-# What a failing cache backend can raise: redis-py's errors, and socket errors.
-CACHE_ERRORS = (RedisError, OSError)
+# What a failing cache backend can raise: redis-py's errors and socket errors; and
+# what reading an entry written by another release can raise (a class that changed
+# shape or moved). Either way the entry is a miss, never a failed request.
+CACHE_ERRORS = (
+    RedisError,
+    OSError,
+    pickle.UnpicklingError,
+    AttributeError,
+    TypeError,
+    ImportError,
+    EOFError,
+)
 
 
 def cached(key: str, compute: Callable[[], T], *, timeout: int) -> T:

@@ -131,7 +131,9 @@ def test_reader_follows_author_and_sees_the_article_in_their_feed(new_page: NewP
 
     reader.goto("/?feed=yours")
     expect(reader.locator(".article-preview", has_text=published.title)).to_have_count(0)
-    expect(reader.locator(".empty-state")).to_have_text("No articles are here... yet.")
+    expect(reader.locator(".article-preview.empty-state")).to_have_text(
+        "No articles are here... yet."
+    )
 
 
 HOSTILE_BODY = "\n\n".join(
