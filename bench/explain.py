@@ -5,7 +5,7 @@
 Runs each list the benchmark measures (the global list, ?tag=, ?author=,
 ?favorited=, the feed; signed in as the benchmark's viewer, so with the
 `favorited` and `following` subqueries) through the articles service, with the
-count cache off so that the plan includes the count, captures the one statement
+list cache off so that the plan includes the count, captures the one statement
 each sends, and prints `EXPLAIN (ANALYZE, BUFFERS)` of it, run twice so that the
 second, printed run has warm caches as a busy server would. The statements
 themselves are SQLAlchemy's; only the EXPLAIN prefix is added here.
