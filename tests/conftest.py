@@ -67,10 +67,16 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         if redis_url
         else "redis tests: not run: TEST_REDIS_URL is not set"
     )
+    # tests/infra/*_postgres.py likewise only with a PostgreSQL TEST_DATABASE_URL.
+    connections = (
+        "database connection tests: against PostgreSQL"
+        if POSTGRES_URL and POSTGRES_URL.startswith("postgres")
+        else "database connection tests: not run: TEST_DATABASE_URL is not PostgreSQL"
+    )
     if CHROMIUM.exists():
-        return [f"browser tests: Chromium at {CHROMIUM}", DEPLOY_HEADER, redis]
+        return [f"browser tests: Chromium at {CHROMIUM}", DEPLOY_HEADER, redis, connections]
     browser = f"browser tests: not run: {CHROMIUM} not found (apt-get install chromium)"
-    return [browser, DEPLOY_HEADER, redis]
+    return [browser, DEPLOY_HEADER, redis, connections]
 
 
 def _empty_all_tables() -> None:
