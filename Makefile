@@ -25,6 +25,10 @@ migrate: $(VENV)/.runtime .env
 	$(BIN)/flask db upgrade
 
 bench: $(VENV)/.runtime  ## load benchmark (PostgreSQL, Redis, wrk): make bench SCALE=small|large
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "wrk is missing: installing Debian's package"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	}
 	$(BIN)/python -m bench.run --scale $(SCALE)
 
 .env:
