@@ -180,18 +180,9 @@ def run_seed(scale: str, database_url: str, seed: int, work: Path) -> dict[str, 
 
 def local_app(database_url: str, secret: str) -> Any:
     """An app in this process, on the benchmark's database: for queries and tokens only."""
+    # The seeding app's settings (no Redis, no limits), with the server's secret.
     os.environ.update(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": secret,
-            "JWT_SECRET_KEY": secret,
-            "REDIS_URL": "",
-            "CACHE_TYPE": "SimpleCache",
-            "RATELIMIT_ENABLED": "false",
-            "RATELIMIT_STORAGE_URI": "",
-            "LOG_LEVEL": "WARNING",
-            "LOG_FORMAT": "console",
-        }
+        seeding.app_environment(database_url, SECRET_KEY=secret, JWT_SECRET_KEY=secret)
     )
     os.environ.pop("FLASK_DEBUG", None)
     from app import create_app

@@ -317,10 +317,10 @@ def test_session_lifetime_comes_from_the_environment():
     assert timedelta(hours=1) == config.PERMANENT_SESSION_LIFETIME
 
 
-# Cached article counts ----------------------------------------------------------
+# Cached list pages ----------------------------------------------------------
 
 
-def test_article_counts_are_cached_briefly_with_redis_and_not_without():
+def test_list_pages_are_cached_briefly_with_redis_and_not_without():
     with_redis = Config({"REDIS_URL": "redis://cache.internal:6379/0"})
     without = Config({})
 
@@ -340,6 +340,6 @@ def test_article_counts_are_cached_briefly_with_redis_and_not_without():
     ],
     ids=["no redis", "per-process cache"],
 )
-def test_cached_counts_without_a_shared_cache_are_refused(environ):
+def test_cached_lists_without_a_shared_cache_are_refused(environ):
     with pytest.raises(ConfigError, match="LIST_CACHE_SECONDS needs a cache every process"):
         Config(environ)

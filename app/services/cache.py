@@ -71,7 +71,7 @@ def forget(*keys: str) -> None:
         log.warning("cache unavailable", operation="delete", error=type(error).__name__)
 
 
-def _generation_key(family: str) -> str:
+def _counter_key(family: str) -> str:
     return f"generation:{family}"
 
 
@@ -84,7 +84,7 @@ def generation(family: str) -> int | None:
     stores it under the old generation, where nobody looks any more: unlike
     delete-then-recompute, no stale value can outlive the write.
     """
-    key = _generation_key(family)
+    key = _counter_key(family)
     try:
         current = cache.get(key)
         if current is None:
@@ -106,7 +106,7 @@ def _generations_seen() -> dict[str, int]:
     return seen
 
 
-def generation_key(family: str, name: str, generation: int) -> str:
+def _entry_key(family: str, name: str, generation: int) -> str:
     return f"{family}:{generation}:{name}"
 
 
@@ -120,9 +120,9 @@ def get_in_generation(family: str, name: str) -> tuple[str | None, object | None
     """
     seen = _generations_seen().get(family)
     if seen is not None:
-        key = generation_key(family, name, seen)
+        key = _entry_key(family, name, seen)
         try:
-            current, value = cache.get_many(_generation_key(family), key)
+            current, value = cache.get_many(_counter_key(family), key)
         except CACHE_ERRORS as error:
             log.warning("cache unavailable", operation="get", error=type(error).__name__)
             return None, None
@@ -131,13 +131,13 @@ def get_in_generation(family: str, name: str) -> tuple[str | None, object | None
     latest = generation(family)
     if latest is None:
         return None, None
-    key = generation_key(family, name, latest)
+    key = _entry_key(family, name, latest)
     return key, get(key)
 
 
 def new_generation(family: str) -> None:
     """Make every entry of `family` stale at once (atomic across processes with Redis)."""
-    key = _generation_key(family)
+    key = _counter_key(family)
     try:
         # A lost generation restarts at random, never at 1, where old entries may wait.
         cache.add(key, secrets.randbits(48), timeout=0)
