@@ -138,8 +138,8 @@ class _SharedPage:
     total: int
 
 
-def _shared_page_key(shape: _ListShape, parameters: dict[str, Any]) -> str | None:
-    """Where the shared part of this list page is cached now; None when it is not."""
+def _shared_page_name(shape: _ListShape, parameters: dict[str, Any]) -> str | None:
+    """The name of this page's shared part in the list cache; None when it is not cached."""
     if shape.feed or not current_app.config["LIST_CACHE_SECONDS"]:
         return None
     # Everything but the viewer decides what the page holds; JSON keeps the values
@@ -312,11 +312,11 @@ def _page(shape: _ListShape, parameters: dict[str, Any]) -> ArticlePage:
     uncorrelated subquery (PostgreSQL computes it once); only a page past the end,
     which has no row to carry it, costs a second statement.
     """
-    key = _shared_page_key(shape, parameters)
-    if key is None:
+    name = _shared_page_name(shape, parameters)
+    if name is None:
         rows, total = _page_rows(shape, parameters)
         return ArticlePage(articles=[_view(row, with_body=False) for row in rows], total=total)
-    key, cached = cache.get_in_generation(cache.ARTICLE_LISTS, key)
+    key, cached = cache.get_in_generation(cache.ARTICLE_LISTS, name)
     if isinstance(cached, _SharedPage):
         return _with_viewer_flags(cached, parameters.get("viewer_id"))
     rows, total = _page_rows(replace(shape, signed_in=False), parameters)
