@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import copy
+import functools
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -19,10 +20,14 @@ from pydantic.alias_generators import to_camel
 from app.services import rules
 
 
+@functools.lru_cache(maxsize=8192)
 def format_timestamp(value: datetime) -> str:
     """ISO 8601 in UTC with milliseconds and a `Z`: 2026-01-02T03:04:05.678Z."""
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # Remembered: a list page's 40 timestamps recur on every request for it, and
+    # formatting them had cost a tenth of the request (equal instants in other
+    # zones compare and hash equal, and give the same text). isoformat of an
+    # aware UTC value ends in "+00:00".
+    return value.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 Timestamp = Annotated[datetime, PlainSerializer(format_timestamp, return_type=str)]
@@ -50,17 +55,19 @@ class RequestModel(BaseModel):
 
         flask-openapi3 asks for a query model's schema on every request to read
         its field types; building it anew cost a quarter of a list request's time.
-        Callers get a copy, so none can change what the next one sees.
+        Callers get a copy, so none can change what the next one sees: parsed
+        from the schema's JSON text, which is several times faster than a deep copy.
         """
         key = (cls, args, tuple(sorted(kwargs.items())))
-        schema = _JSON_SCHEMAS.get(key)
-        if schema is None:
-            schema = super().model_json_schema(*args, **kwargs)
-            _JSON_SCHEMAS[key] = schema
-        return copy.deepcopy(schema)
+        text = _JSON_SCHEMAS.get(key)
+        if text is None:
+            text = json.dumps(super().model_json_schema(*args, **kwargs))
+            _JSON_SCHEMAS[key] = text
+        schema: dict[str, Any] = json.loads(text)
+        return schema
 
 
-_JSON_SCHEMAS: dict[tuple[Any, ...], dict[str, Any]] = {}
+_JSON_SCHEMAS: dict[tuple[Any, ...], str] = {}
 
 
 def _text(max_length: int, *, min_length: int = 1) -> object:
