@@ -23,6 +23,7 @@ from sqlalchemy import (
     Row,
     ScalarSelect,
     Select,
+    any_,
     bindparam,
     cast,
     delete,
@@ -34,6 +35,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -42,7 +44,7 @@ from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.models import Article, ArticleTag, Favorite, Follow, Tag, User
 from app.models.base import utcnow
-from app.services import cache, rules, tags
+from app.services import cache, marks, rules, tags
 from app.services.profiles import author_view, following_expression
 from app.services.sql import StringListAggregate, insert_ignoring_duplicates
 from app.services.users import UNSET, _Unset
@@ -156,49 +158,68 @@ def _articles_changed() -> None:
 
 
 @functools.cache
-def _viewer_flags_statement() -> CompoundSelect[Any]:
-    """Which of the given articles the viewer favorited, and which authors they follow."""
+def _viewer_flags_statement(dialect: str) -> CompoundSelect[Any]:
+    """Which of the given articles the viewer favorited, and which authors they follow.
+
+    On PostgreSQL the ids go as two array parameters (`= ANY`): the statement's text
+    is then the same for every page, so psycopg prepares it once per connection,
+    where an IN list of as many parameters as ids is rendered again per request.
+    """
+    if dialect == "postgresql":
+        article_ids: ColumnElement[bool] = Favorite.article_id == any_(
+            bindparam("article_ids", type_=ARRAY(Integer))
+        )
+        author_ids: ColumnElement[bool] = Follow.followed_id == any_(
+            bindparam("author_ids", type_=ARRAY(Integer))
+        )
+    else:
+        article_ids = Favorite.article_id.in_(bindparam("article_ids", expanding=True))
+        author_ids = Follow.followed_id.in_(bindparam("author_ids", expanding=True))
     return (
         select(literal(True).label("favorite"), Favorite.article_id.label("id"))
-        .where(
-            Favorite.user_id == VIEWER,
-            Favorite.article_id.in_(bindparam("article_ids", expanding=True)),
-        )
+        .where(Favorite.user_id == VIEWER, article_ids)
         .union_all(
             select(literal(False), Follow.followed_id).where(
-                Follow.follower_id == VIEWER,
-                Follow.followed_id.in_(bindparam("author_ids", expanding=True)),
+                Follow.follower_id == VIEWER, author_ids
             )
         )
     )
 
 
-def _with_viewer_flags(page: _SharedPage, viewer_id: int | None) -> ArticlePage:
-    """The shared page as `viewer_id` sees it: `favorited` and `following` in one statement."""
-    views = [entry.view for entry in page.entries]
+def _with_viewer_flags(
+    page: _SharedPage, viewer_id: int | None, viewer_marks: marks.ViewerMarks | None
+) -> ArticlePage:
+    """The shared page as `viewer_id` sees it: `favorited` and `following` from the
+    viewer's cached marks, or else from one statement."""
     if viewer_id is None or not page.entries:
-        return ArticlePage(articles=views, total=page.total)
-    rows = db.session.execute(
-        _viewer_flags_statement(),
-        {
-            "viewer_id": viewer_id,
-            "article_ids": sorted({entry.article_id for entry in page.entries}),
-            "author_ids": sorted({entry.author_id for entry in page.entries}),
-        },
-    ).all()
-    favorited = {row.id for row in rows if row.favorite}
-    followed = {row.id for row in rows if not row.favorite}
+        return ArticlePage(articles=[entry.view for entry in page.entries], total=page.total)
+    if viewer_marks is not None and viewer_marks.complete:
+        favorited, followed = viewer_marks.favorited, viewer_marks.followed
+    else:
+        rows = db.session.execute(
+            _viewer_flags_statement(db.session.get_bind().dialect.name),
+            {
+                "viewer_id": viewer_id,
+                "article_ids": sorted({entry.article_id for entry in page.entries}),
+                "author_ids": sorted({entry.author_id for entry in page.entries}),
+            },
+        ).all()
+        favorited = frozenset(row.id for row in rows if row.favorite)
+        followed = frozenset(row.id for row in rows if not row.favorite)
+    # Shared views have both flags unset: only those the viewer changes are copied.
     return ArticlePage(
         articles=[
-            replace(
-                entry.view,
-                favorited=entry.article_id in favorited,
-                author=replace(entry.view.author, following=entry.author_id in followed),
-            )
+            _flagged(entry.view, entry.article_id in favorited, entry.author_id in followed)
             for entry in page.entries
         ],
         total=page.total,
     )
+
+
+def _flagged(view: ArticleView, favorited: bool, following: bool) -> ArticleView:
+    if not (favorited or following):
+        return view
+    return view.with_viewer_flags(favorited=favorited, following=following)
 
 
 @dataclass(frozen=True)
@@ -305,8 +326,10 @@ def _page(shape: _ListShape, parameters: dict[str, Any]) -> ArticlePage:
     With a shared cache, what a page shows every viewer (its articles, authors,
     counts and total) is cached, in a generation that every write changing what
     lists show replaces at once (`_articles_changed`); each request then adds only
-    its viewer's `favorited` and `following` (one statement, none for anonymous
-    viewers). The feed is the viewer's own and is never cached.
+    its viewer's `favorited` and `following`, from the viewer's marks, cached the
+    same way (app/services/marks.py). The page, the generations and the marks are
+    read in one round trip, or taken from this process's copies: a cached page
+    costs no statement. The feed is the viewer's own and is never cached.
 
     Otherwise it is one statement: the total rides along on every row as an
     uncorrelated subquery (PostgreSQL computes it once); only a page past the end,
@@ -316,19 +339,41 @@ def _page(shape: _ListShape, parameters: dict[str, Any]) -> ArticlePage:
     if name is None:
         rows, total = _page_rows(shape, parameters)
         return ArticlePage(articles=[_view(row, with_body=False) for row in rows], total=total)
-    key, cached = cache.get_in_generation(cache.ARTICLE_LISTS, name)
+    timeout = current_app.config["LIST_CACHE_SECONDS"]
+    viewer_id: int | None = parameters.get("viewer_id")
+    wanted = [(cache.ARTICLE_LISTS, name)]
+    if viewer_id is not None:
+        wanted.append((marks.marks_family(viewer_id), marks.MARKS_ENTRY))
+    (key, cached), *viewer_entry = cache.get_in_generations(wanted, timeout=timeout)
     if isinstance(cached, _SharedPage):
-        return _with_viewer_flags(cached, parameters.get("viewer_id"))
-    rows, total = _page_rows(replace(shape, signed_in=False), parameters)
-    page = _SharedPage(
-        entries=tuple(
-            _SharedEntry(row.article_id, row.author_id, _view(row, with_body=False)) for row in rows
-        ),
-        total=total,
-    )
-    if key is not None:
-        cache.put(key, page, timeout=current_app.config["LIST_CACHE_SECONDS"])
-    return _with_viewer_flags(page, parameters.get("viewer_id"))
+        page = cached
+    else:
+        rows, total = _page_rows(replace(shape, signed_in=False), parameters)
+        page = _SharedPage(
+            entries=tuple(
+                _SharedEntry(row.article_id, row.author_id, _view(row, with_body=False))
+                for row in rows
+            ),
+            total=total,
+        )
+        if key is not None:
+            cache.put_in_generation(key, page, timeout=timeout)
+    if viewer_id is None or not page.entries:
+        return _with_viewer_flags(page, viewer_id, None)
+    return _with_viewer_flags(page, viewer_id, _cached_marks(viewer_id, *viewer_entry[0], timeout))
+
+
+def _cached_marks(
+    viewer_id: int, key: str | None, cached: object | None, timeout: int
+) -> marks.ViewerMarks | None:
+    """The viewer's marks as cached, else loaded and cached; None while the cache is down."""
+    if isinstance(cached, marks.ViewerMarks):
+        return cached
+    if key is None:
+        return None
+    loaded = marks.load_marks(viewer_id)
+    cache.put_in_generation(key, loaded, timeout=timeout)
+    return loaded
 
 
 def _page_rows(shape: _ListShape, parameters: dict[str, Any]) -> tuple[Sequence[Row[Any]], int]:
@@ -573,6 +618,7 @@ def favorite_article(*, actor: User, slug: str) -> ArticleView:
     )
     db.session.commit()
     _articles_changed()
+    marks.marks_changed(actor.id)
     return _single_view(viewer_id=actor.id, article_id=article.id)
 
 
@@ -584,4 +630,5 @@ def unfavorite_article(*, actor: User, slug: str) -> ArticleView:
     )
     db.session.commit()
     _articles_changed()
+    marks.marks_changed(actor.id)
     return _single_view(viewer_id=actor.id, article_id=article.id)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import pickle
 import secrets
-from collections.abc import Callable
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import structlog
@@ -24,11 +27,19 @@ T = TypeVar("T")
 log = structlog.get_logger(__name__)
 
 GENERATIONS_EXTENSION = "conduit_cache_generations"
+LOCAL_ENTRIES_EXTENSION = "conduit_cache_local_entries"
 # The family of cached list pages: every write that changes what a list shows
 # (an article, its tags or favorites count, its author's profile) starts a new one.
 # The version is part of the name: a release that changes what a cached page holds
 # raises it, so that it never meets the entries of the release before.
 ARTICLE_LISTS = "article-lists-v1"
+# A generation counter lives this long from its creation (writes do not extend it):
+# a family's counter that expires restarts at random, which costs only one miss of
+# each of its entries, and the counters of families nobody reads any more (a viewer
+# gone for good) do not stay in Redis for ever.
+GENERATION_SECONDS = 24 * 3600
+# How many families' generations a process remembers (one per recent viewer).
+MAX_GENERATIONS_SEEN = 65_536
 
 # What a failing cache backend can raise: redis-py's errors and socket errors; and
 # what reading an entry written by another release can raise (a class that changed
@@ -89,14 +100,18 @@ def generation(family: str) -> int | None:
         current = cache.get(key)
         if current is None:
             # A random start: should the key be evicted, no old entry matches again.
-            cache.add(key, secrets.randbits(48), timeout=0)
+            cache.add(key, secrets.randbits(48), timeout=GENERATION_SECONDS)
             current = cache.get(key)
     except CACHE_ERRORS as error:
         log.warning("cache unavailable", operation="get", error=type(error).__name__)
         return None
     if current is None:
         return None
-    _generations_seen()[family] = int(current)
+    seen = _generations_seen()
+    if len(seen) >= MAX_GENERATIONS_SEEN and family not in seen:
+        # Forgetting what was seen costs only a round trip per family seen again.
+        seen.clear()
+    seen[family] = int(current)
     return int(current)
 
 
@@ -110,29 +125,108 @@ def _entry_key(family: str, name: str, generation: int) -> str:
     return f"{family}:{generation}:{name}"
 
 
-def get_in_generation(family: str, name: str) -> tuple[str | None, object | None]:
-    """The key of entry `name` in the family's current generation and its value (None
-    if absent); (None, None) while the cache is down.
+class LocalEntries:
+    """Entries of a generation this process already holds, for as long as Redis keeps them.
 
-    The generation this process saw last is usually still current: the generation
-    and the entry are then read together, in one round trip (MGET reads both at
-    the same instant), and only a changed generation costs a second one.
+    An entry of a generation never changes: while the generation is current, a
+    copy in this process is as good as the one in Redis, without its transfer
+    and unpickling (which had cost a cached list page more than serialising it).
+    Redis still says which generation is current, on every read. A copy lives
+    `timeout` seconds from when this process got it, as the entry does in Redis;
+    the least recently used go first beyond `size`.
     """
-    seen = _generations_seen().get(family)
-    if seen is not None:
-        key = _entry_key(family, name, seen)
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> object | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            expires, value = entry
+            if expires <= time.monotonic():
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: object, *, timeout: int) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic() + timeout, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+def _local_entries() -> LocalEntries:
+    entries: LocalEntries = current_app.extensions.setdefault(
+        LOCAL_ENTRIES_EXTENSION, LocalEntries()
+    )
+    return entries
+
+
+def get_in_generations(
+    wanted: Sequence[tuple[str, str]], *, timeout: int
+) -> list[tuple[str | None, object | None]]:
+    """For each (family, name) in `wanted`: the key of that entry in the family's
+    current generation and its value (None if absent); (None, None) while the cache
+    is down.
+
+    The generation this process saw last is usually still current. Each entry is
+    then taken from this process's copy (`LocalEntries`), or else read from Redis
+    and kept for `timeout` seconds: the generations and the entries this process
+    lacks are read together in one round trip (MGET reads them at the same
+    instant). Only a changed or unseen generation costs more round trips.
+    """
+    found: list[tuple[str | None, object | None] | None] = [None] * len(wanted)
+    seen = _generations_seen()
+    if all(family in seen for family, _ in wanted):
+        keys = [_entry_key(family, name, seen[family]) for family, name in wanted]
+        local = [_local_entries().get(key) for key in keys]
+        counters = list(dict.fromkeys(_counter_key(family) for family, _ in wanted))
+        missing = [key for key, value in zip(keys, local, strict=True) if value is None]
         try:
-            current, value = cache.get_many(_counter_key(family), key)
+            read = dict(
+                zip([*counters, *missing], cache.get_many(*counters, *missing), strict=True)
+            )
         except CACHE_ERRORS as error:
             log.warning("cache unavailable", operation="get", error=type(error).__name__)
-            return None, None
-        if current is not None and int(current) == seen:
-            return key, value
+            return [(None, None)] * len(wanted)
+        for index, ((family, _name), key, copy) in enumerate(zip(wanted, keys, local, strict=True)):
+            current = read[_counter_key(family)]
+            if current is None or int(current) != seen[family]:
+                continue
+            value = copy if copy is not None else read[key]
+            if copy is None and value is not None:
+                _local_entries().put(key, value, timeout=timeout)
+            found[index] = (key, value)
+    return [
+        entry if entry is not None else _get_in_latest_generation(family, name, timeout=timeout)
+        for entry, (family, name) in zip(found, wanted, strict=True)
+    ]
+
+
+def _get_in_latest_generation(
+    family: str, name: str, *, timeout: int
+) -> tuple[str | None, object | None]:
     latest = generation(family)
     if latest is None:
         return None, None
     key = _entry_key(family, name, latest)
-    return key, get(key)
+    value = get(key)
+    if value is not None:
+        _local_entries().put(key, value, timeout=timeout)
+    return key, value
+
+
+def put_in_generation(key: str, value: object, *, timeout: int) -> None:
+    """Store `value` at `key` (from `get_in_generations`) for `timeout` seconds, in Redis
+    and in this process."""
+    put(key, value, timeout=timeout)
+    _local_entries().put(key, value, timeout=timeout)
 
 
 def new_generation(family: str) -> None:
@@ -140,7 +234,7 @@ def new_generation(family: str) -> None:
     key = _counter_key(family)
     try:
         # A lost generation restarts at random, never at 1, where old entries may wait.
-        cache.add(key, secrets.randbits(48), timeout=0)
+        cache.add(key, secrets.randbits(48), timeout=GENERATION_SECONDS)
         cache.cache.inc(key)
     except CACHE_ERRORS as error:
         log.warning("cache unavailable", operation="inc", error=type(error).__name__)

@@ -10,7 +10,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.exceptions import Invalid, NotFound
 from app.extensions import db
 from app.models import Follow, User
-from app.services import rules
+from app.services import marks, rules
 from app.services.sql import insert_ignoring_duplicates
 from app.services.views import ProfileView
 
@@ -68,6 +68,7 @@ def follow_user(*, actor: User, username: str) -> ProfileView:
         db.session, Follow, [{"follower_id": actor.id, "followed_id": target.id}]
     )
     db.session.commit()
+    marks.marks_changed(actor.id)
     return profile_view(target, following=True)
 
 
@@ -78,4 +79,5 @@ def unfollow_user(*, actor: User, username: str) -> ProfileView:
         delete(Follow).where(Follow.follower_id == actor.id, Follow.followed_id == target.id)
     )
     db.session.commit()
+    marks.marks_changed(actor.id)
     return profile_view(target, following=False)

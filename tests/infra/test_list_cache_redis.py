@@ -1,7 +1,8 @@
 """What a list page shows every viewer is cached in Redis, in a generation that every
 write changing what lists show replaces at once, in every app process sharing the
 cache: a list is never stale once the write has answered. Each request adds only
-its own viewer's `favorited` and `following`.
+its own viewer's `favorited` and `following`, from the viewer's marks, cached the
+same way in a generation of the viewer's own.
 
 Collected only with TEST_REDIS_URL (see conftest.py).
 """
@@ -17,7 +18,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import cache
-from app.services.cache import ARTICLE_LISTS
+from app.services import marks
+from app.services.cache import ARTICLE_LISTS, GENERATION_SECONDS
 from tests.api.helpers import assert_no_content, create_article
 from tests.conftest import auth_headers
 from tests.factories import ArticleFactory, UserFactory
@@ -72,18 +74,23 @@ def test_a_page_is_read_from_the_cache_once_listed(make_app):
     assert _count(app) == 3
 
 
-def test_a_cached_page_costs_no_statement_anonymous_and_one_signed_in(make_app):
+def test_a_cached_page_costs_no_statement_once_the_viewers_marks_are_cached(make_app):
     app = make_app()
     headers = auth_headers(UserFactory(username="jake"))
     create_article(app.test_client(), headers, tag_list=["dragons"])
     _list(app)
+    _list(app, "tag=dragons")
 
     with counting_statements(app) as anonymous:
         _list(app)
+    with counting_statements(app) as first_signed_in:
+        _list(app, headers=headers)
     with counting_statements(app) as signed_in:
         _list(app, headers=headers)
+        _list(app, "tag=dragons", headers=headers)
 
-    assert (anonymous.count, signed_in.count) == (0, 1)
+    # The viewer's marks are read once (one statement), then serve every cached page.
+    assert (anonymous.count, first_signed_in.count, signed_in.count) == (0, 1, 0)
 
 
 def test_every_viewer_gets_their_own_flags_on_a_shared_page(make_app):
@@ -162,6 +169,60 @@ def test_a_follow_changes_only_the_followers_flags_not_the_cached_page(make_app)
     assert _list(app, headers=auth_headers(fan))["articles"][0]["author"]["following"] is True
 
 
+def _flags(app: Flask, headers: dict[str, str]) -> list[tuple[bool, bool]]:
+    return [
+        (article["favorited"], article["author"]["following"])
+        for article in _list(app, headers=headers)["articles"]
+    ]
+
+
+MARKS = {
+    "favorite": ("post", "/api/articles/{slug}/favorite", (True, False)),
+    "unfavorite": ("delete", "/api/articles/{slug}/favorite", (False, False)),
+    "follow": ("post", "/api/profiles/celeb/follow", (False, True)),
+    "unfollow": ("delete", "/api/profiles/celeb/follow", (False, False)),
+}
+
+
+@pytest.mark.parametrize("mark", sorted(MARKS))
+def test_each_change_of_a_viewers_marks_shows_at_once_in_every_process(make_app, mark):
+    first, second = make_app(), make_app()
+    celeb, fan = UserFactory(username="celeb"), UserFactory(username="fan")
+    slug = create_article(first.test_client(), auth_headers(celeb))["slug"]
+    if mark.startswith("un"):
+        method, path, _ = MARKS[mark.removeprefix("un")]
+        getattr(first.test_client(), method)(path.format(slug=slug), headers=auth_headers(fan))
+    before = _flags(first, auth_headers(fan)), _flags(second, auth_headers(fan))
+
+    method, path, expected = MARKS[mark]
+    response = getattr(first.test_client(), method)(
+        path.format(slug=slug), headers=auth_headers(fan)
+    )
+
+    assert response.status_code == 200
+    assert _flags(first, auth_headers(fan)) == _flags(second, auth_headers(fan)) == [expected]
+    assert before[0] == before[1] != [expected]
+
+
+def test_a_viewer_with_more_marks_than_are_cached_gets_exact_flags(make_app, monkeypatch):
+    monkeypatch.setattr(marks, "MAX_CACHED_MARKS", 2)
+    app = make_app()
+    celeb, fan = UserFactory(username="celeb"), UserFactory(username="fan")
+    client = app.test_client()
+    slugs = [create_article(client, auth_headers(celeb), title=f"T{n}")["slug"] for n in range(3)]
+    for slug in slugs[1:]:
+        client.post(f"/api/articles/{slug}/favorite", headers=auth_headers(fan))
+    client.post("/api/profiles/celeb/follow", headers=auth_headers(fan))
+    _flags(app, auth_headers(fan))
+
+    with counting_statements(app) as statements:
+        flags = _flags(app, auth_headers(fan))
+
+    # Newest first: T2 and T1 are favorited, T0 is not; celeb is followed.
+    assert flags == [(True, True), (True, True), (False, True)]
+    assert statements.count == 1, "the page's flags come from the database"
+
+
 def test_the_feed_is_never_cached(make_app):
     app = make_app()
     celeb, fan = UserFactory(username="celeb"), UserFactory(username="fan")
@@ -199,6 +260,20 @@ def test_a_lost_generation_starts_afresh_and_never_meets_old_entries(make_app):
         cache.delete(f"generation:{ARTICLE_LISTS}")
 
     assert _count(app) == 2
+
+
+def test_generation_counters_expire_a_day_after_they_start(make_app, redis_client):
+    app = make_app()
+    headers = auth_headers(UserFactory(username="jake"))
+    create_article(app.test_client(), headers)
+    _list(app, headers=headers)
+    prefix = app.config["CACHE_KEY_PREFIX"]
+
+    counters = list(redis_client.scan_iter(f"{prefix}generation:*"))
+
+    assert len(counters) == 2, "the lists' counter and the viewer's"
+    for key in counters:
+        assert 0 < redis_client.ttl(key) <= GENERATION_SECONDS
 
 
 def test_a_write_after_a_lost_generation_starts_at_random_not_at_one(make_app, redis_client):
@@ -243,7 +318,8 @@ def test_lists_whose_filters_read_alike_are_cached_apart(make_app):
 
 
 def test_an_entry_another_release_wrote_is_a_miss_not_an_error(make_app, redis_client):
-    app = make_app()
+    # Another release runs in other processes (a process keeps copies of what it read).
+    app, other_release = make_app(), make_app()
     create_article(app.test_client(), auth_headers(UserFactory(username="jake")))
     assert _count(app) == 1
     prefix = app.config["CACHE_KEY_PREFIX"]
@@ -254,4 +330,4 @@ def test_an_entry_another_release_wrote_is_a_miss_not_an_error(make_app, redis_c
         redis_client.set(key, "!capp.services.articles\n_NoSuchClass\n.")
     _sneak_in_article(app)
 
-    assert _count(app) == 2
+    assert _count(other_release) == 2
