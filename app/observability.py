@@ -83,7 +83,13 @@ def configure_logging(*, json_lines: bool, level: str) -> None:
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # A line below the level is dropped before any processor runs: it had cost
+        # a tenth of a cached request at LOG_LEVEL=WARNING.
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
@@ -115,19 +121,21 @@ def register_access_log(app: Flask) -> None:
 
     @app.after_request
     def _log_request(response: Response) -> Response:
+        path = request.path
+        level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
+        if not logging.getLogger("conduit.access").isEnabledFor(level):
+            return response
         started = request.environ.get(STARTED_ENVIRON_KEY)
         duration_ms = round((time.perf_counter() - started) * 1000, 2) if started else None
-        fields = {
-            "user_id": g.get("user_id"),
-            "method": request.method,
-            "path": request.path,
-            "status": response.status_code,
-            "duration_ms": duration_ms,
-        }
-        if request.path in QUIET_PATHS:
-            log.debug("request", **fields)
-        else:
-            log.info("request", **fields)
+        log.log(
+            level,
+            "request",
+            user_id=g.get("user_id"),
+            method=request.method,
+            path=path,
+            status=response.status_code,
+            duration_ms=duration_ms,
+        )
         return response
 
     @app.teardown_request

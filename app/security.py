@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from flask import Flask, Response, request
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -29,18 +32,51 @@ DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
 DOCS_PREFIX = "/api/docs"
 HSTS = "max-age=31536000; includeSubDomains"
 
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
-def _add_security_headers(response: Response) -> Response:
-    headers = response.headers
-    docs = request.path == DOCS_PREFIX or request.path.startswith(DOCS_PREFIX + "/")
-    headers.setdefault(
-        "Content-Security-Policy", DOCS_CONTENT_SECURITY_POLICY if docs else CONTENT_SECURITY_POLICY
-    )
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    return response
+
+class SecurityHeadersMiddleware:
+    """Add the security headers to every response the app sends, unless it set its own.
+
+    Done on the WSGI header list rather than in an `after_request` hook: Werkzeug's
+    header object looks names up one by one, and these headers (set, then copied
+    into the WSGI list) cost a tenth of a cached request's time that way.
+    """
+
+    def __init__(self, app: WSGIApp, *, hsts: bool) -> None:
+        self.app = app
+        extra = [("Strict-Transport-Security", HSTS)] if hsts else []
+        self._headers = _with_lower_names([*_headers(CONTENT_SECURITY_POLICY), *extra])
+        self._docs_headers = _with_lower_names([*_headers(DOCS_CONTENT_SECURITY_POLICY), *extra])
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path: str = environ.get("PATH_INFO", "")
+        docs = path == DOCS_PREFIX or path.startswith(DOCS_PREFIX + "/")
+        wanted = self._docs_headers if docs else self._headers
+
+        def start_with_security_headers(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            present = {name.lower() for name, _value in headers}
+            missing = [header for lower, header in wanted if lower not in present]
+            return start_response(status, [*headers, *missing], exc_info)
+
+        return self.app(environ, start_with_security_headers)
+
+
+def _headers(content_security_policy: str) -> list[tuple[str, str]]:
+    return [
+        ("Content-Security-Policy", content_security_policy),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+
+
+def _with_lower_names(headers: list[tuple[str, str]]) -> tuple[tuple[str, tuple[str, str]], ...]:
+    return tuple((name.lower(), (name, value)) for name, value in headers)
 
 
 def _vary_on_origin(response: Response) -> Response:
@@ -51,28 +87,22 @@ def _vary_on_origin(response: Response) -> Response:
     return response
 
 
-def _add_hsts(response: Response) -> Response:
-    response.headers.setdefault("Strict-Transport-Security", HSTS)
-    return response
-
-
 def init_security(app: Flask) -> None:
     """Headers on every response (JSON errors included), CORS on /api only, ProxyFix."""
-    app.after_request(_add_security_headers)
+    app.wsgi_app = SecurityHeadersMiddleware(app.wsgi_app, hsts=not app.debug and not app.testing)
+    # Without allowed origins there is nothing to answer: no CORS header, no hook.
     if app.config["CORS_ORIGINS"]:
         app.after_request(_vary_on_origin)
-    if not app.debug and not app.testing:
-        app.after_request(_add_hsts)
-    CORS(
-        app,
-        # "/api/.*", not "/api/*": that regex also matches /apiary, /api-docs, ...
-        resources={r"/api/.*": {"origins": app.config["CORS_ORIGINS"]}},
-        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-        expose_headers=["X-Request-ID", "Retry-After"],
-        methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-        max_age=600,
-        supports_credentials=False,
-    )
+        CORS(
+            app,
+            # "/api/.*", not "/api/*": that regex also matches /apiary, /api-docs, ...
+            resources={r"/api/.*": {"origins": app.config["CORS_ORIGINS"]}},
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+            max_age=600,
+            supports_credentials=False,
+        )
     proxies = app.config["PROXY_FIX_X_FOR"]
     if proxies:
         # Trust exactly this many proxies in front of the app, never more: a client

@@ -7,15 +7,50 @@ web UI never looks at an `Authorization` header: API tokens do not work here.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask import Flask, Request, current_app, flash, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import UserMixin, current_user, login_user, logout_user
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from app.extensions import login_manager
 from app.models import User
 from app.services import sessions
+
+# Requests under this path are the API's: they carry tokens, never a session.
+API_PREFIX = "/api/"
+
+
+class WebSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, for the web UI only.
+
+    The API authenticates by token and never reads the cookie: its requests get
+    Flask's null session, so they neither parse nor sign one, and their responses
+    do not say `Vary: Cookie` (Flask-Login reads the session after every request,
+    which made every API response vary on a cookie it never uses). The signing
+    serializer is built once per set of keys instead of twice per request.
+    """
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer] = {}
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(API_PREFIX):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            if serializer is None:
+                return None
+            self._serializers[keys] = serializer
+        return serializer
 
 
 class SignedInUser(UserMixin):
@@ -58,6 +93,7 @@ def _ask_to_sign_in() -> Response:
 
 
 def init_web_auth(app: Flask) -> None:
+    app.session_interface = WebSessionInterface()
     login_manager.init_app(app)
     login_manager.user_loader(_load_signed_in_user)
     login_manager.unauthorized_handler(_ask_to_sign_in)

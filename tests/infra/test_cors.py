@@ -149,9 +149,18 @@ def test_without_cors_origins_no_origin_is_allowed(build):
     client = build(configured({"CORS_ORIGINS": ""})).test_client()
 
     response = client.get("/api/tags", headers={"Origin": ALLOWED_ORIGIN})
+    preflight = client.options(
+        "/api/articles",
+        headers={
+            "Origin": ALLOWED_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Authorization, Content-Type",
+        },
+    )
 
     assert response.status_code == 200
     assert _cors_headers(response) == {}
+    assert _cors_headers(preflight) == {}
 
 
 @pytest.mark.parametrize(

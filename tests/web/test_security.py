@@ -270,6 +270,16 @@ def test_the_api_never_writes_on_behalf_of_the_web_session_cookie(signed_in):
     assert _count(Article) == 0
 
 
+@pytest.mark.parametrize("path", ["/api/articles", "/api/user", "/api/no/such/thing"])
+def test_api_responses_neither_read_nor_set_the_session_cookie(signed_in, path):
+    response = signed_in.client.get(path)
+
+    assert "Set-Cookie" not in response.headers
+    # Nothing under /api depends on the cookie, so no cache may key on it.
+    assert "Cookie" not in response.vary
+    assert signed_in.whoami() == "jake", "the web session is still open"
+
+
 def test_the_web_ui_never_accepts_an_api_token(browser, user):
     headers = auth_headers(user)
     assert browser.client.get("/api/user", headers=headers).status_code == 200
