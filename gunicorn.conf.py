@@ -3,8 +3,10 @@
 gunicorn -c gunicorn.conf.py wsgi:app
 """
 
+import gc
 import multiprocessing
 import os
+from typing import Any
 
 from dotenv import load_dotenv
 
@@ -34,5 +36,33 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)
 # Recycle workers now and then, staggered, so that no slow leak grows for ever.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 10000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 1000)
+# Workers are forked from a master that has already built the app, so a recycled
+# worker serves again within milliseconds. Booting one from scratch took a second
+# of CPU, which the other workers waited for on a small machine: under load every
+# recycle showed as a spike of the p99 latency. (A code change needs a restart,
+# not a HUP, to be picked up.)
+preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
+
+
+def pre_fork(_server: Any, _worker: Any) -> None:
+    # What the master built is never collected: frozen, a worker's collector skips
+    # it, instead of touching (and so copying) every page the worker shares.
+    gc.freeze()
+
+
+def post_fork(server: Any, _worker: Any) -> None:
+    """Give each worker a connection pool of its own.
+
+    The master built the app but holds no connection; should it ever have opened
+    one, the worker must not share it (a socket used by two processes mixes their
+    conversations). Redis clients check the process id themselves.
+    """
+    app = server.app.wsgi()
+    database = getattr(app, "extensions", {}).get("sqlalchemy")
+    if database is None:
+        return
+    with app.app_context():
+        for engine in database.engines.values():
+            engine.dispose(close=False)

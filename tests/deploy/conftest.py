@@ -210,7 +210,7 @@ def _no_counts_nothing_cached(redis_client: redis.Redis) -> None:
     forget_app_keys(redis_client)
 
 
-def _server_environment(database_url: str, secret: str) -> dict[str, str]:
+def server_environment(database_url: str, secret: str) -> dict[str, str]:
     """The environment both instances share, as a deployment would give it.
 
     Every setting that matters is given explicitly (blank where the default is
@@ -256,7 +256,7 @@ def instances(
 ) -> Iterator[tuple[Instance, Instance]]:
     """Instances A and B: two gunicorn processes, one database, one Redis, one secret."""
     work = tmp_path_factory.mktemp("deploy")
-    env = _server_environment(deploy_database_url, secrets.token_urlsafe(48))
+    env = server_environment(deploy_database_url, secrets.token_urlsafe(48))
     migrate_database(env, ROOT)
 
     started: list[tuple[Instance, subprocess.Popen[bytes]]] = []
