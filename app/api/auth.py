@@ -84,9 +84,9 @@ class VerifiedTokens:
 def _verified_claims() -> dict[str, Any]:
     """The claims of the request's token: verified by flask-jwt-extended (which answers
     401 for any problem), or as verified before for the same header."""
-    tokens: VerifiedTokens = current_app.extensions.setdefault(
-        VERIFIED_TOKENS_EXTENSION, VerifiedTokens()
-    )
+    tokens: VerifiedTokens | None = current_app.extensions.get(VERIFIED_TOKENS_EXTENSION)
+    if tokens is None:
+        tokens = current_app.extensions.setdefault(VERIFIED_TOKENS_EXTENSION, VerifiedTokens())
     header = request.headers.get("Authorization", "")
     claims = tokens.get(header)
     if claims is None:

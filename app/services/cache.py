@@ -1,9 +1,11 @@
-"""A cache for what is the same for every viewer, where an outage is only a miss.
+"""A cache where an outage is only a miss.
 
 Flask-Caching raises when Redis is down or hung on direct `get`/`set`/`delete`;
 every use goes through these wrappers instead, so a broken cache sends requests
 to the database rather than failing them. Values are plain data (lists of
-strings, HTML text), never ORM objects and never anything personal.
+strings, HTML text, read models), never ORM objects. What is personal (a
+viewer's favorites and follows, app/services/marks.py) is kept under a key of
+that viewer's own and never shown to anyone else.
 """
 
 from __future__ import annotations
@@ -33,11 +35,6 @@ LOCAL_ENTRIES_EXTENSION = "conduit_cache_local_entries"
 # The version is part of the name: a release that changes what a cached page holds
 # raises it, so that it never meets the entries of the release before.
 ARTICLE_LISTS = "article-lists-v1"
-# A generation counter lives this long from its creation (writes do not extend it):
-# a family's counter that expires restarts at random, which costs only one miss of
-# each of its entries, and the counters of families nobody reads any more (a viewer
-# gone for good) do not stay in Redis for ever.
-GENERATION_SECONDS = 24 * 3600
 # How many families' generations a process remembers (one per recent viewer).
 MAX_GENERATIONS_SEEN = 65_536
 
@@ -50,6 +47,7 @@ CACHE_ERRORS = (
     pickle.UnpicklingError,
     AttributeError,
     TypeError,
+    ValueError,
     ImportError,
     EOFError,
 )
@@ -100,19 +98,30 @@ def generation(family: str) -> int | None:
         current = cache.get(key)
         if current is None:
             # A random start: should the key be evicted, no old entry matches again.
-            cache.add(key, secrets.randbits(48), timeout=GENERATION_SECONDS)
+            cache.add(key, secrets.randbits(48), timeout=0)
             current = cache.get(key)
     except CACHE_ERRORS as error:
         log.warning("cache unavailable", operation="get", error=type(error).__name__)
         return None
+    current = _as_generation(current)
     if current is None:
         return None
     seen = _generations_seen()
     if len(seen) >= MAX_GENERATIONS_SEEN and family not in seen:
         # Forgetting what was seen costs only a round trip per family seen again.
         seen.clear()
-    seen[family] = int(current)
-    return int(current)
+    seen[family] = current
+    return current
+
+
+def _as_generation(value: object) -> int | None:
+    """A counter's value as read from the cache; None when absent or not a number."""
+    if not isinstance(value, int | str | bytes):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
 
 
 def _generations_seen() -> dict[str, int]:
@@ -132,11 +141,12 @@ class LocalEntries:
     copy in this process is as good as the one in Redis, without its transfer
     and unpickling (which had cost a cached list page more than serialising it).
     Redis still says which generation is current, on every read. A copy lives
-    `timeout` seconds from when this process got it, as the entry does in Redis;
-    the least recently used go first beyond `size`.
+    `timeout` seconds from when this process got it, so at most twice as long as
+    the entry in Redis (which only matters after a write that could not reach
+    Redis); the least recently used go first beyond `size`.
     """
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 128) -> None:
         self._size = size
         self._entries: OrderedDict[str, tuple[float, object]] = OrderedDict()
         self._lock = threading.Lock()
@@ -162,9 +172,9 @@ class LocalEntries:
 
 
 def _local_entries() -> LocalEntries:
-    entries: LocalEntries = current_app.extensions.setdefault(
-        LOCAL_ENTRIES_EXTENSION, LocalEntries()
-    )
+    entries: LocalEntries | None = current_app.extensions.get(LOCAL_ENTRIES_EXTENSION)
+    if entries is None:
+        entries = current_app.extensions.setdefault(LOCAL_ENTRIES_EXTENSION, LocalEntries())
     return entries
 
 
@@ -179,15 +189,20 @@ def get_in_generations(
     then taken from this process's copy (`LocalEntries`), or else read from Redis
     and kept for `timeout` seconds: the generations and the entries this process
     lacks are read together in one round trip (MGET reads them at the same
-    instant). Only a changed or unseen generation costs more round trips.
+    instant). Only a family whose generation changed, or that this process has
+    not seen yet, costs more round trips.
     """
     found: list[tuple[str | None, object | None] | None] = [None] * len(wanted)
+    # One look at what this process saw: other threads may change it meanwhile, and
+    # the keys read and the generations checked must be the same ones.
     seen = _generations_seen()
-    if all(family in seen for family, _ in wanted):
-        keys = [_entry_key(family, name, seen[family]) for family, name in wanted]
-        local = [_local_entries().get(key) for key in keys]
-        counters = list(dict.fromkeys(_counter_key(family) for family, _ in wanted))
-        missing = [key for key, value in zip(keys, local, strict=True) if value is None]
+    looked_up = [seen.get(family) for family, _name in wanted]
+    expected = {index: number for index, number in enumerate(looked_up) if number is not None}
+    if expected:
+        keys = {index: _entry_key(*wanted[index], number) for index, number in expected.items()}
+        local = {index: _local_entries().get(key) for index, key in keys.items()}
+        counters = list(dict.fromkeys(_counter_key(wanted[index][0]) for index in expected))
+        missing = [key for index, key in keys.items() if local[index] is None]
         try:
             read = dict(
                 zip([*counters, *missing], cache.get_many(*counters, *missing), strict=True)
@@ -195,14 +210,14 @@ def get_in_generations(
         except CACHE_ERRORS as error:
             log.warning("cache unavailable", operation="get", error=type(error).__name__)
             return [(None, None)] * len(wanted)
-        for index, ((family, _name), key, copy) in enumerate(zip(wanted, keys, local, strict=True)):
-            current = read[_counter_key(family)]
-            if current is None or int(current) != seen[family]:
+        for index, number in expected.items():
+            if _as_generation(read[_counter_key(wanted[index][0])]) != number:
                 continue
-            value = copy if copy is not None else read[key]
+            copy = local[index]
+            value = copy if copy is not None else read[keys[index]]
             if copy is None and value is not None:
-                _local_entries().put(key, value, timeout=timeout)
-            found[index] = (key, value)
+                _local_entries().put(keys[index], value, timeout=timeout)
+            found[index] = (keys[index], value)
     return [
         entry if entry is not None else _get_in_latest_generation(family, name, timeout=timeout)
         for entry, (family, name) in zip(found, wanted, strict=True)
@@ -234,7 +249,7 @@ def new_generation(family: str) -> None:
     key = _counter_key(family)
     try:
         # A lost generation restarts at random, never at 1, where old entries may wait.
-        cache.add(key, secrets.randbits(48), timeout=GENERATION_SECONDS)
+        cache.add(key, secrets.randbits(48), timeout=0)
         cache.cache.inc(key)
     except CACHE_ERRORS as error:
         log.warning("cache unavailable", operation="inc", error=type(error).__name__)

@@ -23,7 +23,7 @@ from app.services import cache
 VIEWER_MARKS = "viewer-marks-v1"
 MARKS_ENTRY = "marks"
 # Enough for any reader; bounds what one viewer costs Redis and each process.
-MAX_CACHED_MARKS = 5_000
+MAX_CACHED_MARKS = 2_000
 
 
 class ViewerMarks(NamedTuple):
