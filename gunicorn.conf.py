@@ -48,7 +48,9 @@ errorlog = "-"
 
 def pre_fork(_server: Any, _worker: Any) -> None:
     # What the master built is never collected: frozen, a worker's collector skips
-    # it, instead of touching (and so copying) every page the worker shares.
+    # it, instead of touching (and so copying) every page the worker shares. Garbage
+    # is collected first, so that none is frozen for good.
+    gc.collect()
     gc.freeze()
 
 
