@@ -104,9 +104,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not status.startswith("2"):
         raise SystemExit(f"{args.path} answered {status}: {body[:300]!r}")
 
-    os.environ["BENCH_BASELINE_BODY"] = _save(
-        _call(app, _environ("/api/articles?limit=20", {}))[1]
-    )
+    os.environ["BENCH_BASELINE_BODY"] = _save(_call(app, _environ("/api/articles?limit=20", {}))[1])
     from bench.baseline import app as baseline
 
     baseline_environ = _environ("/api/articles", {})
