@@ -12,7 +12,8 @@ import pytest
 from flask import Flask
 
 from app.extensions import cache
-from app.services.tags import TAGS_CACHE_KEY
+from app.services.cache import get_in_generations
+from app.services.tags import TAGS, TAGS_ENTRY
 from app.web import markdown
 from tests.api.helpers import assert_no_content, create_article
 from tests.conftest import auth_headers
@@ -207,7 +208,9 @@ def test_cache_type_nullcache_turns_caching_off(build, renders):
     assert renders == ["*b*", "*b*"]
 
 
-def test_the_tag_list_is_cached_under_its_key(app, client):
+def test_the_tag_list_is_cached_in_its_generation(app, client):
     client.get("/api/tags")
 
-    assert cache.get(TAGS_CACHE_KEY) == []
+    ((key, value),) = get_in_generations([(TAGS, TAGS_ENTRY)], timeout=10)
+    assert value == []
+    assert cache.get(key) == []

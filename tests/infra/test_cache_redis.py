@@ -12,7 +12,7 @@ import secrets
 import pytest
 from flask import Flask
 
-from app.services.tags import TAGS_CACHE_KEY
+from app.services.tags import TAGS
 from app.web.markdown import MARKDOWN_CACHE_SECONDS
 from tests.api.helpers import assert_no_content, create_article
 from tests.conftest import auth_headers
@@ -29,28 +29,39 @@ def redis_app(build) -> Flask:
     return app
 
 
+def _tag_lists(app: Flask, redis_client) -> list[str]:
+    """The keys of the tag lists the app cached in Redis, one per generation."""
+    return sorted(redis_client.scan_iter(f"{app.config['CACHE_KEY_PREFIX']}{TAGS}:*"))
+
+
+def _tags_generation(app: Flask, redis_client) -> str | None:
+    generation: str | None = redis_client.get(f"{app.config['CACHE_KEY_PREFIX']}generation:{TAGS}")
+    return generation
+
+
 def test_the_tag_list_is_stored_in_redis_under_the_apps_prefix(redis_app, redis_client):
-    key = redis_app.config["CACHE_KEY_PREFIX"] + TAGS_CACHE_KEY
-    assert redis_client.exists(key) == 0
+    assert _tag_lists(redis_app, redis_client) == []
 
     assert redis_app.test_client().get("/api/tags").status_code == 200
 
-    assert redis_client.exists(key) == 1
-    # With Redis the list may be kept long, since every write forgets it everywhere.
+    (key,) = _tag_lists(redis_app, redis_client)
+    assert key.endswith(f":{_tags_generation(redis_app, redis_client)}:popular")
+    # With Redis the list may be kept long, since every write makes it stale everywhere.
     assert redis_app.config["TAGS_CACHE_SECONDS"] == 300
     assert 0 < redis_client.ttl(key) <= 300
 
 
-def test_a_write_deletes_the_tag_list_from_redis(redis_app, redis_client):
+def test_a_write_starts_a_new_generation_of_the_tag_list(redis_app, redis_client):
     client = redis_app.test_client()
     user = UserFactory(username="jake", email="jake@example.com")
-    key = redis_app.config["CACHE_KEY_PREFIX"] + TAGS_CACHE_KEY
-    client.get("/api/tags")
-    assert redis_client.exists(key) == 1
+    assert client.get("/api/tags").json == {"tags": []}
+    before = _tags_generation(redis_app, redis_client)
 
     create_article(client, auth_headers(user), tag_list=["dragons"])
 
-    assert redis_client.exists(key) == 0
+    assert int(_tags_generation(redis_app, redis_client)) == int(before) + 1
+    assert client.get("/api/tags").json == {"tags": ["dragons"]}
+    assert len(_tag_lists(redis_app, redis_client)) == 2, "one list per generation"
 
 
 def test_rendered_markdown_is_stored_in_redis_by_digest(redis_app, redis_client):
@@ -99,5 +110,5 @@ def test_apps_with_other_prefixes_do_not_share_entries(build, shared_database, r
 
     first.test_client().get("/api/tags")
 
-    assert redis_client.exists(first.config["CACHE_KEY_PREFIX"] + TAGS_CACHE_KEY) == 1
-    assert redis_client.exists(second.config["CACHE_KEY_PREFIX"] + TAGS_CACHE_KEY) == 0
+    assert len(_tag_lists(first, redis_client)) == 1
+    assert _tag_lists(second, redis_client) == []
