@@ -60,6 +60,9 @@ SLUG_ATTEMPTS = 3
 # Reading --------------------------------------------------------------------
 
 
+# The name of the feed's total among the entries cached per viewer.
+FEED_TOTAL = "feed-total"
+
 # Read statements are built once per shape and run with bound parameters: building
 # a statement of this size cost more Python time per request than running it.
 VIEWER = bindparam("viewer_id", type_=Integer)
@@ -235,6 +238,7 @@ class _ListShape:
 
 @dataclass(frozen=True)
 class _ListStatements:
+    page: Select[Any]
     page_with_total: Select[Any]
     total: Select[Any]
 
@@ -315,6 +319,7 @@ def _list_statements(shape: _ListShape, *, lateral: bool) -> _ListStatements:
         order = (Article.created_at.desc(), Article.id.desc())
     page = query.where(*filters, *page_filters).order_by(*order).limit(LIMIT).offset(OFFSET)
     return _ListStatements(
+        page=page,
         page_with_total=page.add_columns(total.scalar_subquery().label("total")),
         total=total,
     )
@@ -376,9 +381,12 @@ def _cached_marks(
     return loaded
 
 
+def _lateral_joins() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def _page_rows(shape: _ListShape, parameters: dict[str, Any]) -> tuple[Sequence[Row[Any]], int]:
-    dialect = db.session.get_bind().dialect.name
-    statements = _list_statements(shape, lateral=dialect == "postgresql")
+    statements = _list_statements(shape, lateral=_lateral_joins())
     rows = db.session.execute(statements.page_with_total, parameters).all()
     if rows:
         return rows, rows[0].total
@@ -418,11 +426,29 @@ def list_articles(
 
 
 def feed_articles(*, viewer_id: int, limit: int = 20, offset: int = 0) -> ArticlePage:
-    """Articles by the authors `viewer_id` follows, newest first."""
-    return _page(
-        _ListShape(signed_in=True, feed=True),
-        {"viewer_id": viewer_id, "limit": limit, "offset": offset},
-    )
+    """Articles by the authors `viewer_id` follows, newest first.
+
+    The page is the viewer's own and always read from the database. Its total
+    counts every article of every followed author (12,000 index entries for 40
+    prolific authors, most of the statement's time), yet changes only when those
+    articles or the viewer's follows do: with a shared cache it is cached under
+    both generations, the article lists' and the viewer's marks'.
+    """
+    shape = _ListShape(signed_in=True, feed=True)
+    parameters: dict[str, Any] = {"viewer_id": viewer_id, "limit": limit, "offset": offset}
+    timeout = current_app.config["LIST_CACHE_SECONDS"]
+    if not timeout:
+        return _page(shape, parameters)
+    families = (cache.ARTICLE_LISTS, marks.marks_family(viewer_id))
+    ((key, total),) = cache.get_in_generations([(families, FEED_TOTAL)], timeout=timeout)
+    if isinstance(total, int):
+        statements = _list_statements(shape, lateral=_lateral_joins())
+        rows = db.session.execute(statements.page, parameters).all()
+    else:
+        rows, total = _page_rows(shape, parameters)
+        if key is not None:
+            cache.put_in_generation(key, total, timeout=timeout)
+    return ArticlePage(articles=[_view(row, with_body=False) for row in rows], total=total)
 
 
 @functools.cache

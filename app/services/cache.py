@@ -25,6 +25,8 @@ from redis.exceptions import RedisError
 from app.extensions import cache
 
 T = TypeVar("T")
+# An entry's family, or the families it depends on (current while all of theirs are).
+Families = str | tuple[str, ...]
 
 log = structlog.get_logger(__name__)
 
@@ -130,8 +132,13 @@ def _generations_seen() -> dict[str, int]:
     return seen
 
 
-def _entry_key(family: str, name: str, generation: int) -> str:
-    return f"{family}:{generation}:{name}"
+def _families(families: Families) -> tuple[str, ...]:
+    return (families,) if isinstance(families, str) else families
+
+
+def _entry_key(families: tuple[str, ...], name: str, generations: tuple[int, ...]) -> str:
+    where = zip(families, generations, strict=True)
+    return ":".join(f"{family}:{number}" for family, number in where) + f":{name}"
 
 
 class LocalEntries:
@@ -179,11 +186,12 @@ def _local_entries() -> LocalEntries:
 
 
 def get_in_generations(
-    wanted: Sequence[tuple[str, str]], *, timeout: int
+    wanted: Sequence[tuple[Families, str]], *, timeout: int
 ) -> list[tuple[str | None, object | None]]:
-    """For each (family, name) in `wanted`: the key of that entry in the family's
-    current generation and its value (None if absent); (None, None) while the cache
-    is down.
+    """For each (families, name) in `wanted`: the key of that entry in the current
+    generation of its family (or families: an entry that depends on several is
+    current only while all of theirs are) and its value (None if absent);
+    (None, None) while the cache is down.
 
     The generation this process saw last is usually still current. Each entry is
     then taken from this process's copy (`LocalEntries`), or else read from Redis
@@ -196,12 +204,21 @@ def get_in_generations(
     # One look at what this process saw: other threads may change it meanwhile, and
     # the keys read and the generations checked must be the same ones.
     seen = _generations_seen()
-    looked_up = [seen.get(family) for family, _name in wanted]
-    expected = {index: number for index, number in enumerate(looked_up) if number is not None}
+    families = [_families(item) for item, _name in wanted]
+    expected: dict[int, tuple[int, ...]] = {}
+    for index, item in enumerate(families):
+        numbers = [seen.get(family) for family in item]
+        if all(number is not None for number in numbers):
+            expected[index] = tuple(number for number in numbers if number is not None)
     if expected:
-        keys = {index: _entry_key(*wanted[index], number) for index, number in expected.items()}
+        keys = {
+            index: _entry_key(families[index], wanted[index][1], numbers)
+            for index, numbers in expected.items()
+        }
         local = {index: _local_entries().get(key) for index, key in keys.items()}
-        counters = list(dict.fromkeys(_counter_key(wanted[index][0]) for index in expected))
+        counters = list(
+            dict.fromkeys(_counter_key(family) for index in expected for family in families[index])
+        )
         missing = [key for index, key in keys.items() if local[index] is None]
         try:
             read = dict(
@@ -210,8 +227,11 @@ def get_in_generations(
         except CACHE_ERRORS as error:
             log.warning("cache unavailable", operation="get", error=type(error).__name__)
             return [(None, None)] * len(wanted)
-        for index, number in expected.items():
-            if _as_generation(read[_counter_key(wanted[index][0])]) != number:
+        for index, numbers in expected.items():
+            current = tuple(
+                _as_generation(read[_counter_key(family)]) for family in families[index]
+            )
+            if current != numbers:
                 continue
             copy = local[index]
             value = copy if copy is not None else read[keys[index]]
@@ -219,18 +239,23 @@ def get_in_generations(
                 _local_entries().put(keys[index], value, timeout=timeout)
             found[index] = (keys[index], value)
     return [
-        entry if entry is not None else _get_in_latest_generation(family, name, timeout=timeout)
-        for entry, (family, name) in zip(found, wanted, strict=True)
+        entry
+        if entry is not None
+        else _get_in_latest_generations(families[index], wanted[index][1], timeout=timeout)
+        for index, entry in enumerate(found)
     ]
 
 
-def _get_in_latest_generation(
-    family: str, name: str, *, timeout: int
+def _get_in_latest_generations(
+    families: tuple[str, ...], name: str, *, timeout: int
 ) -> tuple[str | None, object | None]:
-    latest = generation(family)
-    if latest is None:
-        return None, None
-    key = _entry_key(family, name, latest)
+    latest = []
+    for family in families:
+        number = generation(family)
+        if number is None:
+            return None, None
+        latest.append(number)
+    key = _entry_key(families, name, tuple(latest))
     value = get(key)
     if value is not None:
         _local_entries().put(key, value, timeout=timeout)

@@ -224,19 +224,62 @@ def test_a_viewer_with_more_marks_than_are_cached_gets_exact_flags(make_app, mon
     assert statements.count == 1, "the page's flags come from the database"
 
 
-def test_the_feed_is_never_cached(make_app):
+def _feed(app: Flask, headers: dict[str, str]) -> dict[str, Any]:
+    response = app.test_client().get("/api/articles/feed", headers=headers)
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json
+    return body
+
+
+def test_the_feeds_page_is_read_live_and_only_its_total_is_cached(make_app):
     app = make_app()
     celeb, fan = UserFactory(username="celeb"), UserFactory(username="fan")
     create_article(app.test_client(), auth_headers(celeb))
     app.test_client().post("/api/profiles/celeb/follow", headers=auth_headers(fan))
-    feed = app.test_client().get("/api/articles/feed", headers=auth_headers(fan))
-    assert feed.json["articlesCount"] == 1
+    assert _feed(app, auth_headers(fan))["articlesCount"] == 1
 
     with app.app_context():
-        ArticleFactory(author=celeb)
-    feed = app.test_client().get("/api/articles/feed", headers=auth_headers(fan))
+        ArticleFactory(author=celeb, title="Behind the services' back")
+    feed = _feed(app, auth_headers(fan))
 
-    assert feed.json["articlesCount"] == 2
+    assert len(feed["articles"]) == 2
+    assert feed["articles"][0]["title"] == "Behind the services' back"
+    assert feed["articlesCount"] == 1, "the total is the cached one"
+
+
+FEED_CHANGES: dict[str, Callable[[FlaskClient, dict[str, str], dict[str, str]], object]] = {
+    "a followed author writes": lambda client, celeb, _fan: create_article(
+        client, celeb, title="New"
+    ),
+    "a followed author deletes": lambda client, celeb, _fan: assert_no_content(
+        client.delete("/api/articles/first", headers=celeb)
+    ),
+    "the viewer follows another author": lambda client, _celeb, fan: client.post(
+        "/api/profiles/other/follow", headers=fan
+    ),
+    "the viewer unfollows": lambda client, _celeb, fan: client.delete(
+        "/api/profiles/celeb/follow", headers=fan
+    ),
+}
+
+
+@pytest.mark.parametrize("change", sorted(FEED_CHANGES))
+def test_each_change_of_the_feeds_total_shows_at_once_in_every_process(make_app, change):
+    first, second = make_app(), make_app()
+    celeb, fan, other = (UserFactory(username=name) for name in ("celeb", "fan", "other"))
+    client = first.test_client()
+    create_article(client, auth_headers(celeb), title="First")
+    create_article(client, auth_headers(other), title="By other")
+    client.post("/api/profiles/celeb/follow", headers=auth_headers(fan))
+    before = _feed(first, auth_headers(fan)), _feed(second, auth_headers(fan))
+
+    FEED_CHANGES[change](client, auth_headers(celeb), auth_headers(fan))
+
+    after = _feed(first, auth_headers(fan)), _feed(second, auth_headers(fan))
+    assert before[0] == before[1]
+    assert after[0] == after[1]
+    assert after[0]["articlesCount"] != before[0]["articlesCount"]
+    assert after[0]["articlesCount"] == len(after[0]["articles"])
 
 
 def test_a_cached_page_past_the_end_costs_no_statement(make_app):
