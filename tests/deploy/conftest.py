@@ -55,6 +55,7 @@ REQUEST_TIMEOUT_SECONDS = 15
 # Flask-Limiter's RATELIMIT_KEY_PREFIX); nothing else is ever deleted.
 APP_REDIS_KEY_PATTERNS = ("conduit:cache:*", "LIMITS:LIMITER/conduit-limits/*")
 USER_AGENT = "conduit-deploy-tests"
+PASSWORD = "correct horse battery staple"
 
 
 def unique_name(prefix: str) -> str:
@@ -248,6 +249,37 @@ def server_environment(database_url: str, secret: str) -> dict[str, str]:
     return env
 
 
+def start_gunicorn(instance: Instance, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+    """`gunicorn -c gunicorn.conf.py wsgi:app` on the instance's port, logging to its log."""
+    with instance.log.open("wb") as log_file:
+        return subprocess.Popen(
+            # No control socket: it would live in $HOME, shared with any other gunicorn.
+            [
+                *(sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"),
+                *("--no-control-socket", "wsgi:app"),
+            ],
+            cwd=ROOT,
+            env={**env, "GUNICORN_BIND": f"127.0.0.1:{instance.port}"},
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def sign_up(instance: Instance, name: str) -> str:
+    """Register `name` through the API of `instance`; its token."""
+    reply = instance.request(
+        "POST",
+        "/api/users",
+        json_body={
+            "user": {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+        },
+    )
+    assert reply.status == 201, reply.describe()
+    token: str = reply.json()["user"]["token"]
+    return token
+
+
 @pytest.fixture(scope="session")
 def instances(
     deploy_database_url: str,
@@ -263,20 +295,7 @@ def instances(
     try:
         for name in ("A", "B"):
             instance = Instance(name=name, port=free_port(), log=work / f"server-{name}.log")
-            with instance.log.open("wb") as log_file:
-                server = subprocess.Popen(
-                    # No control socket: it would live in $HOME, shared with any other gunicorn.
-                    [
-                        *(sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"),
-                        *("--no-control-socket", "wsgi:app"),
-                    ],
-                    cwd=ROOT,
-                    env={**env, "GUNICORN_BIND": f"127.0.0.1:{instance.port}"},
-                    stdin=subprocess.DEVNULL,
-                    stdout=log_file,
-                    stderr=subprocess.STDOUT,
-                )
-            started.append((instance, server))
+            started.append((instance, start_gunicorn(instance, env)))
         # Both boot at once; wait for each in turn.
         with ThreadPoolExecutor(max_workers=2) as pool:
             waits = [

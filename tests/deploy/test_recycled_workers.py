@@ -7,8 +7,6 @@ after a few requests, on the deployment tests' database and Redis.
 from __future__ import annotations
 
 import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,12 +17,13 @@ from tests.deploy.conftest import (
     STARTUP_SECONDS,
     Instance,
     server_environment,
+    sign_up,
+    start_gunicorn,
     unique_name,
 )
 from tests.servers import free_port, migrate_database, stop_server, wait_until_healthy
 
 MAX_REQUESTS = 4
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -39,18 +38,7 @@ def recycling(deploy_database_url: str, tmp_path: Path) -> Iterator[tuple[Instan
     }
     migrate_database(env, ROOT)
     instance = Instance(name="recycling", port=free_port(), log=tmp_path / "server.log")
-    with instance.log.open("wb") as log_file:
-        server = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"),
-                *("--no-control-socket", "wsgi:app"),
-            ],
-            cwd=ROOT,
-            env={**env, "GUNICORN_BIND": f"127.0.0.1:{instance.port}"},
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
+    server = start_gunicorn(instance, env)
     try:
         wait_until_healthy(instance.url, server, instance.log, seconds=STARTUP_SECONDS)
         yield instance, server.pid
@@ -77,15 +65,7 @@ def test_recycled_workers_serve_every_request(
     instance, master = recycling
     first_workers = _workers(master)
     name = unique_name("recycled")
-    reply = instance.request(
-        "POST",
-        "/api/users",
-        json_body={
-            "user": {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
-        },
-    )
-    assert reply.status == 201, reply.describe()
-    token = reply.json()["user"]["token"]
+    token = sign_up(instance, name)
 
     for number in range(6 * MAX_REQUESTS):
         if number % 3 == 0:

@@ -12,9 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import redis
 
-from tests.deploy.conftest import CookieJar, Instance, csrf_token, unique_name
+from tests.deploy.conftest import PASSWORD, CookieJar, Instance, csrf_token, sign_up, unique_name
 
-PASSWORD = "correct horse battery staple"
 AUTH_LIMIT = 4  # RATELIMIT_AUTH: "4 per minute", from one address over both instances
 TAG_LISTS = "conduit:cache:tags-v1:*"
 
@@ -62,15 +61,7 @@ def test_article_writes_on_one_instance_refresh_the_tag_list_on_the_other(
     a: Instance, b: Instance, redis_client: redis.Redis
 ) -> None:
     name = unique_name("author")
-    signed_up = a.request(
-        "POST",
-        "/api/users",
-        json_body={
-            "user": {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
-        },
-    )
-    assert signed_up.status == 201, signed_up.describe()
-    token = signed_up.json()["user"]["token"]
+    token = sign_up(a, name)
     tag = unique_name("tag")
 
     # Both instances read the list (the first fills the shared cache, the second reads it).
