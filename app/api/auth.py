@@ -8,9 +8,6 @@ never consulted here.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
@@ -22,6 +19,7 @@ from app.exceptions import NotFound, Unauthorized
 from app.extensions import jwt
 from app.models import User
 from app.services import users
+from app.services.cache import ExpiringLRU, wall_clock
 
 F = TypeVar("F", bound=Callable[..., Any])
 AuthMode = Literal["required", "optional"]
@@ -56,29 +54,16 @@ class VerifiedTokens:
     """
 
     def __init__(self, size: int = 4096) -> None:
-        self._size = size
-        self._claims: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self._lock = threading.Lock()
+        # Tokens expire on the wall clock, at their `exp` claim.
+        self._claims: ExpiringLRU[dict[str, Any]] = ExpiringLRU(size, clock=wall_clock)
 
     def get(self, header: str) -> dict[str, Any] | None:
-        with self._lock:
-            claims = self._claims.get(header)
-            if claims is None:
-                return None
-            if claims["exp"] <= time.time():
-                del self._claims[header]
-                return None
-            self._claims.move_to_end(header)
-            return claims
+        return self._claims.get(header)
 
     def put(self, header: str, claims: dict[str, Any]) -> None:
-        if not isinstance(claims.get("exp"), int | float):
-            return
-        with self._lock:
-            self._claims[header] = claims
-            self._claims.move_to_end(header)
-            while len(self._claims) > self._size:
-                self._claims.popitem(last=False)
+        expiry = claims.get("exp")
+        if isinstance(expiry, int | float):
+            self._claims.put(header, claims, expires_at=expiry)
 
 
 def _verified_claims() -> dict[str, Any]:

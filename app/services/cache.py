@@ -16,7 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import structlog
 from flask import current_app
@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from app.extensions import cache
 
 T = TypeVar("T")
+V = TypeVar("V")
 # An entry's family, or the families it depends on (current while all of theirs are).
 Families = str | tuple[str, ...]
 
@@ -141,6 +142,46 @@ def _entry_key(families: tuple[str, ...], name: str, generations: tuple[int, ...
     return ":".join(f"{family}:{number}" for family, number in where) + f":{name}"
 
 
+def monotonic_clock() -> float:
+    """Seconds on the monotonic clock (looked up on each call, so tests can move it)."""
+    return time.monotonic()
+
+
+def wall_clock() -> float:
+    """Seconds since the epoch (looked up on each call, so tests can move it)."""
+    return time.time()
+
+
+class ExpiringLRU(Generic[V]):
+    """At most `size` values, each until its deadline on `clock`; the least recently
+    used go first beyond `size`. Safe to share between threads."""
+
+    def __init__(self, size: int, *, clock: Callable[[], float]) -> None:
+        self._size = size
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[float, V]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> V | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            expires_at, value = entry
+            if expires_at <= self._clock():
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: V, *, expires_at: float) -> None:
+        with self._lock:
+            self._entries[key] = (expires_at, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
 class LocalEntries:
     """Entries of a generation this process already holds, for as long as Redis keeps them.
 
@@ -154,28 +195,13 @@ class LocalEntries:
     """
 
     def __init__(self, size: int = 128) -> None:
-        self._size = size
-        self._entries: OrderedDict[str, tuple[float, object]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._entries: ExpiringLRU[object] = ExpiringLRU(size, clock=monotonic_clock)
 
     def get(self, key: str) -> object | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            expires, value = entry
-            if expires <= time.monotonic():
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return value
+        return self._entries.get(key)
 
     def put(self, key: str, value: object, *, timeout: int) -> None:
-        with self._lock:
-            self._entries[key] = (time.monotonic() + timeout, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
+        self._entries.put(key, value, expires_at=time.monotonic() + timeout)
 
 
 def _local_entries() -> LocalEntries:

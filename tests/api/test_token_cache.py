@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -73,13 +74,13 @@ def test_a_remembered_token_of_a_deleted_account_is_still_refused(client, user):
 def test_claims_are_forgotten_once_expired(monkeypatch):
     tokens = VerifiedTokens()
     tokens.put("Token a", {"sub": "1", "exp": 1_000})
-    monkeypatch.setattr(auth.time, "time", lambda: 999.0)
+    monkeypatch.setattr(time, "time", lambda: 999.0)
     assert tokens.get("Token a") == {"sub": "1", "exp": 1_000}
 
-    monkeypatch.setattr(auth.time, "time", lambda: 1_000.0)
+    monkeypatch.setattr(time, "time", lambda: 1_000.0)
 
     assert tokens.get("Token a") is None
-    monkeypatch.setattr(auth.time, "time", lambda: 999.0)
+    monkeypatch.setattr(time, "time", lambda: 999.0)
     assert tokens.get("Token a") is None, "an expired entry is dropped, not kept"
 
 
@@ -92,7 +93,7 @@ def test_claims_without_an_expiry_are_not_remembered():
 
 
 def test_the_least_recently_used_token_goes_first_beyond_the_size(monkeypatch):
-    monkeypatch.setattr(auth.time, "time", lambda: 0.0)
+    monkeypatch.setattr(time, "time", lambda: 0.0)
     tokens = VerifiedTokens(size=2)
     tokens.put("Token a", {"exp": 10})
     tokens.put("Token b", {"exp": 10})
