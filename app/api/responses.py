@@ -8,9 +8,12 @@ from pydantic import BaseModel
 
 def json_response(model: BaseModel, status: int = 200) -> Response:
     """Serialise `model` (camelCase, pydantic's own encoder) as the response body."""
-    return current_app.response_class(
-        model.model_dump_json(by_alias=True), status=status, mimetype="application/json"
-    )
+    return json_text_response(model.model_dump_json(by_alias=True), status)
+
+
+def json_text_response(text: str, status: int = 200) -> Response:
+    """A response whose body is `text`, already serialised JSON."""
+    return current_app.response_class(text, status=status, mimetype="application/json")
 
 
 def no_content() -> Response:

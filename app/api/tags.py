@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 
-from flask import Response, current_app
+from flask import Response
 
 from app.api.common import api_blueprint
+from app.api.responses import json_text_response
 from app.schemas.articles import TagListOut
 from app.services import tags
 
@@ -27,6 +28,4 @@ def _tag_list_body(names: tuple[str, ...]) -> str:
 @bp.get("/tags", responses={200: TagListOut})
 def list_tags() -> Response:
     """List the tags in use, most used first."""
-    return current_app.response_class(
-        _tag_list_body(tuple(tags.list_tags())), mimetype="application/json"
-    )
+    return json_text_response(_tag_list_body(tuple(tags.list_tags())))
