@@ -118,12 +118,13 @@ class _WholeLineHandler(logging.StreamHandler[TextIO]):
 def register_access_log(app: Flask) -> None:
     """Bind the request id to every log line of a request; log one line per request."""
     log = structlog.get_logger("conduit.access")
+    access_logger = logging.getLogger("conduit.access")
 
     @app.after_request
     def _log_request(response: Response) -> Response:
         path = request.path
         level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
-        if not logging.getLogger("conduit.access").isEnabledFor(level):
+        if not access_logger.isEnabledFor(level):
             return response
         started = request.environ.get(STARTED_ENVIRON_KEY)
         duration_ms = round((time.perf_counter() - started) * 1000, 2) if started else None
