@@ -71,18 +71,6 @@ def cached(key: str, compute: Callable[[], T], *, timeout: int) -> T:
     return value
 
 
-def forget(*keys: str) -> None:
-    """Drop `keys` (for every app process sharing the cache); a failure only logs.
-
-    While the cache is down nothing is read from it; entries it could not drop
-    expire on their own, so a stale value outlives an outage by at most its timeout.
-    """
-    try:
-        cache.delete_many(*keys)
-    except CACHE_ERRORS as error:
-        log.warning("cache unavailable", operation="delete", error=type(error).__name__)
-
-
 def _counter_key(family: str) -> str:
     return f"generation:{family}"
 
