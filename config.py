@@ -157,6 +157,19 @@ class Config:
                 "each other that a list changed"
             )
 
+        # Writers announce each new generation of cached entries on a Redis channel
+        # and every process listens, so that reading a copy costs no round trip
+        # (app/services/generation_watch.py). Off: every read asks Redis, as on a
+        # Redis that forbids PUBLISH/SUBSCRIBE. The same for every process sharing
+        # the cache: a process that does not announce leaves the others stale.
+        announcements = _bool(env, "CACHE_ANNOUNCEMENTS")
+        if announcements and self.CACHE_TYPE != "RedisCache":
+            raise ConfigError(
+                f"CACHE_ANNOUNCEMENTS needs Redis (REDIS_URL, CACHE_TYPE=RedisCache), "
+                f"not {self.CACHE_TYPE}"
+            )
+        self.CACHE_ANNOUNCEMENTS = self.CACHE_TYPE == "RedisCache" and announcements is not False
+
         self.RATELIMIT_ENABLED = _bool(env, "RATELIMIT_ENABLED") is not False
         self.RATELIMIT_DEFAULT = env.get("RATELIMIT_DEFAULT") or "600 per minute"
         self.RATELIMIT_AUTH = env.get("RATELIMIT_AUTH") or "10 per minute"

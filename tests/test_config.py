@@ -343,3 +343,38 @@ def test_list_pages_are_cached_briefly_with_redis_and_not_without():
 def test_cached_lists_without_a_shared_cache_are_refused(environ):
     with pytest.raises(ConfigError, match="LIST_CACHE_SECONDS needs a cache every process"):
         Config(environ)
+
+
+def test_new_generations_are_announced_with_redis_unless_turned_off():
+    redis_url = "redis://cache.internal:6379/0"
+
+    assert Config({"REDIS_URL": redis_url}).CACHE_ANNOUNCEMENTS is True
+    assert (
+        Config({"REDIS_URL": redis_url, "CACHE_ANNOUNCEMENTS": "false"}).CACHE_ANNOUNCEMENTS
+        is False
+    )
+    assert Config({}).CACHE_ANNOUNCEMENTS is False
+    assert (
+        Config(
+            {"REDIS_URL": redis_url, "CACHE_TYPE": "NullCache", "LIST_CACHE_SECONDS": "0"}
+        ).CACHE_ANNOUNCEMENTS
+        is False
+    )
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"CACHE_ANNOUNCEMENTS": "true"},
+        {
+            "REDIS_URL": "redis://cache.internal:6379/0",
+            "CACHE_TYPE": "SimpleCache",
+            "LIST_CACHE_SECONDS": "0",
+            "CACHE_ANNOUNCEMENTS": "true",
+        },
+    ],
+    ids=["no redis", "per-process cache"],
+)
+def test_announcements_without_redis_are_refused(environ):
+    with pytest.raises(ConfigError, match="CACHE_ANNOUNCEMENTS needs Redis"):
+        Config(environ)

@@ -10,6 +10,7 @@ that viewer's own and never shown to anyone else.
 
 from __future__ import annotations
 
+import os
 import pickle
 import secrets
 import threading
@@ -23,6 +24,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 
 from app.extensions import cache
+from app.services.generation_watch import GenerationWatch, Ticket
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -33,6 +35,10 @@ log = structlog.get_logger(__name__)
 
 GENERATIONS_EXTENSION = "conduit_cache_generations"
 LOCAL_ENTRIES_EXTENSION = "conduit_cache_local_entries"
+WATCH_EXTENSION = "conduit_cache_generation_watch"
+# The channel on which new generations are announced (app/services/generation_watch.py),
+# after the key prefix; versioned like the families, should what it carries change.
+ANNOUNCEMENTS = "announced-generations-v1"
 # The family of cached list pages: every write that changes what a list shows
 # (an article, its tags or favorites count, its author's profile) starts a new one.
 # The version is part of the name: a release that changes what a cached page holds
@@ -71,8 +77,11 @@ def cached(key: str, compute: Callable[[], T], *, timeout: int) -> T:
     return value
 
 
+COUNTER_PREFIX = "generation:"
+
+
 def _counter_key(family: str) -> str:
-    return f"generation:{family}"
+    return f"{COUNTER_PREFIX}{family}"
 
 
 def generation(family: str) -> int | None:
@@ -176,7 +185,8 @@ class LocalEntries:
     An entry of a generation never changes: while the generation is current, a
     copy in this process is as good as the one in Redis, without its transfer
     and unpickling (which had cost a cached list page more than serialising it).
-    Redis still says which generation is current, on every read. A copy lives
+    Which generation is current comes from Redis on every read, or from the
+    announcements this process trusts (`get_in_generations`). A copy lives
     `timeout` seconds from when this process got it, so at most twice as long as
     the entry in Redis (which only matters after a write that could not reach
     Redis); the least recently used go first beyond `size`.
@@ -207,20 +217,30 @@ def get_in_generations(
     current only while all of theirs are) and its value (None if absent);
     (None, None) while the cache is down.
 
-    The generation this process saw last is usually still current. Each entry is
-    then taken from this process's copy (`LocalEntries`), or else read from Redis
-    and kept for `timeout` seconds: the generations and the entries this process
-    lacks are read together in one round trip (MGET reads them at the same
-    instant). Only a family whose generation changed, or that this process has
-    not seen yet, costs more round trips.
+    With announcements (app/services/generation_watch.py), an entry whose
+    generations this process trusts and holds a copy of costs no round trip.
+    Otherwise the generation this process saw last is usually still current. Each
+    entry is then taken from this process's copy (`LocalEntries`), or else read
+    from Redis and kept for `timeout` seconds: the generations and the entries
+    this process lacks are read together in one round trip (MGET reads them at the
+    same instant). Only a family whose generation changed, or that this process
+    has not seen yet, costs more round trips.
     """
+    families = [_families(item) for item, _name in wanted]
+    watch = _watch()
+    ticket = watch.open() if watch is not None else None
     found: list[tuple[str | None, object | None] | None] = [None] * len(wanted)
+    if watch is not None and ticket is not None:
+        found = _trusted_copies(watch, families, [name for _item, name in wanted])
+        if all(entry is not None for entry in found):
+            return [entry for entry in found if entry is not None]
     # One look at what this process saw: other threads may change it meanwhile, and
     # the keys read and the generations checked must be the same ones.
     seen = _generations_seen()
-    families = [_families(item) for item, _name in wanted]
     expected: dict[int, tuple[int, ...]] = {}
     for index, item in enumerate(families):
+        if found[index] is not None:
+            continue
         numbers = [seen.get(family) for family in item]
         if all(number is not None for number in numbers):
             expected[index] = tuple(number for number in numbers if number is not None)
@@ -241,6 +261,8 @@ def get_in_generations(
         except CACHE_ERRORS as error:
             log.warning("cache unavailable", operation="get", error=type(error).__name__)
             return [(None, None)] * len(wanted)
+        if watch is not None and ticket is not None:
+            watch.learn(ticket, _numbers_read(read, counters))
         for index, numbers in expected.items():
             current = tuple(
                 _as_generation(read[_counter_key(family)]) for family in families[index]
@@ -255,13 +277,38 @@ def get_in_generations(
     return [
         entry
         if entry is not None
-        else _get_in_latest_generations(families[index], wanted[index][1], timeout=timeout)
+        else _get_in_latest_generations(
+            families[index], wanted[index][1], timeout=timeout, ticket=ticket
+        )
         for index, entry in enumerate(found)
     ]
 
 
+def _trusted_copies(
+    watch: GenerationWatch, families: list[tuple[str, ...]], names: list[str]
+) -> list[tuple[str | None, object | None] | None]:
+    """This process's copies of the entries whose generations it trusts (None elsewhere)."""
+    found: list[tuple[str | None, object | None] | None] = []
+    for item, name in zip(families, names, strict=True):
+        trusted = watch.trusted(item)
+        key = _entry_key(item, name, trusted) if trusted is not None else None
+        copy = _local_entries().get(key) if key is not None else None
+        found.append((key, copy) if copy is not None else None)
+    return found
+
+
+def _numbers_read(read: dict[str, object], counters: list[str]) -> dict[str, int]:
+    """The generations among what was read, by family."""
+    numbers = {}
+    for counter in counters:
+        number = _as_generation(read[counter])
+        if number is not None:
+            numbers[counter.removeprefix(COUNTER_PREFIX)] = number
+    return numbers
+
+
 def _get_in_latest_generations(
-    families: tuple[str, ...], name: str, *, timeout: int
+    families: tuple[str, ...], name: str, *, timeout: int, ticket: Ticket | None
 ) -> tuple[str | None, object | None]:
     latest = []
     for family in families:
@@ -269,6 +316,9 @@ def _get_in_latest_generations(
         if number is None:
             return None, None
         latest.append(number)
+    watch = _watch()
+    if watch is not None and ticket is not None:
+        watch.learn(ticket, dict(zip(families, latest, strict=True)))
     key = _entry_key(families, name, tuple(latest))
     value = get(key)
     if value is not None:
@@ -284,14 +334,45 @@ def put_in_generation(key: str, value: object, *, timeout: int) -> None:
 
 
 def new_generation(family: str) -> None:
-    """Make every entry of `family` stale at once (atomic across processes with Redis)."""
+    """Make every entry of `family` stale at once (atomic across processes with Redis),
+    and announce it to them when they listen (`CACHE_ANNOUNCEMENTS`)."""
     key = _counter_key(family)
+    watch = _watch()
     try:
+        if watch is not None:
+            watch.announce(current_app.config["CACHE_KEY_PREFIX"] + key, family)
+            return
         # A lost generation restarts at random, never at 1, where old entries may wait.
         cache.add(key, secrets.randbits(48), timeout=0)
         cache.cache.inc(key)
     except CACHE_ERRORS as error:
         log.warning("cache unavailable", operation="inc", error=type(error).__name__)
+
+
+_watch_lock = threading.Lock()
+
+
+def _watch() -> GenerationWatch | None:
+    """This process's watch of announced generations; None unless they are on."""
+    watch: GenerationWatch | None = current_app.extensions.get(WATCH_EXTENSION)
+    if watch is not None and watch.pid == os.getpid():
+        return watch
+    config = current_app.config
+    if not config["CACHE_ANNOUNCEMENTS"]:
+        return None
+    with _watch_lock:
+        watch = current_app.extensions.get(WATCH_EXTENSION)
+        # A process forked from one that watched starts a watch of its own.
+        if watch is None or watch.pid != os.getpid():
+            watch = GenerationWatch(
+                config["CACHE_REDIS_URL"],
+                channel=config["CACHE_KEY_PREFIX"] + ANNOUNCEMENTS,
+                socket_timeout=config["CACHE_OPTIONS"].get("socket_timeout", 0.25),
+                clock=time.monotonic,
+                max_trusted=MAX_GENERATIONS_SEEN,
+            )
+            current_app.extensions[WATCH_EXTENSION] = watch
+    return watch
 
 
 def get(key: str) -> object | None:

@@ -31,15 +31,24 @@ LIST_SECONDS = 300
 
 
 @pytest.fixture
-def make_app(build: Callable[..., Flask], shared_database: dict[str, str]) -> Callable[[], Flask]:
-    """Apps that cache lists and share one database, one Redis and one key prefix."""
+def make_app(build: Callable[..., Flask], shared_database: dict[str, str]) -> Callable[..., Flask]:
+    """Apps that cache lists and share one database, one Redis and one key prefix.
+
+    `make_app(announcements=False)` gives one that asks Redis for the generation on
+    every read instead of trusting announced ones (tests/infra/test_generation_watch_redis.py).
+    """
     prefix = f"conduit-lists-{secrets.token_hex(4)}:cache:"
-    config = configured(
-        {**shared_database, "TEST_REDIS_URL": REDIS_URL or ""},
-        CACHE_KEY_PREFIX=prefix,
-        LIST_CACHE_SECONDS=LIST_SECONDS,
-    )
-    return lambda: build(config)
+
+    def make(*, announcements: bool = True) -> Flask:
+        config = configured(
+            {**shared_database, "TEST_REDIS_URL": REDIS_URL or ""},
+            CACHE_KEY_PREFIX=prefix,
+            LIST_CACHE_SECONDS=LIST_SECONDS,
+            CACHE_ANNOUNCEMENTS=announcements,
+        )
+        return build(config)
+
+    return make
 
 
 def _list(app: Flask, query: str = "", headers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -294,7 +303,9 @@ def test_a_cached_page_past_the_end_costs_no_statement(make_app):
 
 
 def test_a_lost_generation_starts_afresh_and_never_meets_old_entries(make_app):
-    app = make_app()
+    # A process that trusts announced generations keeps using its own (nothing was
+    # announced); one that asks Redis on every read finds the generation gone.
+    app = make_app(announcements=False)
     create_article(app.test_client(), auth_headers(UserFactory(username="jake")))
     assert _count(app) == 1
     _sneak_in_article(app)
@@ -317,8 +328,8 @@ def test_a_write_after_a_lost_generation_starts_at_random_not_at_one(make_app, r
     assert int(redis_client.get(key)) > 1_000
 
 
-def test_a_cached_page_costs_one_round_trip_to_redis(make_app, monkeypatch):
-    app = make_app()
+def test_a_cached_page_costs_one_round_trip_to_redis_without_announcements(make_app, monkeypatch):
+    app = make_app(announcements=False)
     create_article(app.test_client(), auth_headers(UserFactory(username="jake")))
     assert _count(app) == 1
     trips: list[str] = []
@@ -387,7 +398,7 @@ def test_a_generation_another_thread_just_saw_never_passes_off_an_older_copy(mak
 
 
 def test_a_counter_that_is_not_a_number_is_a_miss_not_an_error(make_app, redis_client):
-    app = make_app()
+    app = make_app(announcements=False)
     create_article(app.test_client(), auth_headers(UserFactory(username="jake")))
     assert _count(app) == 1
     key = app.config["CACHE_KEY_PREFIX"] + f"generation:{ARTICLE_LISTS}"
