@@ -93,8 +93,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         token = bench.tokens_for([subjects.viewer])[subjects.viewer]
     headers = {"Authorization": f"Token {token}"} if args.signed_in else {}
 
-    # The server's settings (Redis, caches, logging), as gunicorn would see them.
-    os.environ.update(bench.server_environment(database_url, secret, args.redis_url))
+    # The server's settings (Redis, caches), as gunicorn would see them; but no
+    # access lines, which would go to this terminal.
+    os.environ.update(
+        bench.server_environment(database_url, secret, args.redis_url, log_level="WARNING")
+    )
     bench.forget_redis_keys(args.redis_url)
     from app import create_app
 

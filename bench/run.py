@@ -7,7 +7,8 @@
    keeps it when it already holds articles).
 2. Starts the app as production does, `gunicorn -c gunicorn.conf.py wsgi:app`
    (`--no-control-socket`, as the project's own tests start it) on a free
-   127.0.0.1 port with the default worker and thread counts, LOG_LEVEL=WARNING,
+   127.0.0.1 port with the default worker and thread counts and log level (INFO,
+   one JSON access line per request, to a file; `--log-level WARNING` drops them),
    Redis on a database of its own under its own key prefix, and rate limiting
    OFF: wrk sends everything from one address, which the default limit (600 a
    minute) would otherwise turn away after a few hundred requests.
@@ -325,7 +326,9 @@ class Server:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def server_environment(database_url: str, secret: str, redis_url: str) -> dict[str, str]:
+def server_environment(
+    database_url: str, secret: str, redis_url: str, log_level: str = "INFO"
+) -> dict[str, str]:
     """The production settings, explicitly: blank means the default, whatever .env says."""
     env = {
         **os.environ,
@@ -340,7 +343,7 @@ def server_environment(database_url: str, secret: str, redis_url: str) -> dict[s
         "CACHE_TYPE": "",
         "CACHE_DEFAULT_TIMEOUT": "",
         "TAGS_CACHE_SECONDS": "",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": log_level,
         "LOG_FORMAT": "json",
         "SESSION_COOKIE_SECURE": "",
         "TRUSTED_HOSTS": "",
@@ -834,12 +837,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     forget_redis_keys(args.redis_url)
     print(
         "server: gunicorn -c gunicorn.conf.py wsgi:app, default workers and threads, "
-        f"LOG_LEVEL=WARNING, Redis {args.redis_url} (prefix {REDIS_KEY_PREFIX})\n"
+        f"LOG_LEVEL={args.log_level}, Redis {args.redis_url} (prefix {REDIS_KEY_PREFIX})\n"
         "NOTE: rate limiting is OFF for this run (RATELIMIT_ENABLED=false): wrk sends every "
         "request from one address, which the production limit would throttle.",
         flush=True,
     )
-    env = server_environment(args.database_url, secret, args.redis_url)
+    env = server_environment(args.database_url, secret, args.redis_url, args.log_level)
     app_server, baseline, body_sizes = start_servers(env, work)
     bench = Bench(args, work, local, subjects, tokens, app_server, baseline)
     results: list[Result] = []
@@ -887,7 +890,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "server": "gunicorn -c gunicorn.conf.py --no-control-socket wsgi:app",
             "app_workers": workers,
             "rate_limiting": False,
-            "log_level": "WARNING",
+            "log_level": args.log_level,
             "redis": f"{args.redis_url} prefix {REDIS_KEY_PREFIX}",
             **body_sizes,
         },
@@ -968,6 +971,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--database-url", help="default: conduit_bench_<scale> on 127.0.0.1:5432")
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
     parser.add_argument("--out", type=Path, help="the JSON results file")
+    parser.add_argument(
+        "--log-level",
+        choices=["INFO", "WARNING"],
+        default="INFO",
+        help="the servers' LOG_LEVEL (default INFO, production's: a JSON line per request)",
+    )
     parser.add_argument(
         "--only",
         type=lambda text: set(text.split(",")),

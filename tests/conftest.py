@@ -24,6 +24,7 @@ from flask_migrate import upgrade
 from app import create_app
 from app.extensions import db
 from app.models import User
+from app.services.cache import close_watch
 from config import TestConfig
 from tests.factories import UserFactory
 
@@ -113,6 +114,7 @@ def app() -> Iterator[Flask]:
         if POSTGRES_URL:
             _empty_all_tables()
         db.engine.dispose()
+    close_watch(app)
 
 
 class IsolatedClient(FlaskClient):

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 import structlog
-from flask import current_app
+from flask import Flask, current_app
 from redis.exceptions import RedisError
 
 from app.extensions import cache
@@ -338,10 +338,16 @@ def new_generation(family: str) -> None:
     and announce it to them when they listen (`CACHE_ANNOUNCEMENTS`)."""
     key = _counter_key(family)
     watch = _watch()
-    try:
-        if watch is not None:
+    if watch is not None:
+        try:
             watch.announce(current_app.config["CACHE_KEY_PREFIX"] + key, family)
+        except CACHE_ERRORS as error:
+            # Refused (an ACL without PUBLISH) or failed: start the generation all
+            # the same, for the processes that ask Redis on every read.
+            log.warning("cache announcement failed", error=type(error).__name__)
+        else:
             return
+    try:
         # A lost generation restarts at random, never at 1, where old entries may wait.
         cache.add(key, secrets.randbits(48), timeout=0)
         cache.cache.inc(key)
@@ -350,6 +356,13 @@ def new_generation(family: str) -> None:
 
 
 _watch_lock = threading.Lock()
+
+
+def close_watch(app: Flask) -> None:
+    """Close `app`'s subscription to announced generations, if it has one (done with it)."""
+    watch: GenerationWatch | None = app.extensions.pop(WATCH_EXTENSION, None)
+    if watch is not None:
+        watch.close()
 
 
 def _watch() -> GenerationWatch | None:

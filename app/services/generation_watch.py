@@ -7,12 +7,11 @@ round trip per request, which was most of what a cached request cost. Instead,
 with `CACHE_ANNOUNCEMENTS` (the default with Redis):
 
 - a writer starts a family's new generation and announces it on one channel in
-  one transaction (both or neither), then makes one more round trip: by then
-  Redis has written the announcement to every subscriber's connection, before
-  the write answers its client;
+  one MULTI/EXEC, then makes one more round trip: by then Redis has written the
+  announcement to every subscriber's connection, before the write answers its
+  client;
 - each process subscribes to that channel and, before any read, takes in every
-  announcement waiting on its connection (a read that does not wait), so it
-  knows of every write that answered before the request began;
+  announcement that has arrived on its connection (a read that does not wait);
 - a process trusts a generation it read from Redis while subscribed, until the
   family's announcement arrives; not one read while an announcement was being
   taken in (it may predate it), and only while the subscription is known to be
@@ -20,9 +19,19 @@ with `CACHE_ANNOUNCEMENTS` (the default with Redis):
   and after a backlog of announcements, one sent after it. Losing the
   subscription forgets every trusted generation.
 
-Whatever fails, a process asks Redis as it did without announcements. Redis's
-own client-side caching does the same, but redis-py supports it only from
-Redis 7.4.
+So a read that starts after a write has answered sees it, on any process, once
+the announcement has arrived: at once with Redis on the same host, where it is
+in the reader's socket before the write answers. Across a network a delayed
+packet can hold it back; the reader then stops trusting when its ping is
+overdue, so a page is stale for less than `FRESH_SECONDS` after the write
+answered. (The pong comes after the announcement on the same connection.)
+
+Whatever fails, a process asks Redis as it did without announcements. Reads
+happen only in requests: an idle process leaves its announcements in Redis's
+output buffer for it (beyond Redis's `client-output-buffer-limit pubsub`, Redis
+drops the subscription, and the process subscribes again when requests return).
+Redis's own client-side caching works the same way, but redis-py supports it
+only from Redis 7.4.
 """
 
 from __future__ import annotations
@@ -43,10 +52,13 @@ from redis.retry import Retry
 log = structlog.get_logger(__name__)
 
 # A PING on the subscription at most this often while requests come in...
-PING_SECONDS = 1.0
+PING_SECONDS = 0.5
 # ...and generations are trusted only while the last answered one was sent this
 # recently; one unanswered for as long means the subscription is lost.
-FRESH_SECONDS = 2.0
+FRESH_SECONDS = 1.0
+# A request waits this long at most for another thread's turn at the subscription
+# (which may be connecting to a hung Redis), then asks Redis instead.
+LOCK_WAIT_SECONDS = 0.005
 # After a failed subscription, the next attempt waits this long (reads ask Redis).
 RETRY_SECONDS = 1.0
 # Announcements taken in at once beyond which Redis may still hold more for this
@@ -57,8 +69,9 @@ BACKLOG = 100
 # At most this many are taken in by one read (the rest by the next ones).
 MAX_TAKEN_IN = 10_000
 PING_MESSAGE = "conduit-generation-watch"
-# What a failing Redis connection raises, through redis-py or from the socket.
-WATCH_ERRORS = (RedisError, OSError)
+# What a failing Redis connection raises, through redis-py or from the socket, and
+# what a malformed reply raises.
+WATCH_ERRORS = (RedisError, OSError, ValueError)
 
 
 class WatchLost(Exception):
@@ -90,17 +103,20 @@ class GenerationWatch:
         max_trusted: int,
     ) -> None:
         self.pid = os.getpid()
-        # RESP2: what a subscribed connection sends is then always a message or a pong.
+        options: dict[str, Any] = {
+            # RESP2: what a subscribed connection sends is a message or a pong.
+            "protocol": 2,
+            "socket_timeout": socket_timeout,
+            "socket_connect_timeout": socket_timeout,
+            # Named after the channel, so that CLIENT LIST tells these connections
+            # apart (Redis refuses spaces and control characters in names).
+            "client_name": "".join(c if "!" <= c <= "~" else "_" for c in channel),
+        }
         # No retries: a lost subscription must be noticed, not silently replaced.
-        self._client = redis.Redis.from_url(
-            redis_url,
-            protocol=2,
-            socket_timeout=socket_timeout,
-            socket_connect_timeout=socket_timeout,
-            retry=Retry(NoBackoff(), 0),
-            # Named after the channel, so that CLIENT LIST tells these connections apart.
-            client_name=channel,
-        )
+        self._client = redis.Redis.from_url(redis_url, retry=Retry(NoBackoff(), 0), **options)
+        # One retry for announcements, on a pooled connection that died idle: a
+        # generation started twice only costs a miss.
+        self._announcer = redis.Redis.from_url(redis_url, retry=Retry(NoBackoff(), 1), **options)
         self._channel = channel
         self._timeout = socket_timeout
         self._clock = clock
@@ -123,10 +139,12 @@ class GenerationWatch:
     def announce(self, counter_key: str, family: str) -> None:
         """Start a new generation of `family` (its counter at `counter_key`) and announce it.
 
-        Raises what redis-py raises when Redis fails. The transaction's commands
-        run all or none: a generation is never started unannounced.
+        Raises what redis-py raises when Redis fails or refuses. A command Redis
+        refuses (a PUBLISH its ACL forbids) aborts the transaction: a generation is
+        not started unannounced. (One that fails as it runs, an INCR of a counter
+        that is not a number, leaves the announcement sent: only a miss.)
         """
-        with self._client.pipeline(transaction=True) as pipe:
+        with self._announcer.pipeline(transaction=True) as pipe:
             # A lost counter restarts at random, never at 1, where old entries may wait.
             pipe.set(counter_key, secrets.randbits(48), nx=True)
             pipe.incr(counter_key)
@@ -135,11 +153,13 @@ class GenerationWatch:
         # Redis writes the announcement to every subscriber's connection before it
         # reads this connection's next command: once this answers, every process
         # that reads its connection before answering from a copy knows of the write.
-        self._client.ping()
+        self._announcer.ping()
 
     def open(self) -> Ticket | None:
         """Take in the announcements waiting; a ticket when generations can be trusted now."""
-        with self._lock:
+        if not self._lock.acquire(timeout=LOCK_WAIT_SECONDS):
+            return None
+        try:
             now = self._clock()
             if self._pubsub is None and not self._start(now):
                 return None
@@ -154,6 +174,8 @@ class GenerationWatch:
             if not self._fresh(now):
                 return None
             return Ticket(self._subscription, self._announcements)
+        finally:
+            self._lock.release()
 
     def trusted(self, families: tuple[str, ...]) -> tuple[int, ...] | None:
         """The trusted generations of `families`; None unless all are trusted."""
@@ -167,14 +189,19 @@ class GenerationWatch:
 
     def learn(self, ticket: Ticket, generations: Mapping[str, int]) -> None:
         """Trust `generations`, read from Redis after `ticket` was given, unless an
-        announcement arrived since (the read may predate the write it announces)."""
-        with self._lock:
+        announcement arrived since (the read may predate the write it announces).
+        Learns nothing while another thread holds the subscription."""
+        if not self._lock.acquire(timeout=LOCK_WAIT_SECONDS):
+            return
+        try:
             if ticket != (self._subscription, self._announcements):
                 return
             for family, number in generations.items():
                 if len(self._trusted) >= self._max_trusted and family not in self._trusted:
                     self._trusted.clear()
                 self._trusted[family] = number
+        finally:
+            self._lock.release()
 
     def close(self) -> None:
         """Unsubscribe and close the connections (the process is done with the cache)."""
@@ -185,6 +212,7 @@ class GenerationWatch:
             self._trusted.clear()
             self._subscription += 1
         self._client.close()
+        self._announcer.close()
 
     def _start(self, now: float) -> bool:
         if now < self._next_attempt:
@@ -221,9 +249,14 @@ class GenerationWatch:
     def _take_in(self, now: float) -> None:
         pubsub = self._pubsub
         assert pubsub is not None
+        connection = pubsub.connection
+        assert connection is not None
         taken = 0
-        while taken < MAX_TAKEN_IN and (message := pubsub.get_message(timeout=0)) is not None:
-            self._heard(message)
+        # Only what has arrived; but the rest of a message begun is waited for (up
+        # to the socket timeout), since a message may come in several packets.
+        while taken < MAX_TAKEN_IN and connection.can_read(timeout=0):
+            reply = connection.read_response(disconnect_on_error=False, timeout=self._timeout)
+            self._heard(pubsub.handle_message(reply))
             taken += 1
         if taken >= BACKLOG:
             self._trust_from_ping = self._pings_sent + 1
@@ -238,11 +271,13 @@ class GenerationWatch:
         elif now - self._ping_sent_at >= FRESH_SECONDS:
             raise WatchLost("ping unanswered")
 
-    def _heard(self, message: dict[str, Any]) -> None:
+    def _heard(self, message: dict[str, Any] | None) -> None:
+        if message is None:
+            raise WatchLost("unreadable reply")
         kind = message["type"]
         if kind == "message":
             self._announcements += 1
-            self._trusted.pop(message["data"].decode(), None)
+            self._trusted.pop(message["data"].decode(errors="replace"), None)
         elif kind == "pong" and self._ping_sent_at is not None:
             self._answered_ping = self._pings_sent
             self._answered_ping_sent_at = self._ping_sent_at

@@ -20,6 +20,7 @@ from flask import Flask
 
 from app import create_app
 from app.extensions import db
+from app.services.cache import close_watch
 from config import Config
 from tests.conftest import POSTGRES_URL, IsolatedClient, _empty_all_tables
 from tests.infra.helpers import ALLOWED_ORIGIN, HungServer, add_failing_views, configured
@@ -76,6 +77,7 @@ def build() -> Iterator[Callable[..., Flask]]:
                     if schema and on_postgres:
                         _empty_all_tables()
                     db.engine.dispose()
+                close_watch(built)
                 _forget_redis_keys(built)
 
             cleanup.callback(close)

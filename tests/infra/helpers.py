@@ -6,6 +6,7 @@ import os
 import re
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -90,6 +91,57 @@ class HungServer:
         self.listener.close()
         self.thread.join()
         for connection in self.connections:
+            connection.close()
+
+
+class SplittingProxy:
+    """A TCP proxy to a Redis that sends what Redis answers in two packets, the second
+    `pause` seconds after the first: a slow network. `first_half_sent` is set each
+    time a first half has gone out (clear it before waiting for the next one)."""
+
+    def __init__(self, target_port: int, *, pause: float = 0.05) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self.listener.getsockname()[1]
+        self.target_port = target_port
+        self.pause = pause
+        self.first_half_sent = threading.Event()
+        self.sockets: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def url(self, database: int) -> str:
+        return f"redis://127.0.0.1:{self.port}/{database}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _address = self.listener.accept()
+            except OSError:  # the listener was closed: the test is over
+                return
+            server = socket.create_connection(("127.0.0.1", self.target_port))
+            self.sockets += [client, server]
+            threading.Thread(target=self._pipe, args=(client, server, False), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client, True), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, target: socket.socket, split: bool) -> None:
+        try:
+            while chunk := source.recv(65536):
+                if split and len(chunk) > 1:
+                    half = len(chunk) // 2
+                    target.sendall(chunk[:half])
+                    self.first_half_sent.set()
+                    time.sleep(self.pause)  # the network's delay, not the test's
+                    target.sendall(chunk[half:])
+                else:
+                    target.sendall(chunk)
+        except OSError:  # either side closed: the test is over
+            return
+
+    def close(self) -> None:
+        self.listener.shutdown(socket.SHUT_RDWR)
+        self.listener.close()
+        self.thread.join()
+        for connection in self.sockets:
             connection.close()
 
 

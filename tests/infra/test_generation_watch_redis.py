@@ -25,7 +25,7 @@ from tests.api.helpers import create_article
 from tests.conftest import auth_headers
 from tests.factories import ArticleFactory, UserFactory
 from tests.infra.conftest import REDIS_URL
-from tests.infra.helpers import CLOSED_PORT_REDIS, configured
+from tests.infra.helpers import CLOSED_PORT_REDIS, SplittingProxy, configured
 
 
 class Clock:
@@ -213,6 +213,37 @@ def test_after_a_backlog_of_announcements_trust_waits_for_a_ping(make_watch, cha
     assert reader.trusted(("lists",)) == (7,)
 
 
+def test_an_announcement_that_arrives_in_two_packets_is_waited_for(make_watch, channel):
+    # Over a network a message may come in pieces: the subscription is not lost for it.
+    port = redis.Redis.from_url(REDIS_URL or "").connection_pool.connection_kwargs["port"]
+    proxy = SplittingProxy(port)
+    try:
+        reader = make_watch(proxy.url(database=15))
+        writer = make_watch()
+        ticket = reader.open()
+        assert ticket is not None
+        reader.learn(ticket, {"lists": 7})
+        proxy.first_half_sent.clear()
+
+        writer.announce(f"{channel}:counter", "lists")
+        assert proxy.first_half_sent.wait(timeout=5)
+
+        assert reader.open() == (ticket.subscription, ticket.announcements + 1)
+        assert reader.trusted(("lists",)) is None
+    finally:
+        proxy.close()
+
+
+def test_an_announcement_that_is_not_text_is_no_error(make_watch, channel, redis_client):
+    watch = make_watch()
+    ticket = watch.open()
+    assert ticket is not None
+
+    redis_client.publish(channel, b"\xff\xfe")
+
+    assert watch.open() == (ticket.subscription, ticket.announcements + 1)
+
+
 def test_what_a_process_trusts_is_bounded(make_watch):
     watch = make_watch(max_trusted=2)
     ticket = watch.open()
@@ -361,3 +392,41 @@ def test_a_forked_process_starts_a_watch_of_its_own(make_app):
     assert _count(app) == 0
 
     assert app.extensions[cache_module.WATCH_EXTENSION] is not inherited
+
+
+@pytest.fixture
+def no_pubsub_redis_url(redis_client: redis.Redis) -> Iterator[str]:
+    """The test Redis as a user its ACL forbids PUBLISH and SUBSCRIBE (as some hosted
+    Redis and proxies do)."""
+    user = f"conduit-test-{secrets.token_hex(4)}"
+    redis_client.acl_setuser(
+        user, enabled=True, nopass=True, keys=["*"], categories=["+@all", "-@pubsub"]
+    )
+    url = redis.connection.parse_url(REDIS_URL or "")
+    yield f"redis://{user}:any@{url['host']}:{url['port']}/{url.get('db', 0)}"
+    redis_client.acl_deluser(user)
+
+
+def test_writes_still_make_lists_stale_where_redis_refuses_announcements(
+    build, shared_database, no_pubsub_redis_url, redis_client
+):
+    prefix = f"conduit-watch-{secrets.token_hex(4)}:cache:"
+    config = configured(
+        {**shared_database, "TEST_REDIS_URL": no_pubsub_redis_url},
+        CACHE_KEY_PREFIX=prefix,
+        LIST_CACHE_SECONDS=LIST_SECONDS,
+    )
+    app, writer = build(config), build(config)
+    headers = auth_headers(UserFactory(username="jake"))
+    try:
+        create_article(writer.test_client(), headers)
+        assert _count(app) == 1
+        _sneak_in_article(app)
+
+        create_article(writer.test_client(), headers, title="Another")
+
+        assert _count(app) == 3
+    finally:
+        keys = list(redis_client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            redis_client.delete(*keys)
