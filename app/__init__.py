@@ -42,9 +42,11 @@ def create_app(config_class: type[Config] = Config) -> OpenAPI:
     app.config["JWT_TOKEN_LOCATION"] = ["headers"]
     app.config["JWT_HEADER_TYPE"] = "Token"
 
-    configure_logging(json_lines=app.config["LOG_FORMAT"] == "json", level=app.config["LOG_LEVEL"])
+    access_log = configure_logging(
+        json_lines=app.config["LOG_FORMAT"] == "json", level=app.config["LOG_LEVEL"]
+    )
     init_extensions(app)
-    register_access_log(app)
+    register_access_log(app, access_log)
     init_security(app)
     register_api(app)
     register_web(app)

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sys
@@ -31,6 +32,7 @@ STARTED_ENVIRON_KEY = "conduit.started"
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # Probes hit these every few seconds: their lines are debug, not info.
 QUIET_PATHS = frozenset({"/health", "/health/ready"})
+ACCESS_LOGGER = "conduit.access"
 
 StartResponse = Callable[..., Any]
 
@@ -66,8 +68,9 @@ def current_request_id() -> str | None:
     return request_id
 
 
-def configure_logging(*, json_lines: bool, level: str) -> None:
-    """Route structlog and the standard library's logging to one renderer on stdout."""
+def configure_logging(*, json_lines: bool, level: str) -> Any:
+    """Route structlog and the standard library's logging to one renderer on stdout;
+    return the logger of the access line (for `register_access_log`)."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -101,6 +104,16 @@ def configure_logging(*, json_lines: bool, level: str) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
+    # The access line, the one line every request writes, skips the standard
+    # library's records (two per line, with a look up the stack for the caller):
+    # rendered by the same processors, it is written by the same handler, under
+    # its lock. That had cost a cached request a tenth of its time at INFO.
+    return structlog.wrap_logger(
+        _AccessLineWriter(handler),
+        processors=[*shared[:4], renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
+        cache_logger_on_first_use=True,
+    )
 
 
 class _WholeLineHandler(logging.StreamHandler[TextIO]):
@@ -108,17 +121,40 @@ class _WholeLineHandler(logging.StreamHandler[TextIO]):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            line = self.format(record).replace("\n", "\\n") + "\n"
-            self.stream.write(line)
-            self.flush()
+            self.write_line(self.format(record))
         except Exception:
             self.handleError(record)
 
+    def write_line(self, text: str) -> None:
+        """Write `text` as one line (its newlines escaped), under the handler's lock."""
+        line = text.replace("\n", "\\n") + "\n"
+        with self.lock if self.lock is not None else contextlib.nullcontext():
+            self.stream.write(line)
+            self.flush()
 
-def register_access_log(app: Flask) -> None:
-    """Bind the request id to every log line of a request; log one line per request."""
-    log = structlog.get_logger("conduit.access")
-    access_logger = logging.getLogger("conduit.access")
+
+class _AccessLineWriter:
+    """Where structlog hands the rendered access line: the log handler, as a logger named
+    like the access log."""
+
+    name = ACCESS_LOGGER
+
+    def __init__(self, handler: _WholeLineHandler) -> None:
+        self._handler = handler
+
+    def _write(self, line: str) -> None:
+        try:
+            self._handler.write_line(line)
+        except Exception:
+            self._handler.handleError(logging.makeLogRecord({"msg": line}))
+
+    debug = info = _write
+
+
+def register_access_log(app: Flask, access_log: Any) -> None:
+    """Bind the request id to every log line of a request; log one line per request
+    to `access_log` (from `configure_logging`)."""
+    access_logger = logging.getLogger(ACCESS_LOGGER)
 
     @app.after_request
     def _log_request(response: Response) -> Response:
@@ -128,7 +164,7 @@ def register_access_log(app: Flask) -> None:
             return response
         started = request.environ.get(STARTED_ENVIRON_KEY)
         duration_ms = round((time.perf_counter() - started) * 1000, 2) if started else None
-        log.log(
+        access_log.log(
             level,
             "request",
             user_id=g.get("user_id"),
