@@ -328,20 +328,32 @@ def test_list_pages_are_cached_briefly_with_redis_and_not_without():
     assert without.LIST_CACHE_SECONDS == 0
 
 
+PER_PROCESS_CACHE = {"REDIS_URL": "redis://cache.internal:6379/0", "CACHE_TYPE": "SimpleCache"}
+
+
 @pytest.mark.parametrize(
-    "environ",
+    ("environ", "refusal"),
     [
-        {"LIST_CACHE_SECONDS": "60"},
-        {
-            "REDIS_URL": "redis://cache.internal:6379/0",
-            "CACHE_TYPE": "SimpleCache",
-            "LIST_CACHE_SECONDS": "60",
-        },
+        ({"LIST_CACHE_SECONDS": "60"}, "LIST_CACHE_SECONDS needs a cache every process"),
+        (
+            {**PER_PROCESS_CACHE, "LIST_CACHE_SECONDS": "60"},
+            "LIST_CACHE_SECONDS needs a cache every process",
+        ),
+        ({"CACHE_ANNOUNCEMENTS": "true"}, "CACHE_ANNOUNCEMENTS needs Redis"),
+        (
+            {**PER_PROCESS_CACHE, "LIST_CACHE_SECONDS": "0", "CACHE_ANNOUNCEMENTS": "true"},
+            "CACHE_ANNOUNCEMENTS needs Redis",
+        ),
     ],
-    ids=["no redis", "per-process cache"],
+    ids=[
+        "cached lists, no redis",
+        "cached lists, per-process cache",
+        "announcements, no redis",
+        "announcements, per-process cache",
+    ],
 )
-def test_cached_lists_without_a_shared_cache_are_refused(environ):
-    with pytest.raises(ConfigError, match="LIST_CACHE_SECONDS needs a cache every process"):
+def test_settings_that_need_a_shared_redis_are_refused_without_it(environ, refusal):
+    with pytest.raises(ConfigError, match=refusal):
         Config(environ)
 
 
@@ -360,21 +372,3 @@ def test_new_generations_are_announced_with_redis_unless_turned_off():
         ).CACHE_ANNOUNCEMENTS
         is False
     )
-
-
-@pytest.mark.parametrize(
-    "environ",
-    [
-        {"CACHE_ANNOUNCEMENTS": "true"},
-        {
-            "REDIS_URL": "redis://cache.internal:6379/0",
-            "CACHE_TYPE": "SimpleCache",
-            "LIST_CACHE_SECONDS": "0",
-            "CACHE_ANNOUNCEMENTS": "true",
-        },
-    ],
-    ids=["no redis", "per-process cache"],
-)
-def test_announcements_without_redis_are_refused(environ):
-    with pytest.raises(ConfigError, match="CACHE_ANNOUNCEMENTS needs Redis"):
-        Config(environ)

@@ -278,7 +278,7 @@ def get_in_generations(
         entry
         if entry is not None
         else _get_in_latest_generations(
-            families[index], wanted[index][1], timeout=timeout, ticket=ticket
+            families[index], wanted[index][1], timeout=timeout, watch=watch, ticket=ticket
         )
         for index, entry in enumerate(found)
     ]
@@ -308,7 +308,12 @@ def _numbers_read(read: dict[str, object], counters: list[str]) -> dict[str, int
 
 
 def _get_in_latest_generations(
-    families: tuple[str, ...], name: str, *, timeout: int, ticket: Ticket | None
+    families: tuple[str, ...],
+    name: str,
+    *,
+    timeout: int,
+    watch: GenerationWatch | None,
+    ticket: Ticket | None,
 ) -> tuple[str | None, object | None]:
     latest = []
     for family in families:
@@ -316,7 +321,6 @@ def _get_in_latest_generations(
         if number is None:
             return None, None
         latest.append(number)
-    watch = _watch()
     if watch is not None and ticket is not None:
         watch.learn(ticket, dict(zip(families, latest, strict=True)))
     key = _entry_key(families, name, tuple(latest))

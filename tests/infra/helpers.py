@@ -63,8 +63,9 @@ def add_failing_views(app: Flask) -> None:
     app.add_url_rule("/boom", "boom", _fail)
 
 
-class HungServer:
-    """A TCP server that accepts connections and never answers: a hung Redis."""
+class _LocalServer:
+    """A TCP server on 127.0.0.1 that hands each connection to `_serve`, in a thread of
+    its own, until `close`."""
 
     def __init__(self) -> None:
         self.listener = socket.create_server(("127.0.0.1", 0))
@@ -73,10 +74,6 @@ class HungServer:
         self.thread = threading.Thread(target=self._accept, daemon=True)
         self.thread.start()
 
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
     def _accept(self) -> None:
         while True:
             try:
@@ -84,6 +81,10 @@ class HungServer:
             except OSError:  # the listener was closed: the test is over
                 return
             self.connections.append(connection)
+            self._serve(connection)
+
+    def _serve(self, connection: socket.socket) -> None:
+        """Called with each new connection (which `close` closes)."""
 
     def close(self) -> None:
         # Unblock accept() (a plain close does not wake it on every platform).
@@ -94,34 +95,33 @@ class HungServer:
             connection.close()
 
 
-class SplittingProxy:
+class HungServer(_LocalServer):
+    """A TCP server that accepts connections and never answers: a hung Redis."""
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+class SplittingProxy(_LocalServer):
     """A TCP proxy to a Redis that sends what Redis answers in two packets, the second
     `pause` seconds after the first: a slow network. `first_half_sent` is set each
     time a first half has gone out (clear it before waiting for the next one)."""
 
     def __init__(self, target_port: int, *, pause: float = 0.05) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self.listener.getsockname()[1]
         self.target_port = target_port
         self.pause = pause
         self.first_half_sent = threading.Event()
-        self.sockets: list[socket.socket] = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
+        super().__init__()
 
     def url(self, database: int) -> str:
         return f"redis://127.0.0.1:{self.port}/{database}"
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _address = self.listener.accept()
-            except OSError:  # the listener was closed: the test is over
-                return
-            server = socket.create_connection(("127.0.0.1", self.target_port))
-            self.sockets += [client, server]
-            threading.Thread(target=self._pipe, args=(client, server, False), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(server, client, True), daemon=True).start()
+    def _serve(self, connection: socket.socket) -> None:
+        server = socket.create_connection(("127.0.0.1", self.target_port))
+        self.connections.append(server)
+        threading.Thread(target=self._pipe, args=(connection, server, False), daemon=True).start()
+        threading.Thread(target=self._pipe, args=(server, connection, True), daemon=True).start()
 
     def _pipe(self, source: socket.socket, target: socket.socket, split: bool) -> None:
         try:
@@ -136,13 +136,6 @@ class SplittingProxy:
                     target.sendall(chunk)
         except OSError:  # either side closed: the test is over
             return
-
-    def close(self) -> None:
-        self.listener.shutdown(socket.SHUT_RDWR)
-        self.listener.close()
-        self.thread.join()
-        for connection in self.sockets:
-            connection.close()
 
 
 @contextmanager
