@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Response
 
 from app.api.auth import auth_optional, auth_required, current_actor, current_viewer_id
 from app.api.common import TOKEN_SECURITY, api_blueprint
-from app.api.responses import json_response, no_content
+from app.api.responses import json_response, json_text_response, no_content
 from app.schemas.articles import (
     ArticleEnvelope,
+    ArticleListItemOut,
     ArticleListOut,
     ArticleListQuery,
     ArticleOut,
@@ -27,10 +30,25 @@ def _article_response(article: ArticleView, status: int = 200) -> Response:
     return json_response(ArticleEnvelope(article=ArticleOut.model_validate(article)), status)
 
 
+# Distinct list items whose JSON a process keeps: a hundred pages of twenty.
+LIST_ITEMS_RENDERED = 2048
+
+
+@functools.lru_cache(maxsize=LIST_ITEMS_RENDERED)
+def _list_item_json(article: ArticleView) -> str:
+    """One list item as ArticleListItemOut serialises it, rendered once per distinct item.
+
+    Lists are served from cached pages, so the same items (equal views, most often
+    the very same objects) come back request after request. Validating them into
+    wire models again was a third of a cached list request's time.
+    """
+    return ArticleListItemOut.model_validate(article).model_dump_json()
+
+
 def _page_response(page: ArticlePage) -> Response:
-    return json_response(
-        ArticleListOut.model_validate({"articles": page.articles, "articles_count": page.total})
-    )
+    """ArticleListOut's JSON, byte for byte, from its items' rendered JSON."""
+    items = ",".join(map(_list_item_json, page.articles))
+    return json_text_response(f'{{"articles":[{items}],"articlesCount":{page.total}}}')
 
 
 @bp.get("/articles", responses={200: ArticleListOut})

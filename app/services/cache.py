@@ -43,7 +43,7 @@ ANNOUNCEMENTS = "announced-generations-v1"
 # (an article, its tags or favorites count, its author's profile) starts a new one.
 # The version is part of the name: a release that changes what a cached page holds
 # raises it, so that it never meets the entries of the release before.
-ARTICLE_LISTS = "article-lists-v1"
+ARTICLE_LISTS = "article-lists-v2"
 # How many families' generations a process remembers (one per recent viewer).
 MAX_GENERATIONS_SEEN = 65_536
 

@@ -25,7 +25,9 @@ class ArticleView:
     description: str
     # None in list items: lists never load the body.
     body: str | None
-    tag_list: list[str]
+    # A tuple, so that a view is hashable: the API renders each distinct list item
+    # once (app/api/articles.py).
+    tag_list: tuple[str, ...]
     created_at: datetime
     updated_at: datetime
     favorited: bool
