@@ -19,8 +19,8 @@ def _int(name: str, default: int) -> int:
 
 bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{_int('PORT', 8000)}"
 # gunicorn's gthread worker, taking a connection only while a thread is free to
-# serve it (see app/serving.py).
-worker_class = "app.serving.FreeThreadWorker"
+# serve it (see serving.py).
+worker_class = "serving.FreeThreadWorker"
 # The brief's (2 x cores) + 1 processes, each with a few threads for requests
 # that wait on the database. Keep DATABASE_POOL_SIZE at least `threads`.
 workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)

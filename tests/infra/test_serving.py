@@ -1,4 +1,4 @@
-"""The production worker (app/serving.py) takes a connection only while a thread is free.
+"""The production worker (serving.py) takes a connection only while a thread is free.
 
 gunicorn, with gunicorn.conf.py, serves tests/infra/held_requests_app.py with two
 workers of one thread each. A held request keeps its worker's only thread busy
