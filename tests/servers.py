@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -70,6 +70,25 @@ def migrate_database(env: dict[str, str], root: Path) -> None:
     )
     if migrate.returncode != 0:
         pytest.fail(f"flask db upgrade failed:\n{migrate.stdout}\n{migrate.stderr}")
+
+
+def spawn_gunicorn(
+    app: str, env: Mapping[str, str], log: Path, root: Path
+) -> subprocess.Popen[bytes]:
+    """`gunicorn -c gunicorn.conf.py <app>` in `root`, with `env`, its output into `log`."""
+    with log.open("wb") as log_file:
+        return subprocess.Popen(
+            # No control socket: it would live in $HOME, shared with any other gunicorn.
+            [
+                *(sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"),
+                *("--no-control-socket", app),
+            ],
+            cwd=root,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def wait_until_healthy(

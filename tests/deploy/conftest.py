@@ -24,7 +24,6 @@ import os
 import re
 import secrets
 import subprocess
-import sys
 import uuid
 from collections.abc import Generator, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -42,6 +41,7 @@ from tests.servers import (
     free_port,
     migrate_database,
     scratch_postgres_database,
+    spawn_gunicorn,
     stop_server,
     tail,
     wait_until_healthy,
@@ -251,19 +251,8 @@ def server_environment(database_url: str, secret: str) -> dict[str, str]:
 
 def start_gunicorn(instance: Instance, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
     """`gunicorn -c gunicorn.conf.py wsgi:app` on the instance's port, logging to its log."""
-    with instance.log.open("wb") as log_file:
-        return subprocess.Popen(
-            # No control socket: it would live in $HOME, shared with any other gunicorn.
-            [
-                *(sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"),
-                *("--no-control-socket", "wsgi:app"),
-            ],
-            cwd=ROOT,
-            env={**env, "GUNICORN_BIND": f"127.0.0.1:{instance.port}"},
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
+    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{instance.port}"}
+    return spawn_gunicorn("wsgi:app", env, instance.log, ROOT)
 
 
 def sign_up(instance: Instance, name: str) -> str:

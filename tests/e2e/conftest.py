@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from tests.servers import (
     free_port,
     migrate_database,
     scratch_postgres_database,
+    spawn_gunicorn,
     stop_server,
     tail,
     wait_until_healthy,
@@ -109,19 +108,7 @@ def live_server(
     migrate_database(env, ROOT)
 
     log = work / "server.log"
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            # No control socket: it would live in $HOME, shared with any other gunicorn.
-            [
-                *(sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"),
-                *("--no-control-socket", "wsgi:app"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
+    server = spawn_gunicorn("wsgi:app", env, log, ROOT)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until_healthy(url, server, log, seconds=STARTUP_SECONDS)

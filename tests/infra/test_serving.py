@@ -12,14 +12,12 @@ from __future__ import annotations
 import http.client
 import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.servers import free_port, stop_server, wait_until_healthy
+from tests.servers import free_port, spawn_gunicorn, stop_server, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_SECONDS = 10
@@ -74,18 +72,7 @@ def port(tmp_path: Path) -> Iterator[int]:
         "GUNICORN_ACCESS_LOG": "",
     }
     log = tmp_path / "server.log"
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"),
-                *("--no-control-socket", "tests.infra.held_requests_app:app"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
+    server = spawn_gunicorn("tests.infra.held_requests_app:app", env, log, ROOT)
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}", server, log, seconds=STARTUP_SECONDS)
         yield port
