@@ -445,6 +445,21 @@ def children(pid: int) -> list[int]:
         return found
 
 
+def wait_for_workers(server: Server, seconds: float = 15) -> int:
+    """How many workers the server has, once it has all of gunicorn.conf.py's default.
+
+    gunicorn forks its workers one by one, up to a tenth of a second apart, and the
+    first answers before the last is forked.
+    """
+    expected = (os.cpu_count() or 1) * 2 + 1
+    deadline = time.monotonic() + seconds
+    while True:
+        workers = len(children(server.process.pid))
+        if workers >= expected or time.monotonic() > deadline:
+            return workers
+        time.sleep(0.05)
+
+
 def status_kib(pid: int, field_name: str) -> int | None:
     with contextlib.suppress(OSError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -848,7 +863,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     results: list[Result] = []
     counts: dict[str, Any] | None = None
     try:
-        workers = len(children(app_server.process.pid))
+        workers = wait_for_workers(app_server)
+        wait_for_workers(baseline)
         print(
             f"app workers: {workers}; wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} "
             f"-d{args.seconds}s --latency per scenario",
