@@ -45,3 +45,10 @@ class FreeThreadWorker(ThreadWorker):
         # worker_connections, after every batch of events: this is where a
         # request that finished turns accepting back on.
         super().set_accept_enabled(enabled and self.requests_in_flight < self.cfg.threads)
+
+    def accept(self, listener: Any) -> None:
+        # The listener's event may come in the same batch as a kept-alive
+        # connection's, after it: that connection took the last free thread and
+        # unregistered the listener, but the batch still holds its event.
+        if self.requests_in_flight < self.cfg.threads:
+            super().accept(listener)

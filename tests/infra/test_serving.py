@@ -3,16 +3,20 @@
 gunicorn, with gunicorn.conf.py, serves tests/infra/held_requests_app.py with two
 workers of one thread each. A held request keeps its worker's only thread busy
 until the test lets it go, so which worker answers each new connection shows
-which workers were accepting. gunicorn's stock threaded worker fails both tests
-about half the time each: it accepts whatever arrives, busy or not.
+which workers were accepting. gunicorn's stock threaded worker fails the first
+two tests: it accepts whatever arrives, busy or not.
 """
 
 from __future__ import annotations
 
 import http.client
 import os
+import signal
 import socket
+import subprocess
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,86 +26,159 @@ from tests.servers import free_port, spawn_gunicorn, stop_server, wait_until_hea
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_SECONDS = 10
 STARTUP_SECONDS = 30
+WORKERS = 2
+
+
+def _connect(port: int) -> http.client.HTTPConnection:
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_SECONDS)
 
 
 class HeldRequest:
-    """A request to /hold: its worker's thread stays busy until `release`."""
+    """A request to /hold: once a worker has it, its thread stays busy until `release`."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, connection: http.client.HTTPConnection | None = None) -> None:
         self._gate = socket.create_server(("127.0.0.1", 0))
         self._gate.settimeout(TIMEOUT_SECONDS)
-        self._connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_SECONDS)
+        self._held: socket.socket | None = None
+        self._connection = connection or _connect(port)
         self._connection.request("GET", f"/hold?port={self._gate.getsockname()[1]}")
+
+    def wait(self) -> int:
+        """Until a worker holds the request; that worker's process id."""
         self._held, _ = self._gate.accept()
         self._held.settimeout(TIMEOUT_SECONDS)
-        self.worker = int(self._held.recv(32))
+        return int(self._held.recv(32))
 
     def release(self) -> int:
         """Let the request finish; the process id of the worker that answered it."""
         try:
-            self._held.sendall(b"!")
+            if self._held is not None:
+                self._held.sendall(b"!")
             with self._connection.getresponse() as response:
                 return int(response.read())
         finally:
-            self._held.close()
+            if self._held is not None:
+                self._held.close()
             self._gate.close()
             self._connection.close()
 
 
+def held(port: int) -> tuple[HeldRequest, int]:
+    """A request a worker now holds, and that worker's process id."""
+    request = HeldRequest(port)
+    return request, request.wait()
+
+
+def answer_on(connection: http.client.HTTPConnection) -> int:
+    """GET /pid on `connection`: the process id of the worker that answered."""
+    connection.request("GET", "/pid")
+    with connection.getresponse() as response:
+        return int(response.read())
+
+
 def answering_worker(port: int) -> int:
     """GET /pid on a new connection: the process id of the worker that answered."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_SECONDS)
+    connection = _connect(port)
     try:
-        connection.request("GET", "/pid")
-        with connection.getresponse() as response:
-            return int(response.read())
+        return answer_on(connection)
     finally:
         connection.close()
 
 
+@dataclass(frozen=True)
+class Gunicorn:
+    port: int
+    workers: frozenset[int]
+
+
+def _children(pid: int) -> frozenset[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return frozenset(int(child) for child in children)
+
+
+def _all_workers(master: subprocess.Popen[bytes]) -> frozenset[int]:
+    """The master's workers, once it has forked them all (the first answers before
+    the master has forked the second)."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while len(workers := _children(master.pid)) < WORKERS:
+        if time.monotonic() > deadline:
+            pytest.fail(f"gunicorn has {len(workers)} workers, not {WORKERS}")
+        with pytest.raises(subprocess.TimeoutExpired):
+            master.wait(timeout=0.05)
+    return workers
+
+
 @pytest.fixture
-def port(tmp_path: Path) -> Iterator[int]:
-    """gunicorn with gunicorn.conf.py, two workers of one thread each; its port."""
+def server(tmp_path: Path) -> Iterator[Gunicorn]:
+    """gunicorn with gunicorn.conf.py, two workers of one thread each, both started."""
     port = free_port()
     env = {
         **os.environ,
         "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "2",
+        "WEB_CONCURRENCY": str(WORKERS),
         "GUNICORN_THREADS": "1",
         "DATABASE_POOL_SIZE": "",
         "GUNICORN_ACCESS_LOG": "",
     }
     log = tmp_path / "server.log"
-    server = spawn_gunicorn("tests.infra.held_requests_app:app", env, log, ROOT)
+    master = spawn_gunicorn("tests.infra.held_requests_app:app", env, log, ROOT)
     try:
-        wait_until_healthy(f"http://127.0.0.1:{port}", server, log, seconds=STARTUP_SECONDS)
-        yield port
+        wait_until_healthy(f"http://127.0.0.1:{port}", master, log, seconds=STARTUP_SECONDS)
+        yield Gunicorn(port=port, workers=_all_workers(master))
     finally:
-        stop_server(server)
+        stop_server(master)
 
 
-def test_a_busy_worker_leaves_new_connections_to_a_free_one(port: int) -> None:
-    held = HeldRequest(port)
+def test_a_busy_worker_leaves_new_connections_to_a_free_one(server: Gunicorn) -> None:
+    request, busy = held(server.port)
+    try:
+        answered_by = {answering_worker(server.port) for _ in range(12)}
+    finally:
+        assert request.release() == busy
 
-    answered_by = {answering_worker(port) for _ in range(12)}
-
-    assert held.worker not in answered_by
-    assert len(answered_by) == 1
-    assert held.release() == held.worker
+    assert answered_by == server.workers - {busy}
 
 
-def test_a_worker_accepts_again_once_its_thread_is_free(port: int) -> None:
-    first = HeldRequest(port)
-    second = HeldRequest(port)
-    assert second.worker != first.worker, "the busy worker took the second connection"
+def test_a_worker_accepts_again_once_its_thread_is_free(server: Gunicorn) -> None:
+    first, first_worker = held(server.port)
+    second, second_worker = held(server.port)
+    assert second_worker != first_worker, "the busy worker took the second connection"
     # Both threads are busy: this connection waits in the listen backlog.
-    waiting = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_SECONDS)
+    waiting = _connect(server.port)
     try:
         waiting.request("GET", "/pid")
 
-        assert first.release() == first.worker
+        assert first.release() == first_worker
         with waiting.getresponse() as response:
-            assert int(response.read()) == first.worker
+            assert int(response.read()) == first_worker
     finally:
         waiting.close()
         second.release()
+
+
+def test_a_new_connection_arriving_with_a_kept_alive_request_is_not_queued(
+    server: Gunicorn,
+) -> None:
+    """The worker's loop takes in the two at once: the request takes its only thread,
+    and the connection must be left to the other worker, not accepted behind it."""
+    kept_alive = _connect(server.port)
+    busy = answer_on(kept_alive)
+    for worker in server.workers:
+        os.kill(worker, signal.SIGSTOP)
+    try:
+        request = HeldRequest(server.port, kept_alive)
+        new = _connect(server.port)
+        new.request("GET", "/pid")
+        os.kill(busy, signal.SIGCONT)
+        assert request.wait() == busy
+    finally:
+        for worker in server.workers:
+            os.kill(worker, signal.SIGCONT)
+    try:
+        # Answered while the request is still held (by the busy worker only if
+        # it accepted the connection before the request took its thread).
+        with new.getresponse() as response:
+            assert int(response.read()) in server.workers
+    finally:
+        new.close()
+        assert request.release() == busy
