@@ -30,8 +30,10 @@ def _article_response(article: ArticleView, status: int = 200) -> Response:
     return json_response(ArticleEnvelope(article=ArticleOut.model_validate(article)), status)
 
 
-# Distinct list items whose JSON a process keeps: a hundred pages of twenty.
-LIST_ITEMS_RENDERED = 2048
+# Distinct list items whose JSON a process keeps: the hot pages, 25 of twenty. An
+# item can reach 10 KB (a long bio, image URL and description), so this also bounds
+# what the kept JSON and views can cost a worker, to tens of MB at worst.
+LIST_ITEMS_RENDERED = 512
 
 
 @functools.lru_cache(maxsize=LIST_ITEMS_RENDERED)
