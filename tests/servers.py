@@ -72,6 +72,18 @@ def migrate_database(env: dict[str, str], root: Path) -> None:
         pytest.fail(f"flask db upgrade failed:\n{migrate.stdout}\n{migrate.stderr}")
 
 
+def child_processes(parent: int) -> frozenset[int]:
+    """The process ids whose parent is `parent`, from /proc."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                found.add(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return frozenset(found)
+
+
 def spawn_gunicorn(
     app: str, env: Mapping[str, str], log: Path, root: Path
 ) -> subprocess.Popen[bytes]:

@@ -21,7 +21,13 @@ from tests.deploy.conftest import (
     start_gunicorn,
     unique_name,
 )
-from tests.servers import free_port, migrate_database, stop_server, wait_until_healthy
+from tests.servers import (
+    child_processes,
+    free_port,
+    migrate_database,
+    stop_server,
+    wait_until_healthy,
+)
 
 MAX_REQUESTS = 4
 
@@ -46,24 +52,11 @@ def recycling(deploy_database_url: str, tmp_path: Path) -> Iterator[tuple[Instan
         stop_server(server)
 
 
-def _workers(master: int) -> set[int]:
-    """The master's child processes, from /proc (any process whose parent it is)."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if parent == master:
-            found.add(int(stat.parent.name))
-    return found
-
-
 def test_recycled_workers_serve_every_request(
     recycling: tuple[Instance, int],
 ) -> None:
     instance, master = recycling
-    first_workers = _workers(master)
+    first_workers = child_processes(master)
     name = unique_name("recycled")
     token = sign_up(instance, name)
 
@@ -84,4 +77,4 @@ def test_recycled_workers_serve_every_request(
 
     listed = instance.request("GET", f"/api/articles?author={name}&limit=100").json()
     assert listed["articlesCount"] == 2 * MAX_REQUESTS
-    assert _workers(master).isdisjoint(first_workers), "no worker was recycled"
+    assert child_processes(master).isdisjoint(first_workers), "no worker was recycled"

@@ -21,7 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import free_port, spawn_gunicorn, stop_server, wait_until_healthy
+from tests.servers import (
+    child_processes,
+    free_port,
+    spawn_gunicorn,
+    stop_server,
+    wait_until_healthy,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_SECONDS = 10
@@ -91,16 +97,11 @@ class Gunicorn:
     workers: frozenset[int]
 
 
-def _children(pid: int) -> frozenset[int]:
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return frozenset(int(child) for child in children)
-
-
 def _all_workers(master: subprocess.Popen[bytes]) -> frozenset[int]:
     """The master's workers, once it has forked them all (the first answers before
     the master has forked the second)."""
     deadline = time.monotonic() + STARTUP_SECONDS
-    while len(workers := _children(master.pid)) < WORKERS:
+    while len(workers := child_processes(master.pid)) < WORKERS:
         if time.monotonic() > deadline:
             pytest.fail(f"gunicorn has {len(workers)} workers, not {WORKERS}")
         with pytest.raises(subprocess.TimeoutExpired):
