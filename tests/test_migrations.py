@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from app import create_app
 from app.extensions import db
 from config import TestConfig as SuiteConfig
 from tests.conftest import MIGRATIONS, POSTGRES_URL
+from tests.servers import scratch_postgres_database
 
 MODEL_TABLES = {
     "users",
@@ -195,3 +197,89 @@ def test_upgrade_copies_each_articles_creation_time_beside_its_tags(file_app):
         )
     assert copied is not None
     assert str(copied).startswith("2026-01-02 03:04:05")
+
+
+def _article_slugs_after_upgrade_from_0003(slugs: list[str]) -> dict[int, str]:
+    """Upgrade the app's empty database to 0003, store articles with `slugs`, upgrade to
+    the last revision; return each article's slug by id."""
+    upgrade(directory=MIGRATIONS, revision="0003")
+    created = datetime(2026, 1, 2, 3, 4, 5)
+    metadata = sa.MetaData()
+    metadata.reflect(db.engine, only=["users", "articles"])
+    users, articles = metadata.tables["users"], metadata.tables["articles"]
+    with db.engine.begin() as connection:
+        connection.execute(
+            users.insert().values(
+                id=1,
+                username="jake",
+                email="jake@example.com",
+                password_hash="x",
+                created_at=created,
+                updated_at=created,
+            )
+        )
+        connection.execute(
+            articles.insert(),
+            [
+                {
+                    "id": number,
+                    "slug": slug,
+                    "title": slug,
+                    "description": "d",
+                    "body": "b",
+                    "author_id": 1,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+                for number, slug in enumerate(slugs, start=1)
+            ],
+        )
+
+    upgrade(directory=MIGRATIONS)
+
+    with db.engine.connect() as connection:
+        rows = connection.execute(sa.select(articles.c.id, articles.c.slug)).all()
+    return dict(rows)
+
+
+def _assert_only_reserved_slugs_were_renamed(slugs: dict[int, str]) -> None:
+    assert slugs[2] == "feed-me"
+    assert slugs[3] == "dragons"
+    assert re.fullmatch(r"feed-[0-9a-f]{6}", slugs[1]), slugs[1]
+
+
+RESERVED_AND_PLAIN_SLUGS = ["feed", "feed-me", "dragons"]
+
+
+@SKIPPED_EXPRESSION_INDEX_REFLECTION
+def test_upgrade_gives_an_article_with_a_reserved_slug_another(file_app):
+    slugs = _article_slugs_after_upgrade_from_0003(RESERVED_AND_PLAIN_SLUGS)
+
+    _assert_only_reserved_slugs_were_renamed(slugs)
+
+
+if POSTGRES_URL:
+
+    @pytest.fixture
+    def scratch_postgres_app() -> Iterator[Flask]:
+        """An app on a new, empty PostgreSQL database (not the suite's)."""
+        with scratch_postgres_database(POSTGRES_URL, "migrations") as url:
+
+            class ScratchConfig(SuiteConfig):
+                def __init__(self) -> None:
+                    super().__init__({})
+                    self.SQLALCHEMY_DATABASE_URI = url
+
+            app = create_app(ScratchConfig)
+            with app.app_context():
+                yield app
+                db.session.remove()
+                db.engine.dispose()
+
+    @pytest.mark.postgres
+    def test_upgrade_gives_an_article_with_a_reserved_slug_another_on_postgres(
+        scratch_postgres_app,
+    ):
+        slugs = _article_slugs_after_upgrade_from_0003(RESERVED_AND_PLAIN_SLUGS)
+
+        _assert_only_reserved_slugs_were_renamed(slugs)

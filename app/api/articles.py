@@ -92,14 +92,14 @@ def create_article(body: NewArticleBody) -> Response:
     return _article_response(article, 201)
 
 
-@bp.get("/articles/<slug>", responses={200: ArticleEnvelope})
+@bp.get("/articles/<slug:slug>", responses={200: ArticleEnvelope})
 @auth_optional
 def get_article(path: SlugPath) -> Response:
     """Get one article."""
     return _article_response(articles.get_article(slug=path.slug, viewer_id=current_viewer_id()))
 
 
-@bp.put("/articles/<slug>", responses={200: ArticleEnvelope}, security=TOKEN_SECURITY)
+@bp.put("/articles/<slug:slug>", responses={200: ArticleEnvelope}, security=TOKEN_SECURITY)
 @auth_required
 def update_article(path: SlugPath, body: UpdateArticleBody) -> Response:
     """Update an article (author only); a new title gives a new slug."""
@@ -108,7 +108,7 @@ def update_article(path: SlugPath, body: UpdateArticleBody) -> Response:
     )
 
 
-@bp.delete("/articles/<slug>", responses={204: None}, security=TOKEN_SECURITY)
+@bp.delete("/articles/<slug:slug>", responses={204: None}, security=TOKEN_SECURITY)
 @auth_required
 def delete_article(path: SlugPath) -> Response:
     """Delete an article (author only)."""
@@ -116,14 +116,18 @@ def delete_article(path: SlugPath) -> Response:
     return no_content()
 
 
-@bp.post("/articles/<slug>/favorite", responses={200: ArticleEnvelope}, security=TOKEN_SECURITY)
+@bp.post(
+    "/articles/<slug:slug>/favorite", responses={200: ArticleEnvelope}, security=TOKEN_SECURITY
+)
 @auth_required
 def favorite_article(path: SlugPath) -> Response:
     """Favorite an article."""
     return _article_response(articles.favorite_article(actor=current_actor(), slug=path.slug))
 
 
-@bp.delete("/articles/<slug>/favorite", responses={200: ArticleEnvelope}, security=TOKEN_SECURITY)
+@bp.delete(
+    "/articles/<slug:slug>/favorite", responses={200: ArticleEnvelope}, security=TOKEN_SECURITY
+)
 @auth_required
 def unfavorite_article(path: SlugPath) -> Response:
     """Remove an article from the signed-in user's favorites."""

@@ -20,7 +20,7 @@ from app.services import comments
 bp = api_blueprint("api_comments", __name__, "Comments")
 
 
-@bp.get("/articles/<slug>/comments", responses={200: CommentListOut})
+@bp.get("/articles/<slug:slug>/comments", responses={200: CommentListOut})
 @auth_optional
 def list_comments(path: SlugPath) -> Response:
     """List the comments on an article, newest first."""
@@ -28,7 +28,9 @@ def list_comments(path: SlugPath) -> Response:
     return json_response(CommentListOut.model_validate({"comments": views}))
 
 
-@bp.post("/articles/<slug>/comments", responses={200: CommentEnvelope}, security=TOKEN_SECURITY)
+@bp.post(
+    "/articles/<slug:slug>/comments", responses={200: CommentEnvelope}, security=TOKEN_SECURITY
+)
 @auth_required
 def add_comment(path: SlugPath, body: NewCommentBody) -> Response:
     """Comment on an article."""
@@ -36,7 +38,7 @@ def add_comment(path: SlugPath, body: NewCommentBody) -> Response:
     return json_response(CommentEnvelope(comment=CommentOut.model_validate(comment)))
 
 
-@bp.delete("/articles/<slug>/comments/<id>", responses={204: None}, security=TOKEN_SECURITY)
+@bp.delete("/articles/<slug:slug>/comments/<id>", responses={204: None}, security=TOKEN_SECURITY)
 @auth_required
 def delete_comment(path: CommentPath) -> Response:
     """Delete a comment (its author only)."""

@@ -22,6 +22,17 @@ from app.schemas.users import ProfileOut
 from app.services import rules
 
 TagList = Annotated[list[TagName], Field(max_length=rules.TAGS_MAX)]
+_RESERVED = ", ".join(f"`{word}`" for word in sorted(rules.RESERVED_SLUGS))
+# Never empty, never a reserved word: /api/articles/ and /api/articles/feed are
+# other routes (the list, the feed).
+Slug = Annotated[
+    QueryText,
+    Field(
+        min_length=1,
+        description=f"The article's slug; never {_RESERVED}, the paths of other routes.",
+        json_schema_extra={"not": {"enum": sorted(rules.RESERVED_SLUGS)}},
+    ),
+]
 
 
 class NewArticle(RequestModel):
@@ -66,11 +77,11 @@ class ArticleListQuery(PageQuery):
 
 
 class SlugPath(RequestModel):
-    slug: QueryText
+    slug: Slug
 
 
 class CommentPath(RequestModel):
-    slug: QueryText
+    slug: Slug
     id: int = Field(ge=1, le=2**63 - 1)
 
 

@@ -504,9 +504,15 @@ def slug_base(title: str) -> str:
 
 def _choose_slug(title: str, *, attempt: int, current: str | None = None) -> str:
     base = slug_base(title)
-    if base == current:
+    # A reserved word is taken by a route, as a used slug is by its article.
+    free = base not in rules.RESERVED_SLUGS
+    if free and base == current:
         return base
-    if attempt == 0 and not db.session.scalar(select(exists().where(Article.slug == base))):
+    if (
+        free
+        and attempt == 0
+        and not db.session.scalar(select(exists().where(Article.slug == base)))
+    ):
         return base
     # A random suffix rather than a counter: no loop of look-ups, no guessable order.
     return f"{base}-{secrets.token_hex(3)}"

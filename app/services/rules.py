@@ -26,6 +26,9 @@ TAG_MAX = 64
 TAGS_MAX = 20
 # A path or query value (slug, username, tag) is never longer than this.
 LOOKUP_MAX = 255
+# Fixed path segments that sit where an article's slug goes (/api/articles/feed): an
+# article with one as its slug could not be reached, so none may have it.
+RESERVED_SLUGS = frozenset({"feed"})
 
 
 def no_nul(value: str) -> str:
