@@ -19,6 +19,23 @@ class ConfigError(RuntimeError):
     """The environment does not describe a runnable app."""
 
 
+# A secret is at least this long outside debug and tests: HS256 wants 256 bits of key.
+SECRET_MIN_LENGTH = 32
+# What .env.example shows, and showed, in place of the secrets: a deployment that
+# kept one would sign its sessions and tokens with a key anyone can read.
+PLACEHOLDER_SECRETS = frozenset(
+    {
+        "replace-me-with-the-output-of-scripts-init_env.py",
+        "change-me",
+        "change-me-too",
+    }
+)
+HOW_TO_MAKE_A_SECRET = (
+    "`python3 scripts/init_env.py .env` writes a .env with fresh ones, or make one with "
+    "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+)
+
+
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
@@ -218,23 +235,40 @@ class Config:
         return options
 
     def check(self, *, debug: bool) -> None:
-        """Refuse to run in production without secrets; invent throwaway ones in debug."""
+        """Refuse to run in production without strong secrets; invent throwaway ones in debug."""
         if self.SESSION_COOKIE_SECURE is None:
             self.SESSION_COOKIE_SECURE = not (debug or self.TESTING)
         if self.LOG_FORMAT is None:
             self.LOG_FORMAT = "console" if debug else "json"
         if self.LOG_FORMAT not in ("json", "console"):
             raise ConfigError(f"LOG_FORMAT must be json or console, not {self.LOG_FORMAT!r}")
-        if self.SECRET_KEY and self.JWT_SECRET_KEY:
-            return
         if debug or self.TESTING:
             self.SECRET_KEY = self.SECRET_KEY or secrets.token_urlsafe(32)
             self.JWT_SECRET_KEY = self.JWT_SECRET_KEY or self.SECRET_KEY
             return
-        raise ConfigError(
-            "SECRET_KEY is not set. Conduit refuses to start in production without it: "
-            "set SECRET_KEY (and optionally JWT_SECRET_KEY) in the environment or in .env."
-        )
+        if not self.SECRET_KEY:
+            raise ConfigError(
+                "SECRET_KEY is not set. Conduit refuses to start in production without it: "
+                "set SECRET_KEY (and optionally JWT_SECRET_KEY) in the environment or in .env; "
+                + HOW_TO_MAKE_A_SECRET
+                + "."
+            )
+        _check_secret("SECRET_KEY", self.SECRET_KEY)
+        _check_secret("JWT_SECRET_KEY", self.JWT_SECRET_KEY or self.SECRET_KEY)
+
+
+def _check_secret(name: str, value: str) -> None:
+    """Refuse a secret that anyone could know or guess."""
+    if value.strip().lower() in PLACEHOLDER_SECRETS:
+        problem = "is the placeholder from .env.example"
+    elif len(value) < SECRET_MIN_LENGTH:
+        problem = f"is {len(value)} characters long"
+    else:
+        return
+    raise ConfigError(
+        f"{name} {problem}. Conduit refuses to start in production without a random "
+        f"secret of at least {SECRET_MIN_LENGTH} characters: {HOW_TO_MAKE_A_SECRET}."
+    )
 
 
 class TestConfig(Config):

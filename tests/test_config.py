@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from dotenv import dotenv_values
 
 from app import create_app
 from app.extensions import db
-from config import Config, ConfigError, normalise_database_url
+from config import PLACEHOLDER_SECRETS, Config, ConfigError, normalise_database_url
 from config import TestConfig as SuiteConfig
 
+ROOT = Path(__file__).resolve().parent.parent
 SECRET = "a-production-secret-that-is-long-enough"
 
 EVERY_VARIABLE = {
@@ -227,6 +230,70 @@ def test_check_refuses_production_without_secrets():
     assert config.SECRET_KEY is None
 
 
+def _env_example() -> dict[str, str]:
+    """The variables .env.example sets, as python-dotenv would read them."""
+    return {
+        key: value
+        for key, value in dotenv_values(ROOT / ".env.example").items()
+        if value is not None
+    }
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "JWT_SECRET_KEY"])
+def test_production_refuses_a_secret_shorter_than_32_characters(monkeypatch, name):
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    environ = {**EVERY_VARIABLE, "DATABASE_URL": "sqlite://", name: "x" * 31}
+
+    with pytest.raises(ConfigError) as caught:
+        create_app(_config_class(environ))
+
+    message = str(caught.value)
+    assert message.startswith(f"{name} is 31 characters long. Conduit refuses to start")
+    assert "at least 32 characters" in message
+    assert "scripts/init_env.py" in message
+
+
+def test_a_short_secret_key_is_refused_as_the_token_secret_it_defaults_to():
+    with pytest.raises(ConfigError, match=r"^SECRET_KEY is 9 characters long"):
+        Config({"SECRET_KEY": "too-short"}).check(debug=False)
+
+
+def test_env_example_holds_placeholders_that_production_refuses(monkeypatch):
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    example = _env_example()
+    assert {"SECRET_KEY", "JWT_SECRET_KEY"} <= set(example)
+
+    with pytest.raises(ConfigError, match=r"^SECRET_KEY is the placeholder from \.env\.example"):
+        create_app(_config_class({**example, "DATABASE_URL": "sqlite://"}))
+    with pytest.raises(ConfigError, match=r"^JWT_SECRET_KEY is the placeholder"):
+        Config({**example, "SECRET_KEY": SECRET}).check(debug=False)
+
+
+@pytest.mark.parametrize("placeholder", sorted(PLACEHOLDER_SECRETS))
+def test_every_documented_placeholder_is_refused_whatever_its_case(placeholder):
+    for value in (placeholder, placeholder.upper()):
+        with pytest.raises(ConfigError, match="placeholder"):
+            Config({"SECRET_KEY": value}).check(debug=False)
+
+
+def test_production_accepts_secrets_of_32_characters():
+    config = Config({"SECRET_KEY": "s" * 32, "JWT_SECRET_KEY": "j" * 32})
+
+    config.check(debug=False)
+
+    assert (config.SECRET_KEY, config.JWT_SECRET_KEY) == ("s" * 32, "j" * 32)
+
+
+@pytest.mark.parametrize(("debug", "testing"), [(True, False), (False, True)])
+def test_debug_and_tests_accept_short_and_placeholder_secrets(debug, testing):
+    for secret in ("short", "change-me"):
+        config = _config_class({"SECRET_KEY": secret}, testing=testing)()
+
+        config.check(debug=debug)
+
+        assert secret == config.SECRET_KEY
+
+
 def test_create_app_starts_in_production_with_its_secrets(monkeypatch):
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
 
@@ -287,9 +354,9 @@ def test_testing_configs_get_throwaway_secrets_outside_debug():
 
 
 def test_session_cookies_are_secure_in_production_and_not_in_debug():
-    production = Config({"SECRET_KEY": "s"})
+    production = Config({"SECRET_KEY": SECRET})
     production.check(debug=False)
-    debug = Config({"SECRET_KEY": "s"})
+    debug = Config({"SECRET_KEY": SECRET})
     debug.check(debug=True)
 
     assert production.SESSION_COOKIE_SECURE is True
@@ -300,7 +367,7 @@ def test_session_cookies_are_secure_in_production_and_not_in_debug():
 
 @pytest.mark.parametrize(("raw", "expected"), [("false", False), ("0", False), ("on", True)])
 def test_session_cookie_secure_can_be_set_from_the_environment(raw, expected):
-    config = Config({"SECRET_KEY": "s", "SESSION_COOKIE_SECURE": raw})
+    config = Config({"SECRET_KEY": SECRET, "SESSION_COOKIE_SECURE": raw})
     config.check(debug=not expected)
 
     assert config.SESSION_COOKIE_SECURE is expected
