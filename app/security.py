@@ -1,11 +1,12 @@
-"""Security headers on every response, CORS for the API, and proxy awareness."""
+"""Security headers on every response, no caching of personal ones, CORS for the API, and
+proxy awareness."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, g, request
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -32,6 +33,9 @@ DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
 DOCS_PREFIX = "/api/docs"
 HSTS = "max-age=31536000; includeSubDomains"
 
+PERSONAL_ATTRIBUTE = "conduit_personal"
+
+F = TypeVar("F", bound=Callable[..., Any])
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -87,9 +91,36 @@ def _vary_on_origin(response: Response) -> Response:
     return response
 
 
+def personal(view: F) -> F:
+    """Mark a view whose responses carry a token or an account's data, whoever asks."""
+    setattr(view, PERSONAL_ATTRIBUTE, True)
+    return view
+
+
+def _is_personal() -> bool:
+    """Whether the response may hold what only its requester may see."""
+    # Set once a token or a web session named the requester (app/api/auth.py, app/web/auth.py).
+    if g.get("user_id") is not None:
+        return True
+    # A token, even one refused, makes an API response the sender's own.
+    if request.path.startswith("/api/") and "Authorization" in request.headers:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, PERSONAL_ATTRIBUTE, False))
+
+
+def _no_store_when_personal(response: Response) -> Response:
+    # Neither a proxy nor the browser's cache may keep a token, an account's settings
+    # or a signed-in page, to show them to someone else (or after signing out).
+    if _is_personal():
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def init_security(app: Flask) -> None:
     """Headers on every response (JSON errors included), CORS on /api only, ProxyFix."""
     app.wsgi_app = SecurityHeadersMiddleware(app.wsgi_app, hsts=not app.debug and not app.testing)
+    app.after_request(_no_store_when_personal)
     # Without allowed origins there is nothing to answer: no CORS header, no hook.
     if app.config["CORS_ORIGINS"]:
         app.after_request(_vary_on_origin)

@@ -11,6 +11,7 @@ from app.limits import auth_rate_limited
 from app.models import User
 from app.schemas.common import ErrorBody
 from app.schemas.users import LoginUserBody, NewUserBody, UpdateUserBody, UserEnvelope, UserOut
+from app.security import personal
 from app.services import users
 
 bp = api_blueprint("api_users", __name__, "User and Authentication")
@@ -25,6 +26,7 @@ def _user_envelope(user: User, token: str) -> UserEnvelope:
 
 
 @bp.post("/users", responses={201: UserEnvelope, 429: ErrorBody})
+@personal
 @auth_rate_limited
 def register_user(body: NewUserBody) -> Response:
     """Register a new account."""
@@ -35,6 +37,7 @@ def register_user(body: NewUserBody) -> Response:
 
 
 @bp.post("/users/login", responses={200: UserEnvelope, 429: ErrorBody})
+@personal
 @auth_rate_limited
 def login_user(body: LoginUserBody) -> Response:
     """Sign in with e-mail and password."""
@@ -43,6 +46,7 @@ def login_user(body: LoginUserBody) -> Response:
 
 
 @bp.get("/user", responses={200: UserEnvelope}, security=TOKEN_SECURITY)
+@personal
 @auth_required
 def get_current_user() -> Response:
     """Get the signed-in user."""
@@ -50,6 +54,7 @@ def get_current_user() -> Response:
 
 
 @bp.put("/user", responses={200: UserEnvelope}, security=TOKEN_SECURITY)
+@personal
 @auth_required
 def update_current_user(body: UpdateUserBody) -> Response:
     """Update the signed-in user's settings."""

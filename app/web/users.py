@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from app.exceptions import Invalid, Unauthorized
 from app.limits import auth_rate_limited
+from app.security import personal
 from app.services import users
 from app.web.auth import current_session_token, sign_in, sign_out, signed_in_user, viewer
 from app.web.forms import LoginForm, RegisterForm, SettingsForm
@@ -29,6 +30,7 @@ def _add_errors(
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@personal
 @auth_rate_limited
 def register() -> str | tuple[str, int] | Response:
     """Create an account and sign in."""
@@ -51,6 +53,7 @@ def register() -> str | tuple[str, int] | Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@personal
 @auth_rate_limited
 def login() -> str | tuple[str, int] | Response:
     """Sign in, then go back to the page that asked for it."""
@@ -72,6 +75,7 @@ def login() -> str | tuple[str, int] | Response:
 
 
 @bp.post("/logout")
+@personal
 def logout() -> Response:
     """Sign out: the session ends on the server too."""
     checked_action()
@@ -81,6 +85,7 @@ def logout() -> Response:
 
 
 @bp.route("/settings", methods=["GET", "POST"])
+@personal
 @login_required
 def settings() -> str | tuple[str, int] | Response:
     """Change your picture, name, bio, e-mail or password."""
