@@ -25,7 +25,11 @@ def create_app(config_class: type[Config] = Config) -> OpenAPI:
         info=Info(
             title="Conduit API",
             version=API_VERSION,
-            description="The RealWorld (Conduit) API: users, profiles, articles, comments, tags.",
+            description=(
+                "The RealWorld (Conduit) API: users, profiles, articles, comments, tags. "
+                "Every path also answers with a trailing slash (`/api/articles/`), "
+                "exactly as without it and without a redirect."
+            ),
         ),
         security_schemes=SECURITY_SCHEMES,
         doc_prefix="/api/docs",
