@@ -652,12 +652,16 @@ def update_article(
         if isinstance(body, str) and body != article.body:
             article.body = body
             changed = True
-        if not isinstance(tag_list, _Unset):
+        retagged = not isinstance(tag_list, _Unset)
+        if changed or retagged:
+            article.updated_at = utcnow()
+        if retagged:
+            # The article's row first, then its tags' rows: the order in which a deletion
+            # locks them (its cascade comes second). Taken the other way round, an update
+            # of tags and a deletion of the article deadlocked on PostgreSQL.
+            db.session.flush()
             db.session.execute(delete(ArticleTag).where(ArticleTag.article_id == article.id))
             _set_tags(article, tag_list)
-            changed = True
-        if changed:
-            article.updated_at = utcnow()
         return article
 
     _retrying_slug_conflicts(write, article_id=article_id)
