@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import json
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
@@ -38,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.exceptions import Forbidden, NotFound
@@ -46,7 +48,7 @@ from app.models import Article, ArticleTag, Favorite, Follow, Tag, User
 from app.models.base import utcnow
 from app.services import cache, marks, rules, tags
 from app.services.profiles import author_view, following_expression
-from app.services.sql import StringListAggregate, insert_ignoring_duplicates
+from app.services.sql import StringListAggregate, delete_counting, insert_ignoring_duplicates
 from app.services.users import UNSET, _Unset
 from app.services.views import ArticlePage, ArticleView, ProfileView
 
@@ -497,6 +499,31 @@ def require_author(article: Article, actor: User) -> None:
 # Writing --------------------------------------------------------------------
 
 
+def article_gone(article_id: int) -> bool:
+    """Whether the article `article_id` no longer exists (a concurrent request deleted it)."""
+    return not db.session.scalar(select(exists().where(Article.id == article_id)))
+
+
+@contextmanager
+def writing_to_article(article_id: int) -> Iterator[None]:
+    """Commit what the block writes about the article `article_id`, which it loaded.
+
+    A concurrent request may delete the article between that load and this write:
+    the new row's foreign key then finds no article (IntegrityError), or the
+    article's UPDATE no row (StaleDataError). Such a write lost the race to a
+    deletion and raises NotFound, as it would have a moment later; any other
+    refusal is raised as it is.
+    """
+    try:
+        yield
+        db.session.commit()
+    except (IntegrityError, StaleDataError) as error:
+        db.session.rollback()
+        if article_gone(article_id):
+            raise NotFound("article") from error
+        raise
+
+
 def slug_base(title: str) -> str:
     """The readable part of a slug; never empty, even for a title of symbols only."""
     return slugify(title, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "article"
@@ -518,18 +545,27 @@ def _choose_slug(title: str, *, attempt: int, current: str | None = None) -> str
     return f"{base}-{secrets.token_hex(3)}"
 
 
-def _retrying_slug_conflicts(write: Callable[[int], T]) -> T:
+def _retrying_slug_conflicts(write: Callable[[int], T], *, article_id: int | None = None) -> T:
     """Run `write(attempt)` and commit; when a concurrent request took the slug (or
-    created the same new tag) first, roll back and run the whole write again."""
+    created the same new tag) first, roll back and run the whole write again.
+
+    A write to the existing article `article_id` that finds it deleted meanwhile
+    raises NotFound instead (see `writing_to_article`).
+    """
     for attempt in range(SLUG_ATTEMPTS):
         try:
-            result = write(attempt)
-            db.session.commit()
-            return result
+            if article_id is None:
+                result = write(attempt)
+                db.session.commit()
+            else:
+                with writing_to_article(article_id):
+                    result = write(attempt)
         except IntegrityError:
             db.session.rollback()
             if attempt == SLUG_ATTEMPTS - 1:
                 raise
+        else:
+            return result
     raise AssertionError("unreachable")
 
 
@@ -602,10 +638,15 @@ def update_article(
 
     A new title gives a new slug, as the RealWorld spec asks.
     """
+    loaded = load_article(slug)
+    require_author(loaded, actor)
+    article_id = loaded.id
 
     def write(attempt: int) -> Article:
-        article = load_article(slug)
-        require_author(article, actor)
+        # The loaded article itself on the first attempt; read again after a rollback.
+        article = db.session.get(Article, article_id)
+        if article is None:
+            raise NotFound("article")
         changed = False
         if isinstance(title, str) and title != article.title:
             article.slug = _choose_slug(title, attempt=attempt, current=article.slug)
@@ -617,26 +658,33 @@ def update_article(
         if isinstance(body, str) and body != article.body:
             article.body = body
             changed = True
-        if not isinstance(tag_list, _Unset):
+        retagged = not isinstance(tag_list, _Unset)
+        if changed or retagged:
+            article.updated_at = utcnow()
+        if retagged:
+            # The article's row first, then its tags' rows: the order in which a deletion
+            # locks them (its cascade comes second). Taken the other way round, an update
+            # of tags and a deletion of the article deadlocked on PostgreSQL.
+            db.session.flush()
             db.session.execute(delete(ArticleTag).where(ArticleTag.article_id == article.id))
             _set_tags(article, tag_list)
-            changed = True
-        if changed:
-            article.updated_at = utcnow()
         return article
 
-    article = _retrying_slug_conflicts(write)
+    _retrying_slug_conflicts(write, article_id=article_id)
     _articles_changed()
     if not isinstance(tag_list, _Unset):
         tags.forget_tags()
-    return _single_view(viewer_id=actor.id, article_id=article.id)
+    return _single_view(viewer_id=actor.id, article_id=article_id)
 
 
 def delete_article(*, actor: User, slug: str) -> None:
     """Delete the article at `slug` with its comments, tags and favorites; only its author may."""
     article = load_article(slug)
     require_author(article, actor)
-    db.session.execute(delete(Article).where(Article.id == article.id))
+    if not delete_counting(db.session, delete(Article).where(Article.id == article.id)):
+        # A concurrent request deleted it first: this deletion lost the race.
+        db.session.rollback()
+        raise NotFound("article")
     db.session.commit()
     _articles_changed()
     tags.forget_tags()
@@ -645,10 +693,10 @@ def delete_article(*, actor: User, slug: str) -> None:
 def favorite_article(*, actor: User, slug: str) -> ArticleView:
     """Mark the article as a favorite of `actor`; twice is the same as once."""
     article = load_article(slug)
-    insert_ignoring_duplicates(
-        db.session, Favorite, [{"user_id": actor.id, "article_id": article.id}]
-    )
-    db.session.commit()
+    with writing_to_article(article.id):
+        insert_ignoring_duplicates(
+            db.session, Favorite, [{"user_id": actor.id, "article_id": article.id}]
+        )
     _articles_changed()
     marks.marks_changed(actor.id)
     return _single_view(viewer_id=actor.id, article_id=article.id)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.models import Comment, User
 from app.models.base import utcnow
-from app.services.articles import load_article
+from app.services.articles import article_gone, load_article, writing_to_article
 from app.services.profiles import author_view, following_expression, profile_view
+from app.services.sql import delete_counting
 from app.services.views import CommentView
 
 # Ids beyond this cannot exist (the column is a 32-bit INTEGER), and PostgreSQL
@@ -56,8 +57,8 @@ def add_comment(*, actor: User, slug: str, body: str) -> CommentView:
     comment = Comment(
         body=body, article_id=article.id, author_id=actor.id, created_at=now, updated_at=now
     )
-    db.session.add(comment)
-    db.session.commit()
+    with writing_to_article(article.id):
+        db.session.add(comment)
     return CommentView(
         id=comment.id,
         body=body,
@@ -79,5 +80,9 @@ def delete_comment(*, actor: User, slug: str, comment_id: int) -> None:
         raise NotFound("comment")
     if comment.author_id != actor.id:
         raise Forbidden.on("comment", "only the author may delete this comment")
-    db.session.delete(comment)
+    article_id = article.id
+    if not delete_counting(db.session, delete(Comment).where(Comment.id == comment.id)):
+        # A concurrent request deleted it first, or the whole article.
+        db.session.rollback()
+        raise NotFound("article" if article_gone(article_id) else "comment")
     db.session.commit()

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, String, TypeDecorator, func
+from sqlalchemy import CursorResult, Delete, String, TypeDecorator, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
@@ -36,6 +36,16 @@ def insert_ignoring_duplicates(
         .on_conflict_do_nothing()
         .execution_options(preserve_rowcount=True)
     )
+    result = cast(CursorResult[Any], session.execute(statement))
+    return result.rowcount
+
+
+def delete_counting(session: Session, statement: Delete) -> int:
+    """Run the DELETE `statement`; return how many rows it deleted.
+
+    0 where the row was there when loaded tells a write that a concurrent request
+    deleted it first.
+    """
     result = cast(CursorResult[Any], session.execute(statement))
     return result.rowcount
 

@@ -1,0 +1,102 @@
+"""Writes that lose a race with the deletion of their article answer 404, never 500 or 422.
+
+The article is deleted (and committed) by another connection just after the request
+loaded it and before its first write; see tests/interleaving.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from app.extensions import db
+from app.models import Article, Comment, Favorite
+from tests.api.helpers import add_comment, assert_error, create_article
+from tests.interleaving import committed_before_next_write
+
+
+@pytest.fixture
+def slug(client, headers) -> str:
+    return create_article(client, headers, title="Dragons", tag_list=["fire"])["slug"]
+
+
+def _deletion(slug: str):
+    return delete(Article).where(Article.slug == slug)
+
+
+def _count(model: type) -> int:
+    db.session.remove()
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+@pytest.mark.parametrize(
+    "article",
+    [{"title": "Renamed"}, {"body": "Changed"}, {"tagList": ["ice"]}],
+    ids=["title", "body", "tags"],
+)
+def test_an_update_racing_the_articles_deletion_is_404(client, headers, slug, article):
+    with committed_before_next_write(_deletion(slug)) as race:
+        response = client.put(f"/api/articles/{slug}", json={"article": article}, headers=headers)
+
+    assert race.fired
+    assert assert_error(response, 404) == {"article": ["not found"]}
+    assert _count(Article) == 0
+
+
+def test_a_deletion_racing_the_articles_deletion_is_404(client, headers, slug):
+    with committed_before_next_write(_deletion(slug)) as race:
+        response = client.delete(f"/api/articles/{slug}", headers=headers)
+
+    assert race.fired
+    assert assert_error(response, 404) == {"article": ["not found"]}
+
+
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+def test_a_favorite_racing_the_articles_deletion_is_404(client, other_headers, slug, method):
+    with committed_before_next_write(_deletion(slug)) as race:
+        response = client.open(
+            f"/api/articles/{slug}/favorite", method=method, headers=other_headers
+        )
+
+    assert race.fired
+    assert assert_error(response, 404) == {"article": ["not found"]}
+    assert _count(Favorite) == 0
+
+
+def test_a_comment_racing_the_articles_deletion_is_404(client, other_headers, slug):
+    with committed_before_next_write(_deletion(slug)) as race:
+        response = client.post(
+            f"/api/articles/{slug}/comments",
+            json={"comment": {"body": "First!"}},
+            headers=other_headers,
+        )
+
+    assert race.fired
+    assert assert_error(response, 404) == {"article": ["not found"]}
+    assert _count(Comment) == 0
+
+
+def test_deleting_a_comment_racing_the_articles_deletion_is_404(client, other_headers, slug):
+    comment = add_comment(client, other_headers, slug)
+
+    with committed_before_next_write(_deletion(slug)) as race:
+        response = client.delete(
+            f"/api/articles/{slug}/comments/{comment['id']}", headers=other_headers
+        )
+
+    assert race.fired
+    assert assert_error(response, 404) == {"article": ["not found"]}
+
+
+def test_deleting_a_comment_twice_at_once_is_404_for_the_second(client, other_headers, slug):
+    comment = add_comment(client, other_headers, slug)
+    deletion = delete(Comment).where(Comment.id == comment["id"])
+
+    with committed_before_next_write(deletion) as race:
+        response = client.delete(
+            f"/api/articles/{slug}/comments/{comment['id']}", headers=other_headers
+        )
+
+    assert race.fired
+    assert assert_error(response, 404) == {"comment": ["not found"]}
+    assert _count(Article) == 1

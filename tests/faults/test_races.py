@@ -1,0 +1,326 @@
+"""Races on a real gunicorn (2 workers of 4 threads): concurrent writes stay correct.
+
+Each burst leaves from as many threads, released together by a barrier, each on a
+connection of its own. Whatever the interleaving, no request may answer a 5xx or
+an error body that is not JSON, each must answer what some serial order of the
+burst would, and every acknowledged write must be in the database afterwards, with
+exact counts. Every round is checked; the failure lists each round that went wrong.
+
+The server runs on the suite's database: a scratch database on TEST_DATABASE_URL's
+PostgreSQL server, else a SQLite file (several processes writing to one file is a
+supported deployment, and it met the same races).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from functools import partial
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from app.models import Article, ArticleTag, Comment, Favorite, User
+from app.services.users import TAKEN
+from tests.conftest import POSTGRES_URL
+from tests.faults.load import (
+    PASSWORD,
+    Reply,
+    Server,
+    api_faults,
+    database,
+    fire_together,
+    serving,
+    unique_name,
+)
+from tests.servers import scratch_postgres_database
+
+WORKERS = 2
+THREADS = 4
+# Rounds of the mixed race on one article, and of each burst of one request sent SAME times.
+ROUNDS = 10
+SAME = 20
+SAME_ROUNDS = 3
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    work = tmp_path_factory.mktemp("races")
+    with ExitStack() as stack:
+        if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
+            url = stack.enter_context(scratch_postgres_database(POSTGRES_URL, "races"))
+        else:
+            url = f"sqlite:///{work / 'races.db'}"
+        yield stack.enter_context(serving(url, work, workers=WORKERS, threads=THREADS))
+
+
+@pytest.fixture(scope="module")
+def stored(server: Server) -> Iterator[sa.Engine]:
+    """The server's database, read directly: what was really written."""
+    with database(server.database_url) as engine:
+        yield engine
+
+
+def _count(engine: sa.Engine, model: type, *conditions: Any) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(sa.select(sa.func.count()).select_from(model).where(*conditions))
+
+
+def _ok(reply: Reply, status: int) -> Any:
+    assert reply.status == status, reply.describe()
+    return reply.json() if reply.body else None
+
+
+def _sign_up(server: Server, prefix: str = "racer") -> tuple[str, str]:
+    """A new account's (username, token)."""
+    name = unique_name(prefix)
+    body = {"user": {"username": name, "email": f"{name}@example.com", "password": PASSWORD}}
+    return name, _ok(server.request("POST", "/api/users", body=body), 201)["user"]["token"]
+
+
+def _publish(server: Server, token: str, title: str, tags: list[str] | None = None) -> str:
+    article = {"title": title, "description": "Raced", "body": "Raced.", "tagList": tags or []}
+    reply = server.request("POST", "/api/articles", body={"article": article}, token=token)
+    slug: str = _ok(reply, 201)["article"]["slug"]
+    return slug
+
+
+def _report(server: Server, findings: list[str], rounds: int) -> None:
+    assert not findings, (
+        f"{len(findings)} of {rounds} rounds went wrong:\n"
+        + "\n".join(findings)
+        + f"\n--- server log (tail) ---\n{server.log_tail()}"
+    )
+
+
+NOT_FOUND = ({"errors": {"article": ["not found"]}}, {"errors": {"comment": ["not found"]}})
+
+
+def _unexpected(replies: dict[str, Reply], allowed: dict[str, set[int]]) -> list[str]:
+    """Every answer (a 5xx aside: see `api_faults`) that no serial order would give."""
+    return [
+        f"{name}: {reply.describe()}"
+        for name, reply in replies.items()
+        if 0 < reply.status < 500
+        and (
+            reply.status not in allowed[name]
+            or (reply.status == 404 and reply.json() not in NOT_FOUND)
+        )
+    ]
+
+
+# (a) Writes racing the deletion of their article --------------------------------------
+
+
+def test_writes_racing_the_deletion_of_their_article_answer_200_or_404(server, stored):
+    _, author = _sign_up(server)
+    _, first = _sign_up(server)
+    _, second = _sign_up(server)
+    findings = []
+    for number in range(ROUNDS):
+        slug = _publish(server, author, unique_name("Doomed "), ["doomed"])
+        path = f"/api/articles/{slug}"
+        _ok(server.request("POST", f"{path}/favorite", token=second), 200)
+        comment = _ok(
+            server.request(
+                "POST", f"{path}/comments", body={"comment": {"body": "x"}}, token=second
+            ),
+            200,
+        )["comment"]
+        with stored.connect() as connection:
+            article_id = connection.scalar(sa.select(Article.id).where(Article.slug == slug))
+        calls: dict[str, Callable[[], Reply]] = {
+            "delete": partial(server.request, "DELETE", path, token=author),
+            "update body": partial(
+                server.request, "PUT", path, body={"article": {"body": "New."}}, token=author
+            ),
+            "update tags": partial(
+                server.request, "PUT", path, body={"article": {"tagList": ["t"]}}, token=author
+            ),
+            "favorite": partial(server.request, "POST", f"{path}/favorite", token=first),
+            "unfavorite": partial(server.request, "DELETE", f"{path}/favorite", token=second),
+            "comment": partial(
+                server.request,
+                "POST",
+                f"{path}/comments",
+                body={"comment": {"body": "First!"}},
+                token=first,
+            ),
+            "delete comment": partial(
+                server.request, "DELETE", f"{path}/comments/{comment['id']}", token=second
+            ),
+        }
+        replies = dict(zip(calls, fire_together(list(calls.values())), strict=True))
+        allowed = {name: {200, 404} for name in calls}
+        allowed.update({"delete": {204}, "delete comment": {204, 404}})
+        problems = api_faults(list(replies.values())) + _unexpected(replies, allowed)
+        # The deletion was acknowledged: nothing of the article may be left.
+        left = {
+            model.__name__: _count(stored, model, model.article_id == article_id)
+            for model in (Favorite, Comment, ArticleTag)
+        }
+        left["Article"] = _count(stored, Article, Article.id == article_id)
+        if any(left.values()):
+            problems.append(f"left after the deletion: {left}")
+        if problems:
+            findings.append(f"round {number}: " + "; ".join(problems))
+    _report(server, findings, ROUNDS)
+
+
+# (b) One registration sent SAME times at once ------------------------------------------
+
+
+def _names_taken_fields(reply: Reply, fields: set[str]) -> bool:
+    """Whether `reply` is the error body naming some of `fields` as taken, and nothing else."""
+    errors = reply.json().get("errors", {})
+    return bool(errors) and set(errors) <= fields and all(v == [TAKEN] for v in errors.values())
+
+
+def test_one_registration_sent_20_times_at_once_creates_one_account(server, stored):
+    findings = []
+    for number in range(SAME_ROUNDS):
+        name = unique_name("twin")
+        email = f"{name}@example.com"
+        body = {"user": {"username": name, "email": email, "password": PASSWORD}}
+        replies = fire_together([partial(server.request, "POST", "/api/users", body=body)] * SAME)
+        problems = api_faults(replies)
+        statuses = Counter(reply.status for reply in replies)
+        if statuses != {201: 1, 422: SAME - 1}:
+            problems.append(f"statuses {dict(statuses)}")
+        # Both fields are taken; a loser whose two look-ups straddle the winner's commit
+        # names only the second one, which is true all the same.
+        problems += [
+            f"refusal {reply.describe()}"
+            for reply in replies
+            if reply.status == 422 and not _names_taken_fields(reply, {"username", "email"})
+        ]
+        accounts = _count(stored, User, sa.func.lower(User.username) == name.lower())
+        if accounts != 1 or _count(stored, User, User.email == email) != 1:
+            problems.append(f"{accounts} accounts named {name}")
+        winners = [reply for reply in replies if reply.status == 201]
+        if winners:
+            token = winners[0].json()["user"]["token"]
+            me = server.request("GET", "/api/user", token=token)
+            if me.status != 200 or me.json()["user"]["username"] != name:
+                problems.append(f"the new account's token: {me.describe()}")
+        if problems:
+            findings.append(f"round {number}: " + "; ".join(problems))
+    _report(server, findings, SAME_ROUNDS)
+
+
+# (c) One favorite sent SAME times at once -----------------------------------------------
+
+
+def test_one_favorite_sent_20_times_at_once_counts_once(server, stored):
+    _, author = _sign_up(server)
+    _, reader = _sign_up(server)
+    findings = []
+    for number in range(SAME_ROUNDS):
+        slug = _publish(server, author, unique_name("Loved "))
+        favorite = partial(server.request, "POST", f"/api/articles/{slug}/favorite", token=reader)
+        replies = fire_together([favorite] * SAME)
+        problems = api_faults(replies)
+        problems += [
+            reply.describe()
+            for reply in replies
+            if reply.status != 200
+            or (reply.json()["article"]["favorited"], reply.json()["article"]["favoritesCount"])
+            != (True, 1)
+        ]
+        with stored.connect() as connection:
+            article_id = connection.scalar(sa.select(Article.id).where(Article.slug == slug))
+        favorites = _count(stored, Favorite, Favorite.article_id == article_id)
+        if favorites != 1:
+            problems.append(f"{favorites} favorites stored")
+        if problems:
+            findings.append(f"round {number}: " + "; ".join(problems))
+    _report(server, findings, SAME_ROUNDS)
+
+
+# (d) One title given SAME times at once -------------------------------------------------
+
+
+def _slugs_titled(engine: sa.Engine, title: str) -> set[str]:
+    with engine.connect() as connection:
+        return set(connection.scalars(sa.select(Article.slug).where(Article.title == title)))
+
+
+def _burst_of_slugs(replies: list[Reply], status: int) -> tuple[list[str], set[str]]:
+    """(faults, the slugs the replies gave) of a burst that should all answer `status`."""
+    problems = api_faults(replies)
+    problems += [reply.describe() for reply in replies if reply.status != status]
+    slugs = {reply.json()["article"]["slug"] for reply in replies if reply.status == status}
+    if len(slugs) != SAME:
+        problems.append(f"{len(slugs)} distinct slugs for {SAME} articles")
+    return problems, slugs
+
+
+def test_one_title_given_20_times_at_once_gives_20_slugs(server, stored):
+    _, author = _sign_up(server)
+    findings = []
+    for number in range(SAME_ROUNDS):
+        title = unique_name("Same title ")
+        article = {"title": title, "description": "Twin", "body": "Twin.", "tagList": ["twin"]}
+        create = partial(
+            server.request, "POST", "/api/articles", body={"article": article}, token=author
+        )
+        problems, slugs = _burst_of_slugs(fire_together([create] * SAME), 201)
+        if _slugs_titled(stored, title) != slugs:
+            problems.append(f"stored slugs {sorted(_slugs_titled(stored, title))}")
+
+        renamed = unique_name("Renamed ")
+        renames = [
+            partial(
+                server.request,
+                "PUT",
+                f"/api/articles/{slug}",
+                body={"article": {"title": renamed}},
+                token=author,
+            )
+            for slug in sorted(slugs)
+        ]
+        rename_problems, new_slugs = _burst_of_slugs(fire_together(renames), 200)
+        problems += rename_problems
+        if _slugs_titled(stored, renamed) != new_slugs or _slugs_titled(stored, title):
+            problems.append(f"stored after renaming {sorted(_slugs_titled(stored, renamed))}")
+        if problems:
+            findings.append(f"round {number}: " + "; ".join(problems))
+    _report(server, findings, SAME_ROUNDS)
+
+
+# (e) SAME users taking one username at once ---------------------------------------------
+
+
+def test_one_username_taken_by_20_users_at_once_goes_to_one(server, stored):
+    findings = []
+    for number in range(SAME_ROUNDS):
+        tokens = dict(_sign_up(server, "renamer") for _ in range(SAME))
+        wanted = unique_name("wanted")
+        renames = [
+            partial(
+                server.request, "PUT", "/api/user", body={"user": {"username": wanted}}, token=t
+            )
+            for t in tokens.values()
+        ]
+        replies = fire_together(renames)
+        problems = api_faults(replies)
+        statuses = Counter(reply.status for reply in replies)
+        if statuses != {200: 1, 422: SAME - 1}:
+            problems.append(f"statuses {dict(statuses)}")
+        problems += [
+            f"refusal {reply.describe()}"
+            for reply in replies
+            if reply.status == 422 and not _names_taken_fields(reply, {"username"})
+        ]
+        winners = [old for old, reply in zip(tokens, replies, strict=True) if reply.status == 200]
+        with stored.connect() as connection:
+            holders = connection.scalars(
+                sa.select(User.email).where(sa.func.lower(User.username) == wanted.lower())
+            ).all()
+        if holders != [f"{old}@example.com" for old in winners]:
+            problems.append(f"held by {holders}, won by {winners}")
+        if problems:
+            findings.append(f"round {number}: " + "; ".join(problems))
+    _report(server, findings, SAME_ROUNDS)

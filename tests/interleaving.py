@@ -1,0 +1,59 @@
+"""Races played deterministically: another request's write, committed at a chosen moment.
+
+A request that loads a row and then writes about it (updates it, inserts a row
+that refers to it) loses a race when another request deletes that row in between.
+`committed_before_next_write` makes that happen every time: just before the app
+sends its next INSERT, UPDATE or DELETE, it runs a statement on a connection of
+its own and commits it, as the other request would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql import Executable
+
+from app.extensions import db
+
+_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+@dataclass
+class Interleaving:
+    """The statement to commit before the app's next write, and whether that happened."""
+
+    engine: sa.Engine
+    statement: Executable
+    fired: bool = False
+
+    def __call__(self, _conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        if self.fired or not _WRITE.match(sql):
+            return
+        # Set first: the statement below is itself a write that passes through here.
+        self.fired = True
+        # On in-memory SQLite the pool hands out its one connection again; between the
+        # app's reads and its first write that connection holds no transaction, so this
+        # commit is the other request's alone, as it is on PostgreSQL.
+        with self.engine.connect() as other:
+            other.execute(self.statement)
+            other.commit()
+
+
+@contextmanager
+def committed_before_next_write(statement: Executable) -> Iterator[Interleaving]:
+    """Commit `statement` (on another connection) just before the app's next write.
+
+    Tests assert `fired` afterwards: a service that refused before writing anything
+    never met the race.
+    """
+    interleaving = Interleaving(db.engine, statement)
+    sa.event.listen(db.engine, "before_cursor_execute", interleaving)
+    try:
+        yield interleaving
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", interleaving)
