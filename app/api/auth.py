@@ -4,10 +4,13 @@ Views declare what they need with `@auth_required` or `@auth_optional`; the
 check itself runs in a `before_request` hook, so a request without a valid token
 gets 401 before its body is even looked at. The session cookie of the web UI is
 never consulted here.
+
+A token names its account (`sub`, a decimal id) and expires (`exp`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
@@ -25,6 +28,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 AuthMode = Literal["required", "optional"]
 AUTH_ATTRIBUTE = "conduit_auth"
 VERIFIED_TOKENS_EXTENSION = "conduit_verified_tokens"
+# An account id as a token names it: what `str(user.id)` gives, nothing else (no
+# sign, blanks, leading zeros, underscores or non-ASCII digits, which int() takes).
+ACCOUNT_ID = re.compile(r"[1-9][0-9]{0,9}")
+# The largest id the database's integer columns hold.
+MAX_INTEGER = 2**31 - 1
 
 
 def auth_required(view: F) -> F:
@@ -81,11 +89,22 @@ def _verified_claims() -> dict[str, Any]:
     return claims
 
 
-def _identity(claims: dict[str, Any]) -> int:
-    try:
-        return int(claims[current_app.config["JWT_IDENTITY_CLAIM"]])
-    except (KeyError, TypeError, ValueError):
-        raise Unauthorized.on("token", "is invalid") from None
+def _identity(claims: dict[str, Any]) -> int | None:
+    """The account id the claims name, or None unless it is one."""
+    subject = claims.get(current_app.config["JWT_IDENTITY_CLAIM"])
+    if not isinstance(subject, str) or not ACCOUNT_ID.fullmatch(subject):
+        return None
+    number = int(subject)
+    return number if number <= MAX_INTEGER else None
+
+
+def claims_are_valid(_header: dict[str, Any], claims: dict[str, Any]) -> bool:
+    """Whether a token whose signature checked out says what the app's tokens say.
+
+    PyJWT checks `exp` only when it is there: a token without one (which the app
+    never issues) would never expire.
+    """
+    return "exp" in claims and _identity(claims) is not None
 
 
 def authenticate_request() -> None:
@@ -100,6 +119,8 @@ def authenticate_request() -> None:
         # and flask-jwt-extended does not verify one for OPTIONS either.
         return
     user_id = _identity(_verified_claims())
+    if user_id is None:
+        raise Unauthorized.on("token", "is invalid")
     if mode == "required":
         try:
             g.actor = users.get_user(user_id=user_id)
@@ -142,3 +163,4 @@ def register_token_errors() -> None:
     jwt.needs_fresh_token_loader(_token_error("is not fresh"))
     jwt.user_lookup_error_loader(_token_error("belongs to no account"))
     jwt.token_verification_failed_loader(_token_error("is invalid"))
+    jwt.token_verification_loader(claims_are_valid)
