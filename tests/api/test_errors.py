@@ -117,6 +117,10 @@ BAD_AUTHORIZATION: dict[str, Callable[[User], str]] = {
     "subject a float": lambda user: _signed(user, sub=float(user.id)),
     "subject a boolean": lambda user: _signed(user, sub=True),
     "subject a list": lambda user: _signed(user, sub=[str(user.id)]),
+    "generation a string": lambda user: _signed(user, cgen="0"),
+    "generation a boolean": lambda user: _signed(user, cgen=False),
+    "generation negative": lambda user: _signed(user, cgen=-1),
+    "generation a float": lambda user: _signed(user, cgen=0.0),
 }
 
 
