@@ -162,8 +162,9 @@ class Config:
         # a token revoked by a password change may still pass there when the change
         # could not reach Redis, or, without Redis, on the processes that did not make
         # it (twice this at most); 0 reads it from the database on each such request.
+        shared_cache = self.CACHE_TYPE == "RedisCache"
         self.CREDENTIALS_CACHE_SECONDS = _int(
-            env, "CREDENTIALS_CACHE_SECONDS", 60 if self.REDIS_URL else 10
+            env, "CREDENTIALS_CACHE_SECONDS", 60 if shared_cache else 10
         )
 
         # Writers announce each new generation of cached entries on a Redis channel
