@@ -174,6 +174,16 @@ class Config:
                 "each other that a list changed"
             )
 
+        # Each account's credentials generation, kept for this long for the routes
+        # where signing in is optional (app/services/credentials.py). It bounds how long
+        # a token revoked by a password change may still pass there when the change
+        # could not reach Redis, or, without Redis, on the processes that did not make
+        # it (twice this at most); 0 reads it from the database on each such request.
+        shared_cache = self.CACHE_TYPE == "RedisCache"
+        self.CREDENTIALS_CACHE_SECONDS = _int(
+            env, "CREDENTIALS_CACHE_SECONDS", 60 if shared_cache else 10
+        )
+
         # Writers announce each new generation of cached entries on a Redis channel
         # and every process listens, so that reading a copy costs no round trip
         # (app/services/generation_watch.py). Off: every read asks Redis, as on a

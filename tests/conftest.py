@@ -18,10 +18,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_jwt_extended import create_access_token
 from flask_migrate import upgrade
 
 from app import create_app
+from app.api.auth import issue_token
 from app.extensions import db
 from app.models import User
 from app.services.cache import close_watch
@@ -166,8 +166,8 @@ def statements(app: Flask) -> Iterator[StatementCounter]:
 
 
 def auth_headers(user: User) -> dict[str, str]:
-    """The Authorization header of a signed-in `user`."""
-    return {"Authorization": f"Token {create_access_token(identity=str(user.id))}"}
+    """The Authorization header of a signed-in `user`, with a token as sign-in issues it."""
+    return {"Authorization": f"Token {issue_token(user)}"}
 
 
 @pytest.fixture

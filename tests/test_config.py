@@ -398,6 +398,20 @@ def test_list_pages_are_cached_briefly_with_redis_and_not_without():
 PER_PROCESS_CACHE = {"REDIS_URL": "redis://cache.internal:6379/0", "CACHE_TYPE": "SimpleCache"}
 
 
+def test_credentials_generations_are_cached_longer_with_redis_and_may_be_not_at_all():
+    with_redis = Config({"REDIS_URL": "redis://cache.internal:6379/0"})
+    without = Config({})
+    per_process = Config({**PER_PROCESS_CACHE, "LIST_CACHE_SECONDS": "0"})
+    never = Config({"CREDENTIALS_CACHE_SECONDS": "0"})
+
+    assert with_redis.CREDENTIALS_CACHE_SECONDS == 60
+    # Each process then learns of another's password change only when its copy expires.
+    assert without.CREDENTIALS_CACHE_SECONDS == per_process.CREDENTIALS_CACHE_SECONDS == 10
+    assert never.CREDENTIALS_CACHE_SECONDS == 0
+    with pytest.raises(ConfigError, match="CREDENTIALS_CACHE_SECONDS must be at least 0"):
+        Config({"CREDENTIALS_CACHE_SECONDS": "-1"})
+
+
 @pytest.mark.parametrize(
     ("environ", "refusal"),
     [

@@ -258,6 +258,48 @@ def test_upgrade_gives_an_article_with_a_reserved_slug_another(file_app):
     _assert_only_reserved_slugs_were_renamed(slugs)
 
 
+@SKIPPED_EXPRESSION_INDEX_REFLECTION
+def test_upgrade_starts_every_account_at_the_first_credentials_generation(file_app):
+    upgrade(directory=MIGRATIONS, revision="0004")
+    created = datetime(2026, 1, 2, 3, 4, 5)
+    users = sa.Table("users", sa.MetaData(), autoload_with=db.engine)
+    with db.engine.begin() as connection:
+        connection.execute(
+            users.insert().values(
+                id=1,
+                username="jake",
+                email="jake@example.com",
+                password_hash="x",
+                created_at=created,
+                updated_at=created,
+            )
+        )
+
+    upgrade(directory=MIGRATIONS)
+
+    with db.engine.connect() as connection:
+        generation = connection.scalar(
+            sa.select(sa.column("credentials_generation")).select_from(sa.table("users"))
+        )
+    # Tokens issued before carry no generation and count as this one.
+    assert generation == 0
+
+
+def test_downgrade_of_the_credentials_generation_keeps_the_users_unique_indexes(file_app):
+    upgrade(directory=MIGRATIONS)
+
+    downgrade(directory=MIGRATIONS, revision="0004")
+
+    with db.engine.connect() as connection:
+        columns = {column["name"] for column in sa.inspect(connection).get_columns("users")}
+        indexes = connection.execute(
+            sa.text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users'")
+        ).scalars()
+        names = set(indexes)
+    assert "credentials_generation" not in columns
+    assert {"uq_users_username_lower", "uq_users_email_lower"} <= names
+
+
 if POSTGRES_URL:
 
     @pytest.fixture

@@ -4,10 +4,16 @@ Views declare what they need with `@auth_required` or `@auth_optional`; the
 check itself runs in a `before_request` hook, so a request without a valid token
 gets 401 before its body is even looked at. The session cookie of the web UI is
 never consulted here.
+
+A token names its account (`sub`, a decimal id), expires (`exp`), and carries the
+account's credentials generation when it was issued (`cgen`): a password change
+raises the account's, and every token issued before it is refused from then on
+(app/services/credentials.py).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
@@ -18,13 +24,21 @@ from app.errors import error_response
 from app.exceptions import NotFound, Unauthorized
 from app.extensions import jwt
 from app.models import User
-from app.services import users
+from app.services import credentials, users
 from app.services.cache import ExpiringLRU, wall_clock
 
 F = TypeVar("F", bound=Callable[..., Any])
 AuthMode = Literal["required", "optional"]
 AUTH_ATTRIBUTE = "conduit_auth"
 VERIFIED_TOKENS_EXTENSION = "conduit_verified_tokens"
+# The claim that carries the account's credentials generation. Tokens issued before
+# it existed lack it: they count as generation 0, every account's first.
+GENERATION_CLAIM = "cgen"
+# An account id as a token names it: what `str(user.id)` gives, nothing else (no
+# sign, blanks, leading zeros, underscores or non-ASCII digits, which int() takes).
+ACCOUNT_ID = re.compile(r"[1-9][0-9]{0,9}")
+# The largest id (and generation) the database's integer columns hold.
+MAX_INTEGER = 2**31 - 1
 
 
 def auth_required(view: F) -> F:
@@ -40,17 +54,26 @@ def auth_optional(view: F) -> F:
 
 
 def issue_token(user: User) -> str:
-    return create_access_token(identity=str(user.id))
+    """A new token for `user`, valid until it expires or the password changes."""
+    token = create_access_token(
+        identity=str(user.id), additional_claims={GENERATION_CLAIM: user.credentials_generation}
+    )
+    # Cache the account's generation now, so that the client's first requests to
+    # routes where signing in is optional cost no statement.
+    credentials.current_generation(user_id=user.id)
+    return token
 
 
 class VerifiedTokens:
     """The claims of tokens this process has verified, by Authorization header, until
     they expire.
 
-    A token's validity depends only on its text, the secret and the clock, so the
-    same header verified a moment ago needs only its expiry checked again. PyJWT's
-    checks cost about a tenth of a signed-in list request. Only headers that
-    passed every check are kept; the oldest go first beyond `size`.
+    A token's signature and claims depend only on its text, the secret and the
+    clock, so the same header verified a moment ago needs only its expiry checked
+    again. PyJWT's checks cost about a tenth of a signed-in list request. Only
+    headers that passed every check are kept; the oldest go first beyond `size`.
+    Whether a password change has revoked the token since is not a property of its
+    text: that is checked on every request, remembered or not (`authenticate_request`).
     """
 
     def __init__(self, size: int = 4096) -> None:
@@ -81,11 +104,30 @@ def _verified_claims() -> dict[str, Any]:
     return claims
 
 
-def _identity(claims: dict[str, Any]) -> int:
-    try:
-        return int(claims[current_app.config["JWT_IDENTITY_CLAIM"]])
-    except (KeyError, TypeError, ValueError):
-        raise Unauthorized.on("token", "is invalid") from None
+def _identity(claims: dict[str, Any]) -> int | None:
+    """The account id the claims name, or None unless it is one."""
+    subject = claims.get(current_app.config["JWT_IDENTITY_CLAIM"])
+    if not isinstance(subject, str) or not ACCOUNT_ID.fullmatch(subject):
+        return None
+    number = int(subject)
+    return number if number <= MAX_INTEGER else None
+
+
+def _generation(claims: dict[str, Any]) -> int | None:
+    """The credentials generation the claims carry, or None unless it is one."""
+    generation = claims.get(GENERATION_CLAIM, 0)
+    if isinstance(generation, bool) or not isinstance(generation, int):
+        return None
+    return generation if 0 <= generation <= MAX_INTEGER else None
+
+
+def claims_are_valid(_header: dict[str, Any], claims: dict[str, Any]) -> bool:
+    """Whether a token whose signature checked out says what the app's tokens say.
+
+    PyJWT checks `exp` only when it is there: a token without one (which the app
+    never issues) would never expire.
+    """
+    return "exp" in claims and _identity(claims) is not None and _generation(claims) is not None
 
 
 def authenticate_request() -> None:
@@ -99,14 +141,31 @@ def authenticate_request() -> None:
         # A CORS preflight never carries the token (Flask answers it, no view runs),
         # and flask-jwt-extended does not verify one for OPTIONS either.
         return
-    user_id = _identity(_verified_claims())
+    claims = _verified_claims()
+    user_id, generation = _identity(claims), _generation(claims)
+    if user_id is None or generation is None:
+        raise Unauthorized.on("token", "is invalid")
     if mode == "required":
         try:
-            g.actor = users.get_user(user_id=user_id)
+            actor = users.get_user(user_id=user_id)
         except NotFound:
             raise Unauthorized.on("token", "belongs to no account") from None
+        _check_generation(generation, actor.credentials_generation)
+        g.actor = actor
+    else:
+        # No account is loaded here: its generation comes from the cache.
+        _check_generation(generation, credentials.current_generation(user_id=user_id))
     g.viewer_id = user_id
     g.user_id = user_id
+    g.token_generation = generation
+
+
+def _check_generation(claimed: int, current: int | None) -> None:
+    """Refuse a token whose account is gone, or whose password changed since it was issued."""
+    if current is None:
+        raise Unauthorized.on("token", "belongs to no account")
+    if claimed != current:
+        raise Unauthorized.on("token", "has been revoked")
 
 
 def current_actor() -> User:
@@ -126,6 +185,14 @@ def presented_token() -> str:
     return request.headers.get("Authorization", "").partition(" ")[2].strip()
 
 
+def token_for(user: User) -> str:
+    """The token `user` goes on with: the one presented, unless a password change
+    in this request revoked it; then a new one."""
+    if g.get("token_generation") == user.credentials_generation:
+        return presented_token()
+    return issue_token(user)
+
+
 def _token_error(message: str) -> Callable[..., Response]:
     def respond(*_args: Any) -> Response:
         return error_response({"token": [message]}, 401)
@@ -142,3 +209,4 @@ def register_token_errors() -> None:
     jwt.needs_fresh_token_loader(_token_error("is not fresh"))
     jwt.user_lookup_error_loader(_token_error("belongs to no account"))
     jwt.token_verification_failed_loader(_token_error("is invalid"))
+    jwt.token_verification_loader(claims_are_valid)

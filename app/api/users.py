@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from app.api.auth import auth_required, current_actor, issue_token, presented_token
+from app.api.auth import auth_required, current_actor, issue_token, presented_token, token_for
 from app.api.common import TOKEN_SECURITY, api_blueprint
 from app.api.responses import json_response
 from app.limits import auth_rate_limited
@@ -57,6 +57,6 @@ def get_current_user() -> Response:
 @personal
 @auth_required
 def update_current_user(body: UpdateUserBody) -> Response:
-    """Update the signed-in user's settings."""
+    """Update the signed-in user's settings; a new password revokes every other token."""
     user = users.update_user(user=current_actor(), **body.user.changes())
-    return json_response(_user_envelope(user, presented_token()))
+    return json_response(_user_envelope(user, token_for(user)))

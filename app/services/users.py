@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from app.exceptions import Invalid, NotFound, Unauthorized
 from app.extensions import db, passwords
 from app.models import User
-from app.services import cache, sessions
+from app.services import cache, credentials
 
 
 class _Unset:
@@ -98,8 +98,9 @@ def update_user(
 ) -> User:
     """Change the given settings of `user`; a taken username or e-mail changes nothing.
 
-    A new password ends every web session of the user but `keep_session_token`
-    (the browser that changed it), so a stolen session does not outlive it.
+    A new password ends every API token of the user and every web session but
+    `keep_session_token` (the browser that changed it), so that nothing stolen
+    outlives it.
     """
     new_username = username if isinstance(username, str) else None
     new_email = email if isinstance(email, str) else None
@@ -110,7 +111,7 @@ def update_user(
         user.email = new_email
     if isinstance(password, str):
         user.password_hash = passwords.hash(password)
-        sessions.forget_sessions(user=user, except_token=keep_session_token)
+        credentials.revoke_credentials(user=user, keep_session_token=keep_session_token)
     if not isinstance(bio, _Unset):
         user.bio = bio
     if not isinstance(image, _Unset):

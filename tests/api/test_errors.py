@@ -4,11 +4,14 @@ with the body {"errors": {"<field or body>": ["message", ...]}}, never a crash."
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import jwt as pyjwt
 import pytest
+from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 from sqlalchemy import func, select
 
@@ -71,6 +74,16 @@ def _unsigned(user: User) -> str:
     return pyjwt.encode(claims, None, algorithm="none")
 
 
+def _signed(user: User, **claims: Any) -> str:
+    """A token signed with the app's own key, with `claims` over those the app issues
+    (a claim given as None is left out)."""
+    now = int(time.time())
+    issued = {"sub": str(user.id), "type": "access", "fresh": False, "jti": "j", "iat": now}
+    issued["exp"] = now + 3600
+    merged = {name: value for name, value in {**issued, **claims}.items() if value is not None}
+    return "Token " + pyjwt.encode(merged, current_app.config["JWT_SECRET_KEY"], algorithm="HS256")
+
+
 # Authorization headers that must never let a request through, by what is wrong with them.
 BAD_AUTHORIZATION: dict[str, Callable[[User], str]] = {
     "wrong scheme": lambda _user: "Bearer x",
@@ -86,6 +99,28 @@ BAD_AUTHORIZATION: dict[str, Callable[[User], str]] = {
     "unsigned": lambda user: f"Token {_unsigned(user)}",
     "refresh token": lambda user: f"Token {create_refresh_token(identity=str(user.id))}",
     "identity not an id": lambda _user: f"Token {create_access_token(identity='jake')}",
+    "no expiry": lambda user: (
+        f"Token {create_access_token(identity=str(user.id), expires_delta=False)}"
+    ),
+    "no expiry, hand-made": lambda user: _signed(user, exp=None),
+    "no subject": lambda user: _signed(user, sub=None),
+    "subject negative": lambda user: _signed(user, sub=f"-{user.id}"),
+    "subject zero": lambda user: _signed(user, sub="0"),
+    "subject huge": lambda user: _signed(user, sub="9" * 30),
+    "subject beyond the id range": lambda user: _signed(user, sub=str(2**31)),
+    "subject a decimal": lambda user: _signed(user, sub=f"{user.id}.0"),
+    "subject padded": lambda user: _signed(user, sub=f" {user.id} "),
+    "subject with a leading zero": lambda user: _signed(user, sub=f"0{user.id}"),
+    "subject with an underscore": lambda user: _signed(user, sub=f"{user.id}_0"),
+    "subject in other digits": lambda user: _signed(user, sub=chr(0x0660 + user.id)),
+    "subject a number": lambda user: _signed(user, sub=user.id),
+    "subject a float": lambda user: _signed(user, sub=float(user.id)),
+    "subject a boolean": lambda user: _signed(user, sub=True),
+    "subject a list": lambda user: _signed(user, sub=[str(user.id)]),
+    "generation a string": lambda user: _signed(user, cgen="0"),
+    "generation a boolean": lambda user: _signed(user, cgen=False),
+    "generation negative": lambda user: _signed(user, cgen=-1),
+    "generation a float": lambda user: _signed(user, cgen=0.0),
 }
 
 

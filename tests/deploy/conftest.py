@@ -229,6 +229,7 @@ def server_environment(database_url: str, secret: str) -> dict[str, str]:
         "RATELIMIT_AUTH_ACCOUNT": "100 per minute",
         "RATELIMIT_DEFAULT": "100000 per minute",
         "TAGS_CACHE_SECONDS": "",
+        "CREDENTIALS_CACHE_SECONDS": "",
         "CACHE_DEFAULT_TIMEOUT": "",
         "SECRET_KEY": secret,
         "JWT_SECRET_KEY": secret,

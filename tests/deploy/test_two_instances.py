@@ -151,3 +151,36 @@ def test_web_session_started_on_one_instance_works_and_ends_on_the_other(
         location = urlsplit(again.header("Location") or "")
         assert location.path == "/login", f"on {instance.name}: {location}"
         assert parse_qs(location.query) == {"next": ["/settings"]}, f"on {instance.name}"
+
+
+def _token_answers(instance: Instance, token: str, name: str) -> list[int]:
+    """What a route that needs the token and two where it is optional answer with it."""
+    paths = ["/api/user", "/api/articles", f"/api/profiles/{name}"]
+    return [instance.request("GET", path, token=token).status for path in paths]
+
+
+def test_a_password_change_on_one_instance_revokes_older_tokens_on_the_other(
+    a: Instance, b: Instance
+) -> None:
+    name = unique_name("owner")
+    old = sign_up(a, name)
+    # B verifies the token and caches what it needs to check it, as it goes on doing.
+    for _ in range(2):
+        assert _token_answers(b, old, name) == [200, 200, 200]
+
+    changed = a.request(
+        "PUT", "/api/user", token=old, json_body={"user": {"password": "a-brand-new-password"}}
+    )
+    assert changed.status == 200, changed.describe()
+    new = changed.json()["user"]["token"]
+    assert new != old
+
+    for instance in (b, a):
+        assert _token_answers(instance, old, name) == [401, 401, 401], instance.name
+        refused = instance.request("GET", "/api/articles", token=old)
+        assert refused.json() == {"errors": {"token": ["has been revoked"]}}, instance.name
+        assert _token_answers(instance, new, name) == [200, 200, 200], instance.name
+    login = {"user": {"email": f"{name}@example.com", "password": "a-brand-new-password"}}
+    signed_in = b.request("POST", "/api/users/login", json_body=login)
+    assert signed_in.status == 200, signed_in.describe()
+    assert _token_answers(b, signed_in.json()["user"]["token"], name) == [200, 200, 200]

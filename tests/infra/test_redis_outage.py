@@ -116,6 +116,22 @@ def test_the_web_ui_works_while_redis_is_down(down_app):
     _web_journey(Browser(down_app.test_client()))
 
 
+def test_a_password_change_while_redis_is_down_revokes_the_older_tokens(down_app):
+    client = down_app.test_client()
+    old = _register(client, "jake")
+    assert client.get("/api/articles", headers=old).status_code == 200
+
+    changed = client.put("/api/user", json={"user": {"password": "a-new-password"}}, headers=old)
+
+    assert changed.status_code == 200
+    new = {"Authorization": f"Token {changed.json['user']['token']}"}
+    # Without the cache, the generation comes from the database: never stale.
+    assert_error(client.get("/api/articles", headers=old), 401, "token")
+    assert_error(client.get("/api/user", headers=old), 401, "token")
+    assert client.get("/api/articles", headers=new).status_code == 200
+    assert client.get("/api/user", headers=new).status_code == 200
+
+
 def test_a_cache_outage_is_logged_as_a_miss(build, capsys):
     app = build(configured({**REDIS_DOWN, "LOG_FORMAT": "json"}))
     capsys.readouterr()

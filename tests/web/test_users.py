@@ -481,6 +481,45 @@ def test_a_new_password_ends_the_other_sessions_but_keeps_this_one(signed_in, ne
     new_browser().sign_in(user.email, "a-new-password")
 
 
+def _api_token(client, password: str = PASSWORD) -> dict[str, str]:
+    """Sign jake in through the API; the Authorization header of the token it issues."""
+    response = client.post(
+        "/api/users/login", json={"user": {"email": "jake@example.com", "password": password}}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return {"Authorization": f"Token {response.json['user']['token']}"}
+
+
+def _api_answers(client, headers: dict[str, str]) -> tuple[int, int]:
+    """What a route that needs the token and one where it is optional answer with it."""
+    return (
+        client.get("/api/user", headers=headers).status_code,
+        client.get("/api/articles", headers=headers).status_code,
+    )
+
+
+def test_a_new_password_ends_the_api_tokens_issued_before_it(signed_in, client, user):
+    old = _api_token(client)
+    assert _api_answers(client, old) == (200, 200)
+
+    page = signed_in.submit("/settings", {"password": "a-new-password"})
+
+    assert page.status == 302
+    assert _api_answers(client, old) == (401, 401)
+    assert client.get("/api/articles", headers=old).json == {
+        "errors": {"token": ["has been revoked"]}
+    }
+    assert _api_answers(client, _api_token(client, "a-new-password")) == (200, 200)
+
+
+def test_settings_without_a_new_password_keep_the_api_tokens(signed_in, client, user):
+    old = _api_token(client)
+
+    signed_in.submit("/settings", {"bio": "Just the bio", "password": "    "})
+
+    assert _api_answers(client, old) == (200, 200)
+
+
 def test_a_new_password_of_blanks_only_changes_nothing(signed_in, user):
     before = _account(user.id)
 

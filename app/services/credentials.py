@@ -1,0 +1,88 @@
+"""Credentials end with the password they were given under.
+
+Every account has a credentials generation, which each password change raises
+(`revoke_credentials`, also ending the account's web sessions). An API token
+carries the generation it was issued under and is honoured only while that is
+still the account's: a token issued before a password change is worthless after
+it, on every app process and instance at once.
+
+Routes that need the signed-in user load the account anyway, and compare with
+it. Routes where signing in is optional load no account: they take the
+generation from the cache (`current_generation`), in a family of the account's
+own that each change replaces once committed, as list pages are
+(app/services/cache.py). With Redis, every process then sees the change as soon
+as it has answered (with announcements, from its own copy of the entry, without
+even a round trip); the database is read only when the cache holds no current
+entry, at most once per CREDENTIALS_CACHE_SECONDS per account. A change that
+could not reach Redis may leave an old entry current: copies of it live at most
+twice CREDENTIALS_CACHE_SECONDS, and so does a revoked token on those routes.
+Without Redis, each process caches on its own and learns of another's change
+only when its copy expires (the same bound).
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.models import User
+from app.services import cache, sessions
+
+# The family of each account's cached generation; the version is raised when what
+# is cached changes.
+CREDENTIALS = "credentials-v1"
+GENERATION_ENTRY = "generation"
+
+
+def credentials_family(user_id: int) -> str:
+    """The account's own family of cache entries (see `cache.get_in_generations`)."""
+    return f"{CREDENTIALS}:{user_id}"
+
+
+def revoke_credentials(*, user: User, keep_session_token: str | None = None) -> None:
+    """End every credential of `user` given so far: every API token, and every web
+    session but the one `keep_session_token` opens (the browser making the change).
+
+    Every change of password calls this (the settings of either surface, a reset);
+    the caller commits. Once the commit succeeds, every process is told (before the
+    change answers its client); a rolled back change ends nothing.
+    """
+    sessions.forget_sessions(user=user, except_token=keep_session_token)
+    # Raised in SQL: two changes at once each end what the other's caller held.
+    user.credentials_generation = User.credentials_generation + 1
+    user_id = user.id
+
+    def credentials_revoked(_session: Session) -> None:
+        cache.new_generation(credentials_family(user_id))
+
+    # After the commit, not before: a process that read the generation in between
+    # would cache the old one in the new cache generation.
+    event.listen(db.session(), "after_commit", credentials_revoked, once=True)
+
+
+def current_generation(*, user_id: int) -> int | None:
+    """The credentials generation of account `user_id` (None if there is none), from
+    the cache when it holds a current entry, else from the database (then cached)."""
+    timeout: int = current_app.config["CREDENTIALS_CACHE_SECONDS"]
+    if not timeout:
+        return _stored_generation(user_id)
+    ((key, cached),) = cache.get_in_generations(
+        [(credentials_family(user_id), GENERATION_ENTRY)], timeout=timeout
+    )
+    if isinstance(cached, int) and not isinstance(cached, bool):
+        return cached
+    stored = _stored_generation(user_id)
+    # Read after the cache generation was: a change committed meanwhile has started
+    # a new one, and this value goes to the old one, where nobody looks any more.
+    if key is not None and stored is not None:
+        cache.put_in_generation(key, stored, timeout=timeout)
+    return stored
+
+
+def _stored_generation(user_id: int) -> int | None:
+    generation: int | None = db.session.scalar(
+        select(User.credentials_generation).where(User.id == user_id)
+    )
+    return generation

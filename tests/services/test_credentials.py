@@ -1,0 +1,136 @@
+"""Credentials generations: raised by each password change, cached for the routes
+that load no account, and never cached stale across a change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from app.exceptions import Invalid
+from app.extensions import db
+from app.models import User
+from app.services import cache, credentials, sessions, users
+from tests.factories import UserFactory
+
+
+def _stored(user_id: int) -> int:
+    db.session.expire_all()
+    generation: int = db.session.scalar(
+        select(User.credentials_generation).where(User.id == user_id)
+    )
+    return generation
+
+
+def test_a_new_account_starts_at_the_first_generation(app):
+    user = users.register_user(username="jake", email="jake@example.com", password="s3cret-pw")
+
+    assert user.credentials_generation == 0
+    assert _stored(user.id) == 0
+
+
+def test_revoking_raises_the_generation_and_ends_all_but_the_kept_session(app, user):
+    lifetime = timedelta(days=1)
+    kept = sessions.start_session(user=user, lifetime=lifetime)
+    other = sessions.start_session(user=user, lifetime=lifetime)
+
+    credentials.revoke_credentials(user=user, keep_session_token=kept)
+    db.session.commit()
+
+    assert _stored(user.id) == 1
+    assert sessions.user_for_session(kept).id == user.id
+    assert sessions.user_for_session(other) is None
+
+
+def test_the_generation_is_raised_in_the_database_not_from_the_value_loaded(app, user):
+    # Another process raised it after this one loaded the account.
+    db.session.execute(
+        update(User).where(User.id == user.id).values(credentials_generation=3),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+    assert user.credentials_generation == 0
+
+    credentials.revoke_credentials(user=user)
+    db.session.commit()
+
+    assert _stored(user.id) == 4
+    assert user.credentials_generation == 4
+
+
+def test_a_cached_generation_costs_one_statement_then_none(app, user, statements):
+    statements.reset()
+    assert credentials.current_generation(user_id=user.id) == 0
+    first = statements.count
+    statements.reset()
+    assert credentials.current_generation(user_id=user.id) == 0
+
+    assert (first, statements.count) == (1, 0)
+
+
+def test_a_committed_revocation_makes_the_cached_generation_stale(app, user):
+    assert credentials.current_generation(user_id=user.id) == 0
+
+    credentials.revoke_credentials(user=user)
+    db.session.commit()
+
+    assert credentials.current_generation(user_id=user.id) == 1
+
+
+def test_a_generation_read_before_a_revocation_is_never_cached_after_it(app, user):
+    family = credentials.credentials_family(user.id)
+    # A request read the cache and then the database (generation 0)...
+    ((key, cached),) = cache.get_in_generations(
+        [(family, credentials.GENERATION_ENTRY)], timeout=60
+    )
+    assert key is not None
+    assert cached is None
+    # ...and the password changed before it stored what it read.
+    credentials.revoke_credentials(user=user)
+    db.session.commit()
+    cache.put_in_generation(key, 0, timeout=60)
+
+    assert credentials.current_generation(user_id=user.id) == 1
+
+
+def test_a_rolled_back_revocation_revokes_nothing(app, user):
+    assert credentials.current_generation(user_id=user.id) == 0
+
+    credentials.revoke_credentials(user=user)
+    db.session.rollback()
+
+    assert _stored(user.id) == 0
+    assert credentials.current_generation(user_id=user.id) == 0
+
+
+def test_a_refused_change_of_settings_revokes_nothing(app, user, other_user):
+    with pytest.raises(Invalid):
+        users.update_user(user=user, username=other_user.username, password="a-new-password")
+
+    assert _stored(user.id) == 0
+
+
+def test_another_accounts_generation_is_left_alone(app, user):
+    someone = UserFactory()
+    assert credentials.current_generation(user_id=someone.id) == 0
+
+    credentials.revoke_credentials(user=user)
+    db.session.commit()
+
+    assert credentials.current_generation(user_id=someone.id) == 0
+    assert _stored(someone.id) == 0
+
+
+def test_an_account_that_does_not_exist_has_no_generation(app, user):
+    assert credentials.current_generation(user_id=user.id + 1000) is None
+
+
+def test_without_a_cache_lifetime_the_generation_is_read_every_time(app, user, statements):
+    app.config["CREDENTIALS_CACHE_SECONDS"] = 0
+
+    statements.reset()
+    for _ in range(2):
+        assert credentials.current_generation(user_id=user.id) == 0
+
+    assert statements.count == 2
