@@ -187,6 +187,10 @@ class Config:
         self.RATELIMIT_HEADER_RETRY_AFTER = "X-RateLimit-Retry-After"
         # Redis down: count in each process's memory instead of failing or not counting.
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        # Only the first request that finds Redis down switches to memory: the others
+        # that were waiting on Redis meanwhile (a hung Redis makes them wait) would
+        # fail with Redis's error. They pass uncounted instead (and are logged).
+        self.RATELIMIT_SWALLOW_ERRORS = True
 
         # Browsers on these origins may call the API (none unless listed).
         self.CORS_ORIGINS = _origins(env)
