@@ -23,6 +23,9 @@ transaction, on a connection PostgreSQL may have dropped since: that first
 statement is run again, once, on a new connection. And the rollback when its
 session is closed, on a connection dropped after its last statement, is logged,
 never raised (the server would answer its own 500 page in place of the response).
+
+Every wait for PostgreSQL is bounded, and requests fail fast while it does not
+answer (app/database_guard.py).
 """
 
 from __future__ import annotations
@@ -38,20 +41,29 @@ from sqlalchemy.engine import Result
 from sqlalchemy.orm import ORMExecuteState, scoped_session
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
+from app.database_guard import DatabaseGuard, DatabaseUnavailable, connect_guarded
+
 log = structlog.get_logger(__name__)
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _CHECKED_IN_AT = "conduit_checked_in_at"
 _AUTOCOMMIT_ENGINE = "conduit_autocommit_engine"
+GUARD_EXTENSION = "conduit_database_guard"
 # In a session's info from its commit until its next statement (or flush).
 _JUST_COMMITTED = "conduit_just_committed"
 
 
 class RequestSession(Session):
-    """Flask-SQLAlchemy's session, on an autocommit connection for safe-method requests."""
+    """Flask-SQLAlchemy's session, on an autocommit connection for safe-method requests,
+    and refused at once while the database does not answer (app/database_guard.py)."""
 
     def get_bind(self, *args: Any, **kwargs: Any) -> Any:
         engine = super().get_bind(*args, **kwargs)
+        guard: DatabaseGuard | None = current_app.extensions.get(GUARD_EXTENSION)
+        if guard is not None and not guard.admit():
+            raise exc.OperationalError(
+                None, None, DatabaseUnavailable("PostgreSQL did not answer lately")
+            )
         if has_request_context() and request.method in READ_ONLY_METHODS:
             engines: tuple[Engine, Engine] | None = current_app.extensions.get(_AUTOCOMMIT_ENGINE)
             if engines is not None and engines[0] is engine:
@@ -90,12 +102,24 @@ def _retry_first_statement_after_commit(state: ORMExecuteState) -> Result[Any] |
 
 
 def configure_engine(app: Flask, engine: Engine) -> None:
-    """Set up `engine` (the app's PostgreSQL engine) for reads without transactions and
-    for pings after idleness only."""
+    """Set up `engine` (the app's PostgreSQL engine) for reads without transactions, for
+    pings after idleness only, and for bounded waits."""
     # The same pool; SQLAlchemy undoes the setting when the connection is checked in.
     autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
     app.extensions[_AUTOCOMMIT_ENGINE] = (engine, autocommit)
     ping_idle_connections(engine, after_idle_seconds=app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
+    reply_ms = app.config["DATABASE_REPLY_TIMEOUT_MS"]
+    guard = DatabaseGuard(
+        reply_timeout=reply_ms / 1000 if reply_ms else None,
+        fail_fast_seconds=app.config["DATABASE_FAIL_FAST_SECONDS"],
+        # Long enough for a connection and a statement: the one request trying again.
+        trial_seconds=app.config["DATABASE_CONNECT_TIMEOUT"] + reply_ms / 1000 + 1,
+    )
+    app.extensions[GUARD_EXTENSION] = guard
+
+    @event.listens_for(engine, "do_connect")
+    def connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        return connect_guarded(guard, cargs, cparams)
 
 
 def ping_idle_connections(engine: Engine, *, after_idle_seconds: float) -> None:
