@@ -116,12 +116,7 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             env.get("DATABASE_URL") or "sqlite:///conduit.db"
         )
-        self.DATABASE_POOL_SIZE = _int(env, "DATABASE_POOL_SIZE", 10, minimum=1)
-        self.DATABASE_POOL_OVERFLOW = _int(env, "DATABASE_POOL_OVERFLOW", 5)
-        self.DATABASE_POOL_TIMEOUT = _int(env, "DATABASE_POOL_TIMEOUT", 10, minimum=1)
-        self.DATABASE_STATEMENT_TIMEOUT_MS = _int(env, "DATABASE_STATEMENT_TIMEOUT_MS", 5000)
-        # A pooled connection idle for longer is pinged before use (app/database.py).
-        self.DATABASE_PING_AFTER_IDLE_SECONDS = _int(env, "DATABASE_PING_AFTER_IDLE_SECONDS", 10)
+        self._read_database_settings(env)
 
         # A request body above this size is refused with 413 before it is parsed.
         self.MAX_CONTENT_LENGTH = _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024)
@@ -214,6 +209,10 @@ class Config:
         self.RATELIMIT_HEADER_RETRY_AFTER = "X-RateLimit-Retry-After"
         # Redis down: count in each process's memory instead of failing or not counting.
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        # Only the first request that finds Redis down switches to memory: the others
+        # that were waiting on Redis meanwhile (a hung Redis makes them wait) would
+        # fail with Redis's error. They pass uncounted instead (and are logged).
+        self.RATELIMIT_SWALLOW_ERRORS = True
 
         # Browsers on these origins may call the API (none unless listed).
         self.CORS_ORIGINS = _origins(env)
@@ -224,6 +223,36 @@ class Config:
 
         self.LOG_LEVEL = (env.get("LOG_LEVEL") or "INFO").upper()
         self.LOG_FORMAT: str | None = env.get("LOG_FORMAT") or None
+
+    def _read_database_settings(self, env: Mapping[str, str]) -> None:
+        """The pool's size and every bound on a wait for PostgreSQL."""
+        self.DATABASE_POOL_SIZE = _int(env, "DATABASE_POOL_SIZE", 10, minimum=1)
+        self.DATABASE_POOL_OVERFLOW = _int(env, "DATABASE_POOL_OVERFLOW", 5)
+        # Every wait for PostgreSQL is bounded (README, "When PostgreSQL or Redis fails").
+        # A free connection is normally at hand (the pool is at least as large as
+        # the threads that use it): waiting for one is a fault too.
+        self.DATABASE_POOL_TIMEOUT = _int(env, "DATABASE_POOL_TIMEOUT", 2, minimum=1)
+        # libpq's connect_timeout, whose minimum is 2 seconds.
+        self.DATABASE_CONNECT_TIMEOUT = _int(env, "DATABASE_CONNECT_TIMEOUT", 2, minimum=2)
+        # The server cancels a statement that runs longer (0: never)...
+        self.DATABASE_STATEMENT_TIMEOUT_MS = _int(env, "DATABASE_STATEMENT_TIMEOUT_MS", 3000)
+        # ...and the app waits a little longer than that for any answer: a server that
+        # has not answered by then does not answer at all (app/database_guard.py).
+        statement_ms = self.DATABASE_STATEMENT_TIMEOUT_MS
+        self.DATABASE_REPLY_TIMEOUT_MS = _int(
+            env, "DATABASE_REPLY_TIMEOUT_MS", statement_ms + 1000 if statement_ms else 0
+        )
+        reply_ms = self.DATABASE_REPLY_TIMEOUT_MS
+        if reply_ms and (not statement_ms or reply_ms <= statement_ms):
+            raise ConfigError(
+                f"DATABASE_REPLY_TIMEOUT_MS ({reply_ms}) must be longer "
+                f"than DATABASE_STATEMENT_TIMEOUT_MS ({statement_ms}, 0 is no limit): a slow "
+                "statement must be cancelled by the server before the app gives up on it"
+            )
+        # After PostgreSQL did not answer, requests fail at once for this long.
+        self.DATABASE_FAIL_FAST_SECONDS = _float(env, "DATABASE_FAIL_FAST_SECONDS", 2.0)
+        # A pooled connection idle for longer is pinged before use (app/database.py).
+        self.DATABASE_PING_AFTER_IDLE_SECONDS = _int(env, "DATABASE_PING_AFTER_IDLE_SECONDS", 10)
 
     def engine_options(self) -> dict[str, Any]:
         """SQLAlchemy engine options that fit the configured database."""
@@ -237,8 +266,17 @@ class Config:
         if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
             # PostgreSQL connections are pinged after idleness only (app/database.py).
             options["connect_args"] = {
-                "connect_timeout": 5,
+                "connect_timeout": self.DATABASE_CONNECT_TIMEOUT,
                 "options": f"-c statement_timeout={self.DATABASE_STATEMENT_TIMEOUT_MS}",
+                # A server that vanished (a host down, a network that drops packets)
+                # is noticed by the kernel: while idle, after 10 + 3 x 5 s of
+                # unanswered keepalives; with a statement sent, once it has gone
+                # unacknowledged as long as the app waits for an answer.
+                "keepalives": 1,
+                "keepalives_idle": 10,
+                "keepalives_interval": 5,
+                "keepalives_count": 3,
+                "tcp_user_timeout": self.DATABASE_REPLY_TIMEOUT_MS,
             }
         else:
             options["pool_pre_ping"] = True

@@ -7,7 +7,11 @@ from flask_openapi3 import Info, OpenAPI
 from app.api import register_api
 from app.api.common import SECURITY_SCHEMES
 from app.api.requests import ConduitRequest, SafeJSONProvider
-from app.errors import register_error_handlers, validation_error_response
+from app.errors import (
+    LastResortMiddleware,
+    register_error_handlers,
+    validation_error_response,
+)
 from app.extensions import init_extensions, limiter
 from app.health import bp as health_bp
 from app.observability import RequestIdMiddleware, configure_logging, register_access_log
@@ -51,6 +55,8 @@ def create_app(config_class: type[Config] = Config) -> OpenAPI:
     )
     init_extensions(app)
     register_access_log(app, access_log)
+    # Inside the middlewares that add headers, so that its answers carry them too.
+    app.wsgi_app = LastResortMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     init_security(app)
     register_api(app)
     register_web(app)

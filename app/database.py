@@ -16,6 +16,16 @@ round trip that carries no data:
   one that fails the ping is replaced before the request sees it. A server
   restart under traffic costs each process at most the one request that finds
   its connection dead (answered 503, the pool then renews every connection).
+
+A request that committed has succeeded: nothing after its commit may turn that
+into an error. What it reads next (its read-back of what it wrote) begins a new
+transaction, on a connection PostgreSQL may have dropped since: that first
+statement is run again, once, on a new connection. And the rollback when its
+session is closed, on a connection dropped after its last statement, is logged,
+never raised (the server would answer its own 500 page in place of the response).
+
+Every wait for PostgreSQL is bounded, and requests fail fast while it does not
+answer (app/database_guard.py).
 """
 
 from __future__ import annotations
@@ -23,21 +33,37 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import structlog
 from flask import Flask, current_app, has_request_context, request
 from flask_sqlalchemy.session import Session
 from sqlalchemy import Engine, event, exc
+from sqlalchemy.engine import Result
+from sqlalchemy.orm import ORMExecuteState, scoped_session
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+
+from app.database_guard import DatabaseGuard, DatabaseUnavailable, connect_guarded
+
+log = structlog.get_logger(__name__)
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _CHECKED_IN_AT = "conduit_checked_in_at"
 _AUTOCOMMIT_ENGINE = "conduit_autocommit_engine"
+GUARD_EXTENSION = "conduit_database_guard"
+# In a session's info from its commit until its next statement (or flush).
+_JUST_COMMITTED = "conduit_just_committed"
 
 
 class RequestSession(Session):
-    """Flask-SQLAlchemy's session, on an autocommit connection for safe-method requests."""
+    """Flask-SQLAlchemy's session, on an autocommit connection for safe-method requests,
+    and refused at once while the database does not answer (app/database_guard.py)."""
 
     def get_bind(self, *args: Any, **kwargs: Any) -> Any:
         engine = super().get_bind(*args, **kwargs)
+        guard: DatabaseGuard | None = current_app.extensions.get(GUARD_EXTENSION)
+        if guard is not None and not guard.admit():
+            raise exc.OperationalError(
+                None, None, DatabaseUnavailable("PostgreSQL did not answer lately")
+            )
         if has_request_context() and request.method in READ_ONLY_METHODS:
             engines: tuple[Engine, Engine] | None = current_app.extensions.get(_AUTOCOMMIT_ENGINE)
             if engines is not None and engines[0] is engine:
@@ -45,13 +71,55 @@ class RequestSession(Session):
         return engine
 
 
+@event.listens_for(RequestSession, "after_commit")
+def _committed(session: Session) -> None:
+    session.info[_JUST_COMMITTED] = True
+
+
+@event.listens_for(RequestSession, "before_flush")
+def _flushing(session: Session, _context: Any, _instances: Any) -> None:
+    session.info.pop(_JUST_COMMITTED, None)
+
+
+@event.listens_for(RequestSession, "do_orm_execute")
+def _retry_first_statement_after_commit(state: ORMExecuteState) -> Result[Any] | None:
+    """Run the first statement after a commit again, once, if its connection was lost.
+
+    It began a transaction of its own, with nothing before it to lose; and the
+    request's commit must not turn into an error because of what comes after.
+    """
+    session = state.session
+    if not session.info.pop(_JUST_COMMITTED, False):
+        return None
+    try:
+        return state.invoke_statement()
+    except exc.DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        log.warning("connection lost after a commit; statement run again")
+    session.rollback()
+    return state.invoke_statement()
+
+
 def configure_engine(app: Flask, engine: Engine) -> None:
-    """Set up `engine` (the app's PostgreSQL engine) for reads without transactions and
-    for pings after idleness only."""
+    """Set up `engine` (the app's PostgreSQL engine) for reads without transactions, for
+    pings after idleness only, and for bounded waits."""
     # The same pool; SQLAlchemy undoes the setting when the connection is checked in.
     autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
     app.extensions[_AUTOCOMMIT_ENGINE] = (engine, autocommit)
     ping_idle_connections(engine, after_idle_seconds=app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
+    reply_ms = app.config["DATABASE_REPLY_TIMEOUT_MS"]
+    guard = DatabaseGuard(
+        reply_timeout=reply_ms / 1000 if reply_ms else None,
+        fail_fast_seconds=app.config["DATABASE_FAIL_FAST_SECONDS"],
+        # Long enough for a connection and a statement: the one request trying again.
+        trial_seconds=app.config["DATABASE_CONNECT_TIMEOUT"] + reply_ms / 1000 + 1,
+    )
+    app.extensions[GUARD_EXTENSION] = guard
+
+    @event.listens_for(engine, "do_connect")
+    def connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        return connect_guarded(guard, cargs, cparams)
 
 
 def ping_idle_connections(engine: Engine, *, after_idle_seconds: float) -> None:
@@ -74,3 +142,24 @@ def ping_idle_connections(engine: Engine, *, after_idle_seconds: float) -> None:
 
     event.listen(engine, "checkin", checked_in)
     event.listen(engine, "checkout", checked_out)
+
+
+def close_sessions_quietly(app: Flask, session: scoped_session[Any]) -> None:
+    """Close each app context's session before Flask-SQLAlchemy would, logging what fails.
+
+    Closing rolls back what the request left open, on a connection PostgreSQL may
+    have dropped since its last statement. The response is made by then: raised
+    from a teardown, the error would reach the server instead, which answers its
+    own 500 page in place of a request that succeeded.
+    """
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        for _attempt in range(2):
+            try:
+                session.remove()
+                return
+            except exc.SQLAlchemyError as error:
+                # SQLAlchemy has discarded the connection; closing again succeeds.
+                log.warning("database session closed with an error", error=type(error).__name__)
+        session.registry.clear()

@@ -4,14 +4,19 @@
 
 Domain exceptions, validation errors, HTTP errors (404 of an unknown route, 405,
 413, 415, ...), database failures and bugs all end here, with the status and the
-headers they need and never a stack trace, SQL or an HTML page.
+headers they need and never a stack trace, SQL or an HTML page. What escapes
+Flask altogether (an error raised by a teardown function) is answered by
+`LastResortMiddleware` in the same format, never by the server's own HTML page.
 """
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
+import structlog
 from flask import Flask, Response, current_app, g, render_template, request
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -23,6 +28,9 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from app.exceptions import DomainError, Forbidden, Invalid, NotFound, Unauthorized
 from app.extensions import db, limiter, login_manager
+from app.observability import REQUEST_ID_ENVIRON_KEY
+
+log = structlog.get_logger(__name__)
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {
     Unauthorized: 401,
@@ -36,8 +44,12 @@ RETRY_AFTER_UNAVAILABLE = "5"
 RETRY_AFTER_RATE_LIMITED = 60
 
 
+def is_api_path(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
 def is_api_request() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
+    return is_api_path(request.path)
 
 
 def error_response(
@@ -230,3 +242,55 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ValidationError, _validation_error)
     app.register_error_handler(SQLAlchemyError, _database_error)
     app.register_error_handler(Exception, _unexpected)
+
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+INTERNAL_ERROR_BODY = json.dumps({"errors": {"body": ["internal server error"]}}).encode()
+
+
+class LastResortMiddleware:
+    """Answer 500 in the API's format (plain text elsewhere) for an exception that
+    escaped Flask, instead of letting the server answer its own HTML page.
+
+    Flask's error handlers answer whatever a view or a hook raises; a teardown
+    function runs after the response is made, and what it raises leaves Flask.
+    The server is given the app's status and headers only once the app has
+    returned, so that they can still be replaced (Flask never uses `write`).
+    """
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        started: list[tuple[Any, ...]] = []
+
+        def hold(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started[:] = [(status, headers, exc_info)]
+            return _no_write
+
+        try:
+            body = self.app(environ, hold)
+        except Exception:
+            return _internal_error(environ, start_response)
+        start_response(*started[0])
+        return body
+
+
+def _internal_error(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+    # The request's log context is gone with its teardown: name the request again.
+    structlog.contextvars.bind_contextvars(request_id=environ.get(REQUEST_ID_ENVIRON_KEY))
+    log.exception("request failed after its response was made")
+    if is_api_path(environ.get("PATH_INFO", "")):
+        body, content_type = INTERNAL_ERROR_BODY, "application/json"
+    else:
+        body, content_type = b"500 Internal Server Error", "text/plain; charset=utf-8"
+    start_response(
+        "500 INTERNAL SERVER ERROR",
+        [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
+
+def _no_write(_data: bytes) -> None:
+    raise NotImplementedError("the app's responses are returned, never written")

@@ -14,7 +14,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import event
 
-from app.database import RequestSession, configure_engine
+from app.database import RequestSession, close_sessions_quietly, configure_engine
 from app.models.base import Base
 from app.services.passwords import PasswordHasher
 
@@ -72,6 +72,7 @@ def _bind_limiter(app: Flask) -> None:
 def init_extensions(app: Flask) -> None:
     """Bind every extension to `app`."""
     db.init_app(app)
+    close_sessions_quietly(app, db.session)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)

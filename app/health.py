@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
 
+from app.database_guard import answers_within
 from app.errors import RETRY_AFTER_UNAVAILABLE, error_response
 from app.services.health import database_is_reachable, redis_is_reachable
 
 bp = Blueprint("health", __name__)
+
+# A probe must hear back quickly: the database's answer to a trivial query is
+# awaited this long at most (a new connection may add DATABASE_CONNECT_TIMEOUT).
+READINESS_REPLY_SECONDS = 1.0
 
 
 @bp.get("/health")
@@ -19,7 +24,9 @@ def check_liveness() -> Response:
 @bp.get("/health/ready")
 def check_readiness() -> Response:
     """Answer 200 when the database (and Redis, if configured) answer; 503 naming what does not."""
-    checks = {"database": "ok" if database_is_reachable() else "unreachable"}
+    with answers_within(READINESS_REPLY_SECONDS):
+        database = database_is_reachable()
+    checks = {"database": "ok" if database else "unreachable"}
     redis_url = current_app.config["REDIS_URL"]
     if redis_url:
         timeout = current_app.config["CACHE_OPTIONS"].get("socket_timeout", 0.25)

@@ -37,16 +37,18 @@ CHROMIUM = Path("/usr/bin/chromium")
 collect_ignore_glob = [] if CHROMIUM.exists() else ["e2e", "e2e/*"]
 
 # The multi-instance tests (tests/deploy) start two gunicorn servers sharing a
-# PostgreSQL database and a Redis; without both they are left out the same way.
+# PostgreSQL database and a Redis; without both they are left out the same way,
+# and so are the dependency-fault tests (tests/faults), which run gunicorn on them.
 DEPLOY_SERVICES = bool(
     POSTGRES_URL and POSTGRES_URL.startswith("postgres") and os.environ.get("TEST_REDIS_URL")
 )
 if not DEPLOY_SERVICES:
-    collect_ignore_glob += ["deploy", "deploy/*"]
+    collect_ignore_glob += ["deploy", "deploy/*", "faults", "faults/*"]
 DEPLOY_HEADER = (
-    "multi-instance tests: two gunicorn instances on TEST_DATABASE_URL and TEST_REDIS_URL"
+    "multi-instance and fault tests: gunicorn on TEST_DATABASE_URL and TEST_REDIS_URL"
     if DEPLOY_SERVICES
-    else "multi-instance tests: not run: needs TEST_DATABASE_URL (PostgreSQL) and TEST_REDIS_URL"
+    else "multi-instance and fault tests: not run: needs TEST_DATABASE_URL (PostgreSQL) "
+    "and TEST_REDIS_URL"
 )
 
 

@@ -24,6 +24,9 @@ EVERY_VARIABLE = {
     "DATABASE_POOL_OVERFLOW": "4",
     "DATABASE_POOL_TIMEOUT": "3",
     "DATABASE_STATEMENT_TIMEOUT_MS": "2500",
+    "DATABASE_REPLY_TIMEOUT_MS": "3200",
+    "DATABASE_CONNECT_TIMEOUT": "4",
+    "DATABASE_FAIL_FAST_SECONDS": "1.5",
     "DATABASE_PING_AFTER_IDLE_SECONDS": "30",
     "MAX_CONTENT_LENGTH": "65536",
     "JWT_EXPIRES_SECONDS": "3600",
@@ -60,6 +63,9 @@ def test_config_reads_every_variable_from_the_given_mapping():
     assert config.DATABASE_POOL_OVERFLOW == 4
     assert config.DATABASE_POOL_TIMEOUT == 3
     assert config.DATABASE_STATEMENT_TIMEOUT_MS == 2500
+    assert config.DATABASE_REPLY_TIMEOUT_MS == 3200
+    assert config.DATABASE_CONNECT_TIMEOUT == 4
+    assert config.DATABASE_FAIL_FAST_SECONDS == 1.5
     assert config.DATABASE_PING_AFTER_IDLE_SECONDS == 30
     assert config.MAX_CONTENT_LENGTH == 65536
     assert config.JWT_ACCESS_TOKEN_EXPIRES.total_seconds() == 3600
@@ -80,8 +86,12 @@ def test_config_defaults_apply_to_missing_or_blank_variables(environ):
     assert config.SQLALCHEMY_DATABASE_URI == "sqlite:///conduit.db"
     assert config.DATABASE_POOL_SIZE == 10
     assert config.DATABASE_POOL_OVERFLOW == 5
-    assert config.DATABASE_POOL_TIMEOUT == 10
-    assert config.DATABASE_STATEMENT_TIMEOUT_MS == 5000
+    assert config.DATABASE_POOL_TIMEOUT == 2
+    assert config.DATABASE_CONNECT_TIMEOUT == 2
+    assert config.DATABASE_STATEMENT_TIMEOUT_MS == 3000
+    # The app waits a second longer than the server lets a statement run.
+    assert config.DATABASE_REPLY_TIMEOUT_MS == 4000
+    assert config.DATABASE_FAIL_FAST_SECONDS == 2.0
     assert config.MAX_CONTENT_LENGTH == 1024 * 1024
     assert config.JWT_ACCESS_TOKEN_EXPIRES.total_seconds() == 14 * 24 * 3600
     assert (config.ARGON2_TIME_COST, config.ARGON2_MEMORY_COST, config.ARGON2_PARALLELISM) == (
@@ -145,6 +155,7 @@ def test_postgres_urls_use_psycopg_3(url, expected):
         ("DATABASE_POOL_OVERFLOW", "-1", "DATABASE_POOL_OVERFLOW must be at least 0, not -1"),
         ("DATABASE_POOL_TIMEOUT", "0", "DATABASE_POOL_TIMEOUT must be at least 1, not 0"),
         ("DATABASE_STATEMENT_TIMEOUT_MS", "5s", "DATABASE_STATEMENT_TIMEOUT_MS must be a whole"),
+        ("DATABASE_CONNECT_TIMEOUT", "1", "DATABASE_CONNECT_TIMEOUT must be at least 2, not 1"),
         ("MAX_CONTENT_LENGTH", "1023", "MAX_CONTENT_LENGTH must be at least 1024, not 1023"),
         ("MAX_CONTENT_LENGTH", "1MB", "MAX_CONTENT_LENGTH must be a whole number, not '1MB'"),
         ("JWT_EXPIRES_SECONDS", "59", "JWT_EXPIRES_SECONDS must be at least 60, not 59"),
@@ -165,6 +176,22 @@ def test_bad_integers_raise_config_error_naming_the_variable(name, value, messag
 )
 def test_integers_at_their_minimum_are_accepted(name, value):
     assert getattr(Config({name: value}), name) == int(value)
+
+
+@pytest.mark.parametrize(
+    ("statement_ms", "reply_ms"), [("2500", "2500"), ("2500", "1000"), ("0", "4000")]
+)
+def test_a_reply_timeout_not_beyond_the_statement_timeout_is_refused(statement_ms, reply_ms):
+    environ = {"DATABASE_STATEMENT_TIMEOUT_MS": statement_ms, "DATABASE_REPLY_TIMEOUT_MS": reply_ms}
+
+    with pytest.raises(ConfigError, match="must be longer than DATABASE_STATEMENT_TIMEOUT_MS"):
+        Config(environ)
+
+
+def test_without_a_statement_timeout_the_app_waits_as_long_as_it_takes():
+    config = Config({"DATABASE_STATEMENT_TIMEOUT_MS": "0"})
+
+    assert config.DATABASE_REPLY_TIMEOUT_MS == 0
 
 
 def test_test_config_reads_its_own_database_and_keeps_hashing_cheap():
@@ -188,7 +215,15 @@ def test_engine_options_size_the_pool_for_postgres():
         "pool_size": 16,
         "max_overflow": 4,
         "pool_timeout": 3,
-        "connect_args": {"connect_timeout": 5, "options": "-c statement_timeout=2500"},
+        "connect_args": {
+            "connect_timeout": 4,
+            "options": "-c statement_timeout=2500",
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 3200,
+        },
     }
 
 
@@ -204,7 +239,7 @@ def test_engine_options_of_another_server_database_have_a_pool_but_no_postgres_a
         "pool_pre_ping": True,
         "pool_size": 10,
         "max_overflow": 5,
-        "pool_timeout": 10,
+        "pool_timeout": 2,
     }
 
 
