@@ -38,12 +38,19 @@ collect_ignore_glob = [] if CHROMIUM.exists() else ["e2e", "e2e/*"]
 
 # The multi-instance tests (tests/deploy) start two gunicorn servers sharing a
 # PostgreSQL database and a Redis; without both they are left out the same way,
-# and so are the dependency-fault tests (tests/faults), which run gunicorn on them.
+# and so are the dependency-fault tests of tests/faults, which run gunicorn on them (its
+# races run on every database).
 DEPLOY_SERVICES = bool(
     POSTGRES_URL and POSTGRES_URL.startswith("postgres") and os.environ.get("TEST_REDIS_URL")
 )
 if not DEPLOY_SERVICES:
-    collect_ignore_glob += ["deploy", "deploy/*", "faults", "faults/*"]
+    collect_ignore_glob += [
+        "deploy",
+        "deploy/*",
+        "faults/test_postgres_faults.py",
+        "faults/test_redis_faults.py",
+        "faults/test_worker_kill.py",
+    ]
 DEPLOY_HEADER = (
     "multi-instance and fault tests: gunicorn on TEST_DATABASE_URL and TEST_REDIS_URL"
     if DEPLOY_SERVICES

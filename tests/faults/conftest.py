@@ -1,8 +1,9 @@
 """The fault tests' database (`<TEST_DATABASE_URL's name>_faults`, migrated once) and
 their Redis (a redis-server of each test's own).
 
-tests/conftest.py leaves this folder out unless TEST_DATABASE_URL (PostgreSQL) and
-TEST_REDIS_URL are both set (the same pass of .ci/run as tests/deploy).
+tests/conftest.py leaves the dependency-fault modules out unless TEST_DATABASE_URL
+(PostgreSQL) and TEST_REDIS_URL are both set (the same pass of .ci/run as tests/deploy);
+the races (test_races.py) run on every database.
 """
 
 from __future__ import annotations
