@@ -29,6 +29,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from tests.e2e.frontends import ServedFrontends
 from tests.servers import (
     free_port,
     migrate_database,
@@ -213,9 +214,13 @@ def page(new_page: NewPage) -> Page:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """On a failure, attach the end of the server's log to the report."""
+    """On a failure, attach the end of the server's log (and nginx's, if any) to the report."""
     report = yield
-    server = getattr(item, "funcargs", {}).get("live_server")
+    funcargs = getattr(item, "funcargs", {})
+    server = funcargs.get("live_server")
     if report.failed and isinstance(server, LiveServer):
         report.sections.append(("server log (tail)", tail(server.log)))
+    served = funcargs.get("served")
+    if report.failed and isinstance(served, ServedFrontends):
+        report.sections.append(("nginx error log (tail)", tail(served.error_log)))
     return report
