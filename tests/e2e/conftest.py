@@ -15,6 +15,7 @@ import os
 import secrets
 import uuid
 from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from tests.e2e.frontends import ServedFrontends
 from tests.servers import (
     free_port,
     migrate_database,
@@ -59,14 +61,21 @@ def unique_name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
+@contextmanager
+def empty_database(work: Path, suffix: str) -> Iterator[str]:
+    """An empty database: a SQLite file in `work`, or `<name>_<suffix>` on PostgreSQL."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{work / 'conduit.db'}"
+        return
+    with scratch_postgres_database(base, suffix) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def e2e_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An empty database for the server: a SQLite file, or `<name>_e2e` on PostgreSQL."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'conduit.db'}"
-        return
-    with scratch_postgres_database(base, "e2e") as url:
+    with empty_database(tmp_path_factory.mktemp("e2e-db"), "e2e") as url:
         yield url
 
 
@@ -76,18 +85,18 @@ class LiveServer:
     log: Path
 
 
-@pytest.fixture(scope="session")
-def live_server(
-    e2e_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    """gunicorn serving the app on a free port; stopped at the end, whatever happened."""
-    work = tmp_path_factory.mktemp("e2e-server")
+@contextmanager
+def run_live_server(database_url: str, work: Path, **settings: str) -> Iterator[LiveServer]:
+    """Migrate `database_url`, then serve the app on it with gunicorn until the block ends.
+
+    `settings` are environment variables that replace the defaults below.
+    """
     port = free_port()
     secret = secrets.token_urlsafe(48)
     env = {
         **os.environ,
         "FLASK_APP": "wsgi",
-        "DATABASE_URL": e2e_database_url,
+        "DATABASE_URL": database_url,
         "SECRET_KEY": secret,
         "JWT_SECRET_KEY": secret,
         "SESSION_COOKIE_SECURE": "false",
@@ -102,6 +111,7 @@ def live_server(
         "RATELIMIT_AUTH_ACCOUNT": "1000 per minute",
         "REDIS_URL": "",
         "RATELIMIT_STORAGE_URI": "",
+        **settings,
     }
     env.pop("FLASK_DEBUG", None)
 
@@ -115,6 +125,15 @@ def live_server(
         yield LiveServer(url=url, log=log)
     finally:
         stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    e2e_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """gunicorn serving the app on a free port; stopped at the end, whatever happened."""
+    with run_live_server(e2e_database_url, tmp_path_factory.mktemp("e2e-server")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -195,9 +214,13 @@ def page(new_page: NewPage) -> Page:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """On a failure, attach the end of the server's log to the report."""
+    """On a failure, attach the end of the server's log (and nginx's, if any) to the report."""
     report = yield
-    server = getattr(item, "funcargs", {}).get("live_server")
+    funcargs = getattr(item, "funcargs", {})
+    server = funcargs.get("live_server")
     if report.failed and isinstance(server, LiveServer):
         report.sections.append(("server log (tail)", tail(server.log)))
+    served = funcargs.get("served")
+    if report.failed and isinstance(served, ServedFrontends):
+        report.sections.append(("nginx error log (tail)", tail(served.error_log)))
     return report
