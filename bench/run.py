@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.run --scale small              # make bench SCALE=small
     .venv/bin/python -m bench.run --scale large --reuse      # keep an already seeded database
+    .venv/bin/python -m bench.run --scenario mixed           # the realistic mix: bench/mixed.py
 
 1. Seeds `conduit_bench_<scale>` afresh with bench/seed.py (or, with --reuse,
    keeps it when it already holds articles).
@@ -1043,7 +1044,15 @@ def counts_exact(report: dict[str, Any]) -> bool:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=list(seeding.SCALES), default="small")
-    parser.add_argument("--seconds", type=int, default=10, help="per scenario (default 10)")
+    parser.add_argument(
+        "--scenario",
+        choices=("urls", "mixed"),
+        default="urls",
+        help="urls: one URL at a time (default); mixed: the realistic mix (bench/mixed.py)",
+    )
+    parser.add_argument(
+        "--seconds", type=int, help="per scenario (default 10; 30 for the mixed scenario)"
+    )
     parser.add_argument(
         "--warmup",
         type=int,
@@ -1075,18 +1084,34 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--only",
         type=lambda text: set(text.split(",")),
-        help="comma-separated scenario keys: list, list-auth, tag, author, favorited, "
+        help="urls: comma-separated scenario keys: list, list-auth, tag, author, favorited, "
         "feed, article, comments, tags, profile, web-home, web-article, write",
     )
+    from bench import mixed
+
+    mixed.add_arguments(parser)
     args = parser.parse_args(argv)
-    report = run(args)
-    print_report(report)
+    if args.scenario == "mixed":
+        args.seconds = args.seconds or mixed.DEFAULT_SECONDS
+        report = mixed.run(args)
+        mixed.print_report(report)
+        exact = mixed.exact(report)
+    else:
+        args.seconds = args.seconds or 10
+        report = run(args)
+        print_report(report)
+        exact = counts_exact(report)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = args.out or DEFAULT_OUT_DIR / f"{args.scale}-{stamp}.json"
+    name = (
+        f"{args.scale}-{stamp}.json"
+        if args.scenario == "urls"
+        else f"mixed-{args.scale}-{stamp}.json"
+    )
+    out = args.out or DEFAULT_OUT_DIR / name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"results: {out}")
-    if not counts_exact(report):
+    if not exact:
         sys.exit(1)
 
 
