@@ -283,7 +283,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         max_id_before = db.session.scalar(sa.select(sa.func.max(Article.id))) or 0
         db.session.remove()
     reads = draw_reads(pools, args.requests, args.seed)
-    plan = plan_summary(reads, pools)
+    plan = plan_summary(reads, pools) | {"write_rate": args.write_rate}
     print(
         f"mixed: {plan['requests']:,} reads planned ({plan['signed_in_share']:.0%} signed in, "
         f"{plan['viewers']} viewers, {plan['distinct_paths']:,} distinct paths); "
@@ -362,7 +362,8 @@ def print_report(report: dict[str, Any]) -> None:
     plan, reads, writes = report["plan"], report["reads"], report["writes"]
     print(
         f"mixed: {plan['requests']:,} reads planned, {plan['signed_in_share']:.0%} signed in "
-        f"({plan['viewers']} viewers); {writes['writes_per_second']} writes/s answered 2xx"
+        f"({plan['viewers']} viewers); {writes['writes_per_second']} writes/s answered 2xx "
+        f"(of {plan['write_rate']:g} planned)"
     )
     print(HEADER)
     for kind in plan["kinds"]:
