@@ -111,52 +111,44 @@ class Scale:
         )
 
 
+def _proportional(
+    users: int,
+    articles: int,
+    *,
+    tags: int,
+    viewer_follows: int,
+    viewer_favorites: int,
+    method: str,
+) -> Scale:
+    """A scale in every scale's proportions: 10 favorites and 3 comments an article,
+    about 5 follows a user."""
+    return Scale(
+        users=users,
+        articles=articles,
+        favorites=10 * articles,
+        comments=3 * articles,
+        follows_per_user=5,
+        tags=tags,
+        viewer_follows=viewer_follows,
+        viewer_favorites=viewer_favorites,
+        method=method,
+    )
+
+
 SCALES = {
     # The 200 articles the per-URL figures of docs/performance.md were measured on
     # (then called "small").
-    "tiny": Scale(
-        users=20,
-        articles=200,
-        favorites=2_000,
-        comments=600,
-        follows_per_user=5,
-        tags=25,
-        viewer_follows=8,
-        viewer_favorites=30,
-        method="services",
+    "tiny": _proportional(
+        20, 200, tags=25, viewer_follows=8, viewer_favorites=30, method="services"
     ),
-    "small": Scale(
-        users=200,
-        articles=2_000,
-        favorites=20_000,
-        comments=6_000,
-        follows_per_user=5,
-        tags=100,
-        viewer_follows=10,
-        viewer_favorites=50,
-        method="batch",
+    "small": _proportional(
+        200, 2_000, tags=100, viewer_follows=10, viewer_favorites=50, method="batch"
     ),
-    "large": Scale(
-        users=10_000,
-        articles=100_000,
-        favorites=1_000_000,
-        comments=300_000,
-        follows_per_user=5,
-        tags=500,
-        viewer_follows=40,
-        viewer_favorites=200,
-        method="batch",
+    "large": _proportional(
+        10_000, 100_000, tags=500, viewer_follows=40, viewer_favorites=200, method="batch"
     ),
-    "huge": Scale(
-        users=100_000,
-        articles=1_000_000,
-        favorites=10_000_000,
-        comments=3_000_000,
-        follows_per_user=5,
-        tags=1_000,
-        viewer_follows=100,
-        viewer_favorites=500,
-        method="copy",
+    "huge": _proportional(
+        100_000, 1_000_000, tags=1_000, viewer_follows=100, viewer_favorites=500, method="copy"
     ),
 }
 
