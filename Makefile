@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SCALE ?= small
+# urls: one URL at a time; mixed: the realistic mix (bench/README.md).
+SCENARIO ?= urls
 
 .PHONY: run test lint format migrate bench
 
@@ -24,12 +26,12 @@ format: $(VENV)/.dev
 migrate: $(VENV)/.runtime .env
 	$(BIN)/flask db upgrade
 
-bench: $(VENV)/.runtime  ## load benchmark (PostgreSQL, Redis, wrk): make bench SCALE=small|large
+bench: $(VENV)/.runtime  ## load benchmark (PostgreSQL, Redis, wrk): make bench SCALE=tiny|small|large|huge SCENARIO=urls|mixed
 	@command -v wrk >/dev/null 2>&1 || { \
 		echo "wrk is missing: installing Debian's package"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
 	}
-	$(BIN)/python -m bench.run --scale $(SCALE)
+	$(BIN)/python -m bench.run --scale $(SCALE) --scenario $(SCENARIO)
 
 .env:
 	$(PYTHON) scripts/init_env.py .env

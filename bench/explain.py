@@ -81,7 +81,7 @@ def explain(database_url: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=["small", "large"], default="large")
+    parser.add_argument("--scale", choices=["tiny", "small", "large", "huge"], default="large")
     parser.add_argument("--database-url", help="default: the benchmark's database of that scale")
     args = parser.parse_args(argv)
     url = args.database_url or f"postgresql://postgres@127.0.0.1:5432/conduit_bench_{args.scale}"

@@ -2,18 +2,21 @@
 
     .venv/bin/python -m bench.run --scale small              # make bench SCALE=small
     .venv/bin/python -m bench.run --scale large --reuse      # keep an already seeded database
+    .venv/bin/python -m bench.run --scenario mixed           # the realistic mix: bench/mixed.py
 
 1. Seeds `conduit_bench_<scale>` afresh with bench/seed.py (or, with --reuse,
    keeps it when it already holds articles).
 2. Starts the app as production does, `gunicorn -c gunicorn.conf.py wsgi:app`
    (`--no-control-socket`, as the project's own tests start it) on a free
-   127.0.0.1 port with the default worker and thread counts and log level (INFO,
+   127.0.0.1 port with the default worker and thread counts unless --workers and
+   --threads say otherwise, and log level (INFO,
    one JSON access line per request, to a file; `--log-level WARNING` drops them),
    Redis on a database of its own under its own key prefix, and rate limiting
    OFF: wrk sends everything from one address, which the default limit (600 a
    minute) would otherwise turn away after a few hundred requests.
-3. Starts bench/baseline.py the same way on another port: a bare Flask app that
-   serves the real `/api/articles?limit=20` document without a database.
+3. Starts bench/baseline.py the same way, with the same workers and threads, on
+   another port: a bare Flask app that serves the real `/api/articles?limit=20`
+   document without a database.
 4. Runs `wrk -t2 -c16 -d<seconds>s --latency` once per scenario, in its own
    process and bounded in time, and prints requests/s, p50, p99, errors
    (non-2xx answers plus socket errors) and the ratio to the baseline.
@@ -30,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import json
 import os
 import re
@@ -45,7 +47,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +56,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench import seed as seeding
+from bench.client import Client
 from config import normalise_database_url
 
 BENCH = Path(__file__).resolve().parent
@@ -67,6 +70,8 @@ WRK_CONNECTIONS = 16
 STARTUP_SECONDS = 60
 WRITERS = 8
 WRITE_TARGETS = 40
+# config.py's DATABASE_POOL_SIZE default.
+DEFAULT_POOL_SIZE = 10
 # What the write mix adds; kept out of the read scenarios' subjects on a reused database.
 WRITE_MIX_TITLE = "Write mix article"
 WRITE_MIX_TAGS = ("benchmark", "write-mix")
@@ -326,10 +331,25 @@ class Server:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
+def default_workers() -> int:
+    """gunicorn.conf.py's number of workers when WEB_CONCURRENCY is not set."""
+    return (os.cpu_count() or 1) * 2 + 1
+
+
 def server_environment(
-    database_url: str, secret: str, redis_url: str, log_level: str = "INFO"
+    database_url: str,
+    secret: str,
+    redis_url: str,
+    log_level: str = "INFO",
+    *,
+    workers: int | None = None,
+    threads: int | None = None,
 ) -> dict[str, str]:
-    """The production settings, explicitly: blank means the default, whatever .env says."""
+    """The production settings, explicitly: blank means the default, whatever .env says.
+
+    `workers` and `threads` (None: gunicorn.conf.py's defaults) apply to the app and
+    the baseline alike; a pool smaller than the threads is refused, so it grows with them.
+    """
     env = {
         **os.environ,
         "FLASK_APP": "wsgi",
@@ -352,8 +372,8 @@ def server_environment(
         "ARGON2_TIME_COST": "",
         "ARGON2_MEMORY_COST": "",
         "ARGON2_PARALLELISM": "",
-        "GUNICORN_THREADS": "",
-        "DATABASE_POOL_SIZE": "",
+        "GUNICORN_THREADS": str(threads or ""),
+        "DATABASE_POOL_SIZE": str(threads) if threads and threads > DEFAULT_POOL_SIZE else "",
         "DATABASE_POOL_OVERFLOW": "",
         "DATABASE_POOL_TIMEOUT": "",
         "DATABASE_STATEMENT_TIMEOUT_MS": "",
@@ -366,6 +386,8 @@ def server_environment(
     # gunicorn itself reads WEB_CONCURRENCY and refuses a blank one: leave it unset.
     for name in ("FLASK_DEBUG", "PORT", "GUNICORN_BIND", "BENCH_BASELINE_BODY", "WEB_CONCURRENCY"):
         env.pop(name, None)
+    if workers:
+        env["WEB_CONCURRENCY"] = str(workers)
     return env
 
 
@@ -445,13 +467,12 @@ def children(pid: int) -> list[int]:
         return found
 
 
-def wait_for_workers(server: Server, seconds: float = 15) -> int:
-    """How many workers the server has, once it has all of gunicorn.conf.py's default.
+def wait_for_workers(server: Server, expected: int, seconds: float = 15) -> int:
+    """How many workers the server has, once it has the `expected` number.
 
     gunicorn forks its workers one by one, up to a tenth of a second apart, and the
     first answers before the last is forked.
     """
-    expected = (os.cpu_count() or 1) * 2 + 1
     deadline = time.monotonic() + seconds
     while True:
         workers = len(children(server.process.pid))
@@ -585,32 +606,11 @@ def first_status(url: str, headers: dict[str, str]) -> int:
 # --- the counts check after the write mix ---------------------------------------------
 
 
-class Client:
-    """One kept-alive connection to the app, reopened when the server closes it."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.connection: http.client.HTTPConnection | None = None
-
-    def get(self, path: str) -> tuple[int, Any]:
-        for attempt in range(2):
-            if self.connection is None:
-                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            try:
-                self.connection.request("GET", path)
-                response = self.connection.getresponse()
-                body = response.read()
-                return response.status, json.loads(body) if body else None
-            except (http.client.HTTPException, OSError):
-                self.connection.close()
-                self.connection = None
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
-
-
-def check_counts(port: int, subjects: Subjects, max_id_before: int) -> dict[str, Any]:
-    """API counts of every article the write mix touched against the rows (app context)."""
+def check_counts(
+    port: int, *, targets: Sequence[str], writers: Sequence[str], max_id_before: int
+) -> dict[str, Any]:
+    """API counts against the rows (app context): of every target article and every
+    article created since `max_id_before`, and of the lists of each writer."""
     from urllib.parse import quote
 
     from app.extensions import db
@@ -621,7 +621,7 @@ def check_counts(port: int, subjects: Subjects, max_id_before: int) -> dict[str,
     touched = dict(
         session.execute(
             sa.select(Article.slug, Article.id).where(
-                sa.or_(Article.id > max_id_before, Article.slug.in_(subjects.targets))
+                sa.or_(Article.id > max_id_before, Article.slug.in_(targets))
             )
         ).all()
     )
@@ -676,7 +676,7 @@ def check_counts(port: int, subjects: Subjects, max_id_before: int) -> dict[str,
             ),
         )
     )
-    for writer in subjects.writers:
+    for writer in writers:
         lists.append(
             (f"/api/articles?author={writer}&limit=1", rows(Article.author_id == user_id(writer)))
         )
@@ -772,24 +772,52 @@ class Bench:
         # Requests wrk gave up on at its deadline may still be finishing on the server.
         time.sleep(2)
         with self.local.app_context():
-            counts = check_counts(self.app_server.port, self.subjects, max_id_before)
+            counts = check_counts(
+                self.app_server.port,
+                targets=self.subjects.targets,
+                writers=self.subjects.writers,
+                max_id_before=max_id_before,
+            )
             db.session.remove()
         return result, counts
 
 
-def prepare(
-    args: argparse.Namespace, work: Path, secret: str
-) -> tuple[Any, Subjects, dict[str, str], dict[str, Any] | None]:
-    """Seed (unless reused); the in-process app, the scenarios' subjects and tokens."""
-    database_url = args.database_url
+@dataclass
+class Setup:
+    """What a run starts from, whatever its scenario: the seeded database, the secret,
+    the folder of the logs."""
+
+    work: Path
+    started_at: datetime
+    machine: dict[str, Any]
+    secret: str
+    seeding: dict[str, Any] | None
+
+
+def set_up(args: argparse.Namespace) -> Setup:
+    """Check for wrk, print the machine, seed (unless --reuse finds a seeded database)."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    args.database_url = args.database_url or seeding.default_database_url(args.scale)
+    work = Path(tempfile.mkdtemp(prefix="conduit-bench-"))
+    started_at = datetime.now(UTC)
+    info = machine()
+    print(
+        f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory_gib']} GiB; logs in {work}",
+        flush=True,
+    )
     seed_result: dict[str, Any] | None = None
-    if args.reuse and database_has_articles(database_url):
-        print(
-            f"reusing {sa.make_url(database_url).database} (--reuse): not seeded again", flush=True
-        )
+    if args.reuse and database_has_articles(args.database_url):
+        name = sa.make_url(args.database_url).database
+        print(f"reusing {name} (--reuse): not seeded again", flush=True)
     else:
-        seed_result = run_seed(args.scale, database_url, args.seed, work)
-    local = local_app(database_url, secret)
+        seed_result = run_seed(args.scale, args.database_url, args.seed, work)
+    return Setup(work, started_at, info, secrets.token_urlsafe(48), seed_result)
+
+
+def prepare(args: argparse.Namespace, setup: Setup) -> tuple[Any, Subjects, dict[str, str]]:
+    """The in-process app, the scenarios' subjects and tokens."""
+    local = local_app(args.database_url, setup.secret)
     with local.app_context():
         subjects = pick_subjects()
         tokens = tokens_for([subjects.viewer, *subjects.writers])
@@ -801,7 +829,7 @@ def prepare(
         f"({subjects.slug_comments} comments)",
         flush=True,
     )
-    return local, subjects, tokens, seed_result
+    return local, subjects, tokens
 
 
 def start_servers(env: dict[str, str], work: Path) -> tuple[Server, Server, dict[str, int]]:
@@ -835,86 +863,111 @@ def start_servers(env: dict[str, str], work: Path) -> tuple[Server, Server, dict
     )
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (apt-get install wrk)")
-    args.database_url = args.database_url or seeding.default_database_url(args.scale)
-    work = Path(tempfile.mkdtemp(prefix="conduit-bench-"))
-    started_at = datetime.now(UTC)
-    info = machine()
-    print(
-        f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory_gib']} GiB; logs in {work}",
-        flush=True,
-    )
-    secret = secrets.token_urlsafe(48)
-    local, subjects, tokens, seed_result = prepare(args, work, secret)
+@dataclass
+class Serving:
+    """The app and the baseline, as a run's scenarios find them."""
 
+    app: Server
+    baseline: Server
+    settings: dict[str, Any]
+    memory: list[dict[str, Any]] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def serving(args: argparse.Namespace, setup: Setup) -> Iterator[Serving]:
+    """Start the app and the baseline with the same settings, warm them up and watch
+    their workers' memory; stop them and forget the cache entries afterwards."""
     forget_redis_keys(args.redis_url)
+    workers = args.workers or default_workers()
+    threads = f"{args.threads} threads" if args.threads else "default threads"
     print(
-        "server: gunicorn -c gunicorn.conf.py wsgi:app, default workers and threads, "
-        f"LOG_LEVEL={args.log_level}, Redis {args.redis_url} (prefix {REDIS_KEY_PREFIX})\n"
+        f"servers: gunicorn -c gunicorn.conf.py, app (wsgi:app) and baseline alike: {workers} "
+        f"workers, {threads}; LOG_LEVEL={args.log_level}, "
+        f"Redis {args.redis_url} (prefix {REDIS_KEY_PREFIX})\n"
         "NOTE: rate limiting is OFF for this run (RATELIMIT_ENABLED=false): wrk sends every "
         "request from one address, which the production limit would throttle.",
         flush=True,
     )
-    env = server_environment(args.database_url, secret, args.redis_url, args.log_level)
-    app_server, baseline, body_sizes = start_servers(env, work)
-    bench = Bench(args, work, local, subjects, tokens, app_server, baseline)
-    results: list[Result] = []
-    counts: dict[str, Any] | None = None
+    env = server_environment(
+        args.database_url,
+        setup.secret,
+        args.redis_url,
+        args.log_level,
+        workers=args.workers,
+        threads=args.threads,
+    )
+    app_server, baseline, body_sizes = start_servers(env, setup.work)
     try:
-        workers = wait_for_workers(app_server)
-        wait_for_workers(baseline)
-        print(
-            f"app workers: {workers}; wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} "
-            f"-d{args.seconds}s --latency per scenario",
-            flush=True,
-        )
+        started = wait_for_workers(app_server, workers)
+        wait_for_workers(baseline, workers)
+        print(f"app workers: {started}; wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS}", flush=True)
         if args.warmup:
             # Not measured: every worker opens its database connections and fills its caches.
             print(f"warming up for {args.warmup}s per server\n", flush=True)
             wrk(f"{baseline.url}/api/articles", seconds=args.warmup, script=READ_SCRIPT)
             wrk(f"{app_server.url}/api/articles?limit=20", seconds=args.warmup, script=READ_SCRIPT)
+        settings = {
+            "wrk": f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{args.seconds}s --latency",
+            "server": "gunicorn -c gunicorn.conf.py --no-control-socket wsgi:app",
+            "app_workers": started,
+            "threads": args.threads or "default",
+            "rate_limiting": False,
+            "log_level": args.log_level,
+            "redis": f"{args.redis_url} prefix {REDIS_KEY_PREFIX}",
+            **body_sizes,
+        }
         masters = {"app": app_server.process.pid, "baseline": baseline.process.pid}
         with PeakMemory(masters) as memory:
-            print(HEADER, flush=True)
-            base = Scenario("baseline", "baseline (bare Flask)", "/api/articles")
-            results.append(bench.measure(base, f"{baseline.url}/api/articles", script=READ_SCRIPT))
-            for scenario in scenarios(subjects):
-                if not args.only or scenario.key in args.only:
-                    results.append(bench.read_scenario(scenario))
-            if not args.only or "write" in args.only:
-                result, counts = bench.write_mix()
-                results.append(result)
+            served = Serving(app_server, baseline, settings)
+            yield served
             alive = {pid for master in masters.values() for pid in children(master)}
-        memory_rows = memory.report(alive)
+        served.memory = memory.report(alive)
     finally:
         for server in (app_server, baseline):
             stop_server(server)
         with contextlib.suppress(Exception):
             forget_redis_keys(args.redis_url)
 
+
+def report_basics(args: argparse.Namespace, setup: Setup, served: Serving) -> dict[str, Any]:
+    """The parts of the JSON results that every scenario has."""
     return {
         "scale": args.scale,
-        "started_at": started_at.isoformat(timespec="seconds"),
-        "machine": info,
+        "started_at": setup.started_at.isoformat(timespec="seconds"),
+        "machine": setup.machine,
         "database": sa.make_url(args.database_url).database,
-        "seeding": seed_result,
-        "reused": seed_result is None,
-        "settings": {
-            "wrk": f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{args.seconds}s --latency",
-            "server": "gunicorn -c gunicorn.conf.py --no-control-socket wsgi:app",
-            "app_workers": workers,
-            "rate_limiting": False,
-            "log_level": args.log_level,
-            "redis": f"{args.redis_url} prefix {REDIS_KEY_PREFIX}",
-            **body_sizes,
-        },
+        "seeding": setup.seeding,
+        "reused": setup.seeding is None,
+        "settings": served.settings,
+        "memory": served.memory,
+        "logs": str(setup.work),
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """The per-URL scenarios, one after another, then the write mix."""
+    setup = set_up(args)
+    local, subjects, tokens = prepare(args, setup)
+    results: list[Result] = []
+    counts: dict[str, Any] | None = None
+    with serving(args, setup) as served:
+        bench = Bench(args, setup.work, local, subjects, tokens, served.app, served.baseline)
+        print(HEADER, flush=True)
+        base = Scenario("baseline", "baseline (bare Flask)", "/api/articles")
+        results.append(
+            bench.measure(base, f"{served.baseline.url}/api/articles", script=READ_SCRIPT)
+        )
+        for scenario in scenarios(subjects):
+            if not args.only or scenario.key in args.only:
+                results.append(bench.read_scenario(scenario))
+        if not args.only or "write" in args.only:
+            result, counts = bench.write_mix()
+            results.append(result)
+    return report_basics(args, setup, served) | {
+        "scenario": "urls",
         "subjects": asdict(subjects) | {"targets": len(subjects.targets)},
         "scenarios": [asdict(result) for result in results],
         "counts": counts,
-        "memory": memory_rows,
-        "logs": str(work),
     }
 
 
@@ -933,12 +986,13 @@ def print_row(result: Result, *, flush: bool = False) -> None:
     )
 
 
-def print_report(report: dict[str, Any]) -> None:
-    info = report["machine"]
+def print_heading(report: dict[str, Any]) -> None:
+    """The run's first lines: scale, machine, settings, seeding."""
+    info, settings = report["machine"], report["settings"]
     print(
         f"\n== {report['scale']} scale, {report['started_at']}: {info['nproc']} CPUs, "
-        f"{info['memory_gib']} GiB; {report['settings']['wrk']}; "
-        f"{report['settings']['app_workers']} app workers; rate limiting OFF"
+        f"{info['memory_gib']} GiB; {settings['wrk']}; {settings['app_workers']} workers, "
+        f"{settings['threads']} threads (app and baseline); rate limiting OFF"
     )
     if report["seeding"]:
         seconds = report["seeding"]["seconds"]
@@ -946,6 +1000,28 @@ def print_report(report: dict[str, Any]) -> None:
             f"seeded in {seconds['total']}s ({report['seeding']['method']}): "
             + ", ".join(f"{k} {v:,}" for k, v in report["seeding"]["counts"].items())
         )
+
+
+def print_counts(counts: dict[str, Any]) -> None:
+    print(
+        f"counts exact: {'yes' if counts['exact'] else 'no'} "
+        f"({counts['articles_touched']} articles touched, "
+        f"{counts['articles_created']} created, "
+        f"{counts['checks']} API answers compared with the rows)"
+    )
+    for line in counts["mismatches"]:
+        print(f"  {line}")
+
+
+def print_memory(report: dict[str, Any]) -> None:
+    print("peak resident memory (VmHWM) per gunicorn worker:")
+    for row in report["memory"]:
+        note = " (recycled by max_requests)" if row["recycled"] else ""
+        print(f"  {row['server']:<9} pid {row['pid']:<8} {row['vm_hwm_mib']:>7.1f} MiB{note}")
+
+
+def print_report(report: dict[str, Any]) -> None:
+    print_heading(report)
     print(HEADER)
     for row in report["scenarios"]:
         print_row(Result(**row))
@@ -956,31 +1032,43 @@ def print_report(report: dict[str, Any]) -> None:
     ]
     if restarts:
         print("workers recycled (max_requests) during: " + ", ".join(restarts))
-    counts = report["counts"]
-    if counts is not None:
-        print(
-            f"counts exact: {'yes' if counts['exact'] else 'no'} "
-            f"({counts['articles_touched']} articles touched, "
-            f"{counts['articles_created']} created, "
-            f"{counts['checks']} API answers compared with the rows)"
-        )
-        for line in counts["mismatches"]:
-            print(f"  {line}")
-    print("peak resident memory (VmHWM) per gunicorn worker:")
-    for row in report["memory"]:
-        note = " (recycled by max_requests)" if row["recycled"] else ""
-        print(f"  {row['server']:<9} pid {row['pid']:<8} {row['vm_hwm_mib']:>7.1f} MiB{note}")
+    if report["counts"] is not None:
+        print_counts(report["counts"])
+    print_memory(report)
+
+
+def counts_exact(report: dict[str, Any]) -> bool:
+    return report["counts"] is None or report["counts"]["exact"]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", choices=sorted(seeding.SCALES), default="small")
-    parser.add_argument("--seconds", type=int, default=10, help="per scenario (default 10)")
+    parser.add_argument("--scale", choices=list(seeding.SCALES), default="small")
+    parser.add_argument(
+        "--scenario",
+        choices=("urls", "mixed"),
+        default="urls",
+        help="urls: one URL at a time (default); mixed: the realistic mix (bench/mixed.py)",
+    )
+    parser.add_argument(
+        "--seconds", type=int, help="per scenario (default 10; 30 for the mixed scenario)"
+    )
     parser.add_argument(
         "--warmup",
         type=int,
         default=2,
         help="unmeasured seconds of load per server first (default 2)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="gunicorn workers of the app and the baseline (default: gunicorn.conf.py's, "
+        "2 x cores + 1)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="threads per worker of the app and the baseline (default: gunicorn.conf.py's, 4)",
     )
     parser.add_argument("--reuse", action="store_true", help="keep the database if it is seeded")
     parser.add_argument("--seed", type=int, default=1)
@@ -996,18 +1084,34 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--only",
         type=lambda text: set(text.split(",")),
-        help="comma-separated scenario keys: list, list-auth, tag, author, favorited, feed, "
-        "article, comments, tags, profile, web-home, web-article, write",
+        help="urls: comma-separated scenario keys: list, list-auth, tag, author, favorited, "
+        "feed, article, comments, tags, profile, web-home, web-article, write",
     )
+    from bench import mixed
+
+    mixed.add_arguments(parser)
     args = parser.parse_args(argv)
-    report = run(args)
-    print_report(report)
+    if args.scenario == "mixed":
+        args.seconds = args.seconds or mixed.DEFAULT_SECONDS
+        report = mixed.run(args)
+        mixed.print_report(report)
+        exact = mixed.exact(report)
+    else:
+        args.seconds = args.seconds or 10
+        report = run(args)
+        print_report(report)
+        exact = counts_exact(report)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = args.out or DEFAULT_OUT_DIR / f"{args.scale}-{stamp}.json"
+    name = (
+        f"{args.scale}-{stamp}.json"
+        if args.scenario == "urls"
+        else f"mixed-{args.scale}-{stamp}.json"
+    )
+    out = args.out or DEFAULT_OUT_DIR / name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"results: {out}")
-    if report["counts"] is not None and not report["counts"]["exact"]:
+    if not exact:
         sys.exit(1)
 
 

@@ -1,7 +1,11 @@
 """Seed a fresh PostgreSQL database for the load benchmark.
 
-    .venv/bin/python -m bench.seed --scale small        # 200 articles, through the services
+    .venv/bin/python -m bench.seed --scale tiny         # 200 articles, through the services
+    .venv/bin/python -m bench.seed --scale small        # 2,000 articles, in batches
     .venv/bin/python -m bench.seed --scale large        # 100,000 articles, in batches
+    .venv/bin/python -m bench.seed --scale huge         # 1,000,000 articles, with COPY
+    .venv/bin/python -m bench.seed --scale huge --articles 50000 \
+        --database-url postgresql://postgres@127.0.0.1:5432/conduit_bench_huge_trial
 
 The database named by --database-url (default `conduit_bench_<scale>` on
 127.0.0.1:5432) is dropped and created again (SQLAlchemy, AUTOCOMMIT, on the
@@ -9,40 +13,34 @@ server's `postgres` database), `flask db upgrade` builds the schema, then the
 data goes in. Everything is drawn from `random.Random(--seed)`: the same seed
 gives the same users, titles, tags, follows, favorites and comments.
 
-Both scales start from one plan (`build_plan`): users; articles with an author,
+Every scale is drawn by one plan (`Draws`): users; articles with an author,
 title, description, markdown body, 0-4 tags and a creation time; who follows
 whom; who favorited what; comments. Popularity is skewed the way real sites are
 (a few prolific authors, a few much-favorited articles, a few busy readers),
-with Zipf-like weights. The proportions are the same at both scales: 10 articles
+with Zipf-like weights. The proportions are the same at every scale: 10 articles
 per user, 10 favorites per article, 3 comments per article, about 5 follows per
 user. The first user is the benchmark's signed-in "viewer": they follow several
-prolific authors and have favorites of their own.
+prolific authors and have favorites of their own. `--articles N` draws a scale's
+plan for N articles, every count in proportion: to try the huge scale's seeding
+on a busy machine and extrapolate.
 
-`small` (20 users, 200 articles) goes entirely through the services
+`tiny` (20 users, 200 articles) goes entirely through the services
 (`users.register_user`, `articles.create_article`, `profiles.follow_user`,
 `articles.favorite_article`, `comments.add_comment`) inside an app context,
 exactly as requests would: one commit per call. Creation times are then "now",
-and a slug taken twice gets the service's own random suffix.
+and a slug taken twice gets the service's own random suffix. (Until the mixed
+scenario came, this was `small`: the per-URL figures of docs/performance.md
+were measured on it.)
 
-`large` (10,000 users, 100,000 articles, 1,000,000 favorites, 50,000 follows,
-300,000 comments) would take hours that way (argon2 alone costs ~50 ms a user),
-so it is seeded in minutes like this, and stays consistent with the services'
-rules:
+`small` (200 users, 2,000 articles), `large` (10,000 users, 100,000 articles)
+and `huge` (100,000 users, 1,000,000 articles, 10,000,000 favorites) would take
+hours that way (argon2 alone costs ~50 ms a user), so they go in with bulk
+inserts, in batches through the models or with COPY (bench/bulk.py says how,
+and how they keep the services' rules). The plan is streamed into the database
+table after table, so that the huge scale's rows never sit in memory at once.
 
-- The first user is registered through `users.register_user` by an app whose
-  argon2 cost is the cheapest allowed; its hash is reused for every other user,
-  who all share the password `BENCH_PASSWORD`. A hash records its own cost, so
-  the app verifies it as any other, and `authenticate` upgrades it to the
-  configured cost at the user's first sign-in, as it does for any old hash.
-  Usernames (`rules.USERNAME_PATTERN`, unique whatever their case) and e-mail
+- Usernames (`rules.USERNAME_PATTERN`, unique whatever their case) and e-mail
   addresses (lower case, unique) are generated unique by construction.
-- Rows go in through the models with SQLAlchemy Core `insert(Model)` and a list
-  of parameter sets (executemany; `insertmanyvalues` batches them), a few
-  thousand rows a statement and one commit per batch, never as SQL text. Ids come
-  back through `RETURNING` in parameter order.
-- Slugs are made by the service's own `articles.slug_base(title)`; a base taken
-  already gets a "-xxxxxx" hex suffix, as `_choose_slug` does, drawn from the
-  seeded generator, so every slug is unique and the same on every run.
 - Follow, favorite and article-tag pairs are drawn into sets, so each pair is
   unique (the primary keys would refuse a duplicate), nobody follows themself,
   and every tag row is used by at least one article.
@@ -69,11 +67,11 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -81,11 +79,8 @@ from config import normalise_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
-T = TypeVar("T")
-
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432"
 BENCH_PASSWORD = "benchmark-password"
-BATCH_ROWS = 5000
 # Seeded creation times start here (the large scale spans about two years after it).
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -100,32 +95,60 @@ class Scale:
     tags: int
     viewer_follows: int
     viewer_favorites: int
-    # How the rows go in: "services" (one service call each) or "batch".
+    # How the rows go in: "services" (one service call each), "batch" (executemany
+    # through the models) or "copy" (PostgreSQL COPY, see bench/bulk.py).
     method: str
+
+    def scaled_to(self, articles: int) -> Scale:
+        """The same proportions for `articles` articles: to try a large scale's seeding."""
+        factor = articles / self.articles
+        return replace(
+            self,
+            users=max(2, round(self.users * factor)),
+            articles=articles,
+            favorites=round(self.favorites * factor),
+            comments=round(self.comments * factor),
+        )
+
+
+def _proportional(
+    users: int,
+    articles: int,
+    *,
+    tags: int,
+    viewer_follows: int,
+    viewer_favorites: int,
+    method: str,
+) -> Scale:
+    """A scale in every scale's proportions: 10 favorites and 3 comments an article,
+    about 5 follows a user."""
+    return Scale(
+        users=users,
+        articles=articles,
+        favorites=10 * articles,
+        comments=3 * articles,
+        follows_per_user=5,
+        tags=tags,
+        viewer_follows=viewer_follows,
+        viewer_favorites=viewer_favorites,
+        method=method,
+    )
 
 
 SCALES = {
-    "small": Scale(
-        users=20,
-        articles=200,
-        favorites=2_000,
-        comments=600,
-        follows_per_user=5,
-        tags=25,
-        viewer_follows=8,
-        viewer_favorites=30,
-        method="services",
+    # The 200 articles the per-URL figures of docs/performance.md were measured on
+    # (then called "small").
+    "tiny": _proportional(
+        20, 200, tags=25, viewer_follows=8, viewer_favorites=30, method="services"
     ),
-    "large": Scale(
-        users=10_000,
-        articles=100_000,
-        favorites=1_000_000,
-        comments=300_000,
-        follows_per_user=5,
-        tags=500,
-        viewer_follows=40,
-        viewer_favorites=200,
-        method="batch",
+    "small": _proportional(
+        200, 2_000, tags=100, viewer_follows=10, viewer_favorites=50, method="batch"
+    ),
+    "large": _proportional(
+        10_000, 100_000, tags=500, viewer_follows=40, viewer_favorites=200, method="batch"
+    ),
+    "huge": _proportional(
+        100_000, 1_000_000, tags=1_000, viewer_follows=100, viewer_favorites=500, method="copy"
     ),
 }
 
@@ -223,14 +246,18 @@ class Plan:
     comments: list[PlannedComment] = field(default_factory=list)
 
 
+def zipf_weights(count: int, exponent: float) -> list[float]:
+    """Cumulative Zipf-like weights of `count` ranks, the first the heaviest."""
+    return list(itertools.accumulate(1.0 / (rank + 1) ** exponent for rank in range(count)))
+
+
 def _zipf_cumulative(
     count: int, rng: random.Random, exponent: float
 ) -> tuple[list[int], list[float]]:
     """A random order of range(count) and cumulative Zipf-like weights for it."""
     order = list(range(count))
     rng.shuffle(order)
-    weights = [1.0 / (rank + 1) ** exponent for rank in range(count)]
-    return order, list(itertools.accumulate(weights))
+    return order, zipf_weights(count, exponent)
 
 
 def _distinct_draws(
@@ -289,48 +316,59 @@ def _tag_names(count: int, rng: random.Random) -> list[str]:
     return names
 
 
-def build_plan(scale: Scale, seed: int) -> Plan:
-    """Everything to seed, drawn from one seeded generator."""
-    rng = random.Random(seed)
-    plan = Plan()
-    n_users, n_articles = scale.users, scale.articles
+def _planned_user(rng: random.Random, index: int) -> PlannedUser:
+    name = f"{rng.choice(FIRST_NAMES)}_{index:05d}"
+    return PlannedUser(
+        username=name,
+        email=f"{name}@bench.example.com",
+        bio=_sentence(rng, 4, 12) if rng.random() < 0.6 else None,
+        image=(f"https://images.example.com/avatars/{index}.png" if rng.random() < 0.4 else None),
+        created_at=EPOCH + timedelta(minutes=index),
+    )
 
-    for index in range(n_users):
-        name = f"{rng.choice(FIRST_NAMES)}_{index:05d}"
-        plan.users.append(
-            PlannedUser(
-                username=name,
-                email=f"{name}@bench.example.com",
-                bio=_sentence(rng, 4, 12) if rng.random() < 0.6 else None,
-                image=(
-                    f"https://images.example.com/avatars/{index}.png"
-                    if rng.random() < 0.4
-                    else None
-                ),
-                created_at=EPOCH + timedelta(minutes=index),
-            )
-        )
-    user_ids = list(range(n_users))
-    # Authors: a few write a lot. The viewer (user 0) reads and follows, the most
-    # prolific authors among others.
-    author_order, author_weights = _zipf_cumulative(n_users, rng, 0.9)
-    activity_order, activity_weights = _zipf_cumulative(n_users, rng, 0.7)
 
-    tag_names = _tag_names(scale.tags, rng)
-    tag_order, tag_weights = _zipf_cumulative(len(tag_names), rng, 1.0)
+def _spacing(articles: int) -> int:
+    """Seconds between two articles, on average: beyond a thousand, two years in all."""
+    return 3600 if articles <= 1000 else max(60, 60_000_000 // articles)
 
-    first_article = EPOCH + timedelta(minutes=n_users + 60)
-    spacing = 600 if n_articles > 1000 else 3600  # seconds between two articles, on average
-    authors = rng.choices(author_order, cum_weights=author_weights, k=n_articles)
-    for index in range(n_articles):
-        tags = {
-            tag_names[i]
-            for i in rng.choices(
-                tag_order, cum_weights=tag_weights, k=rng.choice((0, 1, 2, 2, 3, 4))
-            )
-        }
-        plan.articles.append(
-            PlannedArticle(
+
+class Draws:
+    """The plan's random draws, one table after another, from one seeded generator.
+
+    They share the generator, so they are taken in this order, each once: the users
+    (drawn here), `articles()`, `follows()`, `favorites()`, `comments()`. Streamed,
+    a million articles and ten million favorites never sit in memory at once;
+    `build_plan` keeps them all, for the services. The same seed gives the same data.
+    """
+
+    def __init__(self, scale: Scale, seed: int) -> None:
+        self.scale = scale
+        self.rng = rng = random.Random(seed)
+        self.users = [_planned_user(rng, index) for index in range(scale.users)]
+        # Authors: a few write a lot. The viewer (user 0) reads and follows, the most
+        # prolific authors among others.
+        self.authors = _zipf_cumulative(scale.users, rng, 0.9)
+        self.activity = _zipf_cumulative(scale.users, rng, 0.7)
+        self.tag_names = _tag_names(scale.tags, rng)
+        self.tags = _zipf_cumulative(len(self.tag_names), rng, 1.0)
+        # What favorites and comments need of the articles drawn before them.
+        self.article_times: list[datetime] = []
+        self.article_popularity: tuple[list[int], list[float]] | None = None
+
+    def articles(self) -> Iterator[PlannedArticle]:
+        rng, count = self.rng, self.scale.articles
+        tag_order, tag_weights = self.tags
+        first_article = EPOCH + timedelta(minutes=self.scale.users + 60)
+        spacing = _spacing(count)
+        authors = rng.choices(self.authors[0], cum_weights=self.authors[1], k=count)
+        for index in range(count):
+            tags = {
+                self.tag_names[i]
+                for i in rng.choices(
+                    tag_order, cum_weights=tag_weights, k=rng.choice((0, 1, 2, 2, 3, 4))
+                )
+            }
+            article = PlannedArticle(
                 author=authors[index],
                 title=_sentence(rng, 3, 8)[:-1].title(),
                 description=_sentence(rng, 8, 20),
@@ -339,47 +377,64 @@ def build_plan(scale: Scale, seed: int) -> Plan:
                 created_at=first_article
                 + timedelta(seconds=index * spacing + rng.randrange(spacing)),
             )
-        )
+            self.article_times.append(article.created_at)
+            yield article
 
-    # Follows: about `follows_per_user` each, towards the prolific authors.
-    follows: set[tuple[int, int]] = set()
-    for follower in user_ids:
-        wanted = (
-            scale.viewer_follows if follower == 0 else rng.randint(0, 2 * scale.follows_per_user)
-        )
-        for followed in _distinct_draws(
-            rng, author_order, author_weights, wanted, exclude=follower
-        ):
-            follows.add((follower, followed))
-    plan.follows = sorted(follows)
+    def follows(self) -> list[tuple[int, int]]:
+        """About `follows_per_user` each, towards the prolific authors; sorted."""
+        rng, scale = self.rng, self.scale
+        follows: set[tuple[int, int]] = set()
+        for follower in range(scale.users):
+            wanted = (
+                scale.viewer_follows
+                if follower == 0
+                else rng.randint(0, 2 * scale.follows_per_user)
+            )
+            for followed in _distinct_draws(rng, *self.authors, wanted, exclude=follower):
+                follows.add((follower, followed))
+        return sorted(follows)
 
-    # Favorites: busy readers favorite more; popular articles are favorited more.
-    article_order, article_weights = _zipf_cumulative(n_articles, rng, 0.6)
-    per_user = Counter(rng.choices(activity_order, cum_weights=activity_weights, k=scale.favorites))
-    cap = n_articles * 3 // 4
-    for user in user_ids:
-        wanted = min(per_user.get(user, 0), cap)
-        if user == 0:
-            wanted = max(wanted, min(scale.viewer_favorites, cap))
-        plan.favorites.extend(
-            (user, article)
-            for article in sorted(_distinct_draws(rng, article_order, article_weights, wanted))
+    def favorites(self) -> Iterator[tuple[int, int]]:
+        """(user, article): busy readers favorite more; popular articles are favorited more."""
+        rng, scale = self.rng, self.scale
+        assert len(self.article_times) == scale.articles, "draw the articles first"
+        self.article_popularity = _zipf_cumulative(scale.articles, rng, 0.6)
+        per_user = Counter(
+            rng.choices(self.activity[0], cum_weights=self.activity[1], k=scale.favorites)
         )
+        cap = scale.articles * 3 // 4
+        for user in range(scale.users):
+            wanted = min(per_user.get(user, 0), cap)
+            if user == 0:
+                wanted = max(wanted, min(scale.viewer_favorites, cap))
+            for article in sorted(_distinct_draws(rng, *self.article_popularity, wanted)):
+                yield user, article
 
-    # Comments: on popular articles, by busy readers, after the article was written.
-    commented = rng.choices(article_order, cum_weights=article_weights, k=scale.comments)
-    commenters = rng.choices(activity_order, cum_weights=activity_weights, k=scale.comments)
-    for article, author in zip(commented, commenters, strict=True):
-        plan.comments.append(
-            PlannedComment(
+    def comments(self) -> Iterator[PlannedComment]:
+        """On popular articles, by busy readers, after the article was written; unsorted."""
+        rng, count = self.rng, self.scale.comments
+        assert self.article_popularity is not None, "draw the favorites first"
+        order, weights = self.article_popularity
+        commented = rng.choices(order, cum_weights=weights, k=count)
+        commenters = rng.choices(self.activity[0], cum_weights=self.activity[1], k=count)
+        for article, author in zip(commented, commenters, strict=True):
+            yield PlannedComment(
                 article=article,
                 author=author,
                 body=" ".join(_sentence(rng, 4, 18) for _ in range(rng.randint(1, 3))),
-                created_at=plan.articles[article].created_at
+                created_at=self.article_times[article]
                 + timedelta(seconds=rng.randrange(1, 14 * 24 * 3600)),
             )
-        )
-    plan.comments.sort(key=lambda comment: comment.created_at)
+
+
+def build_plan(scale: Scale, seed: int) -> Plan:
+    """Everything to seed, in lists, the comments in the order they were written."""
+    draws = Draws(scale, seed)
+    plan = Plan(users=draws.users)
+    plan.articles = list(draws.articles())
+    plan.follows = draws.follows()
+    plan.favorites = list(draws.favorites())
+    plan.comments = sorted(draws.comments(), key=lambda comment: comment.created_at)
     return plan
 
 
@@ -445,40 +500,6 @@ def _make_app(database_url: str, **extra: str) -> Any:
     return create_app()
 
 
-def _batches(rows: Iterable[T], size: int = BATCH_ROWS) -> Iterator[list[T]]:
-    iterator = iter(rows)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
-
-
-def _progress(label: str, done: int, started: float) -> None:
-    print(f"  {label}: {done:,} rows ({time.monotonic() - started:.1f}s)", flush=True)
-
-
-def _insert(
-    model: Any, rows: Iterable[dict[str, Any]], *, label: str, ids: bool = False
-) -> list[int]:
-    """Insert `rows` through the model, a batch per statement and commit; the new ids if asked."""
-    from app.extensions import db
-
-    statement = sa.insert(model)
-    if ids:
-        statement = statement.returning(model.id, sort_by_parameter_order=True)
-    new_ids: list[int] = []
-    count = 0
-    started = time.monotonic()
-    for batch in _batches(rows):
-        result = db.session.execute(statement, batch)
-        if ids:
-            new_ids.extend(result.scalars().all())
-        db.session.commit()
-        count += len(batch)
-        if count % (BATCH_ROWS * 40) == 0:
-            _progress(label, count, started)
-    _progress(label, count, started)
-    return new_ids
-
-
 def seed_with_services(plan: Plan) -> None:
     """Every row through a service call, as requests would make them."""
     from app.services import articles, comments, profiles, users
@@ -515,135 +536,6 @@ def seed_with_services(plan: Plan) -> None:
     print(f"  comments: {len(plan.comments)}", flush=True)
 
 
-def seed_in_batches(plan: Plan, seed: int) -> None:
-    """The first user through the service, every other row in batches through the models."""
-    from app.extensions import db
-    from app.models import Article, ArticleTag, Comment, Favorite, Follow, Tag, User
-    from app.services import articles, users
-
-    rng = random.Random(seed + 1)
-    first = plan.users[0]
-    registered = users.register_user(
-        username=first.username, email=first.email, password=BENCH_PASSWORD
-    )
-    users.update_user(user=registered, bio=first.bio, image=first.image)
-    # Back-dated like every other seeded row: a user exists before their articles.
-    registered.created_at = registered.updated_at = first.created_at
-    db.session.commit()
-    password_hash = registered.password_hash
-
-    user_ids = [
-        registered.id,
-        *_insert(
-            User,
-            (
-                {
-                    "username": user.username,
-                    "email": user.email,
-                    "password_hash": password_hash,
-                    "bio": user.bio,
-                    "image": user.image,
-                    "created_at": user.created_at,
-                    "updated_at": user.created_at,
-                }
-                for user in plan.users[1:]
-            ),
-            label="users",
-            ids=True,
-        ),
-    ]
-
-    used_tags = sorted({name for article in plan.articles for name in article.tags})
-    tag_ids = dict(
-        zip(
-            used_tags,
-            _insert(Tag, ({"name": name} for name in used_tags), label="tags", ids=True),
-            strict=True,
-        )
-    )
-
-    taken: set[str] = set()
-
-    def unique_slug(title: str) -> str:
-        base = articles.slug_base(title)
-        slug = base
-        while slug in taken:
-            slug = f"{base}-{rng.getrandbits(24):06x}"
-        taken.add(slug)
-        return slug
-
-    article_ids = _insert(
-        Article,
-        (
-            {
-                "slug": unique_slug(article.title),
-                "title": article.title,
-                "description": article.description,
-                "body": article.body,
-                "author_id": user_ids[article.author],
-                "created_at": article.created_at,
-                "updated_at": article.created_at,
-            }
-            for article in plan.articles
-        ),
-        label="articles",
-        ids=True,
-    )
-    _insert(
-        ArticleTag,
-        (
-            {
-                "article_id": article_ids[index],
-                "tag_id": tag_ids[name],
-                "article_created_at": article.created_at,
-            }
-            for index, article in enumerate(plan.articles)
-            for name in article.tags
-        ),
-        label="article tags",
-    )
-    _insert(
-        Follow,
-        (
-            {
-                "follower_id": user_ids[follower],
-                "followed_id": user_ids[followed],
-                "created_at": max(plan.users[follower].created_at, plan.users[followed].created_at)
-                + timedelta(hours=1),
-            }
-            for follower, followed in plan.follows
-        ),
-        label="follows",
-    )
-    _insert(
-        Favorite,
-        (
-            {
-                "user_id": user_ids[user],
-                "article_id": article_ids[article],
-                "created_at": plan.articles[article].created_at
-                + timedelta(seconds=(user * 7919 + article) % (30 * 24 * 3600)),
-            }
-            for user, article in plan.favorites
-        ),
-        label="favorites",
-    )
-    _insert(
-        Comment,
-        (
-            {
-                "body": comment.body,
-                "article_id": article_ids[comment.article],
-                "author_id": user_ids[comment.author],
-                "created_at": comment.created_at,
-                "updated_at": comment.created_at,
-            }
-            for comment in plan.comments
-        ),
-        label="comments",
-    )
-
-
 def vacuum_analyze(database_url: str) -> None:
     engine = sa.create_engine(normalise_database_url(database_url), isolation_level="AUTOCOMMIT")
     try:
@@ -663,29 +555,40 @@ def table_counts(session: Any) -> dict[str, int]:
 
 
 def seed(
-    scale_name: str, *, database_url: str, seed: int, method: str | None = None
+    scale_name: str,
+    *,
+    database_url: str,
+    seed: int,
+    method: str | None = None,
+    articles: int | None = None,
 ) -> dict[str, Any]:
-    """Create the database afresh, migrate it and fill it; return what went in and how long."""
+    """Create the database afresh, migrate it and fill it; return what went in and how long.
+
+    `articles` scales the plan down (or up) to that many articles, every count in
+    proportion: to try a scale's seeding path on a busy machine and extrapolate.
+    """
     scale = SCALES[scale_name]
+    if articles is not None:
+        scale = scale.scaled_to(articles)
     method = method or scale.method
     started = time.monotonic()
     print(f"seeding {scale_name} ({method}) into {sa.make_url(database_url).database}", flush=True)
     recreate_database(database_url)
     migrate(database_url)
     migrated = time.monotonic()
-    plan = build_plan(scale, seed)
-    planned = time.monotonic()
-    print(f"  plan drawn in {planned - migrated:.1f}s", flush=True)
-    # The cheapest argon2id the config allows, for the batch path's one hash.
-    cheap = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "8"} if method == "batch" else {}
+    # The cheapest argon2id the config allows, for the bulk paths' one hash.
+    cheap = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "8"} if method != "services" else {}
     app = _make_app(database_url, **cheap)
     with app.app_context():
         from app.extensions import db
 
         if method == "services":
-            seed_with_services(plan)
+            seed_with_services(build_plan(scale, seed))
+            tables: dict[str, Any] = {}
         else:
-            seed_in_batches(plan, seed)
+            from bench import bulk
+
+            tables = bulk.seed_in_bulk(Draws(scale, seed), seed, method)
         counts = table_counts(db.session)
         db.session.remove()
         db.engine.dispose()
@@ -697,11 +600,13 @@ def seed(
         "method": method,
         "seed": seed,
         "database": sa.make_url(database_url).database,
+        "plan": asdict(scale),
         "counts": counts,
+        "tables": tables,
         "seconds": {
             "create_and_migrate": round(migrated - started, 1),
-            "plan": round(planned - migrated, 1),
-            "insert": round(loaded - planned, 1),
+            # Drawing the plan and inserting it: the bulk paths stream one into the other.
+            "load": round(loaded - migrated, 1),
             "vacuum_analyze": round(finished - loaded, 1),
             "total": round(finished - started, 1),
         },
@@ -709,7 +614,7 @@ def seed(
     seconds = result["seconds"]
     print("  " + ", ".join(f"{name} {count:,}" for name, count in counts.items()), flush=True)
     print(
-        f"seeded in {seconds['total']}s (insert {seconds['insert']}s, "
+        f"seeded in {seconds['total']}s (drawn and loaded in {seconds['load']}s, "
         f"vacuum analyze {seconds['vacuum_analyze']}s)",
         flush=True,
     )
@@ -718,13 +623,19 @@ def seed(
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+    parser.add_argument("--scale", choices=list(SCALES), default="small")
     parser.add_argument("--database-url", help="default: conduit_bench_<scale> on 127.0.0.1:5432")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--method",
-        choices=("services", "batch"),
-        help="default: services for small, batch for large",
+        choices=("services", "batch", "copy"),
+        help="default: the scale's (services for tiny, batch for small and large, copy for huge)",
+    )
+    parser.add_argument(
+        "--articles",
+        type=int,
+        help="scale the plan to this many articles, the rest in proportion (to try a "
+        "scale's seeding and extrapolate; give a --database-url of its own)",
     )
     parser.add_argument("--json-out", type=Path, help="also write what was seeded, as JSON, here")
     args = parser.parse_args(argv)
@@ -733,6 +644,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         database_url=args.database_url or default_database_url(args.scale),
         seed=args.seed,
         method=args.method,
+        articles=args.articles,
     )
     if args.json_out:
         args.json_out.write_text(json.dumps(result, indent=2) + "\n")
