@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, StringConstraints, field_validator
+from pydantic import field_validator
 
 from app.schemas.common import (
     Bio,
+    BlankMeansNone,
     Email,
     ImageUrl,
     Password,
     QueryText,
     RequestModel,
+    SignInEmail,
+    SignInPassword,
     Username,
     WireModel,
+    optional,
 )
 
 
@@ -29,30 +33,23 @@ class NewUserBody(RequestModel):
 
 
 class LoginUser(RequestModel):
-    # Sign-in checks credentials, not formats: any non-empty value may be tried.
-    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    email: SignInEmail
+    password: SignInPassword
 
 
 class LoginUserBody(RequestModel):
     user: LoginUser
 
 
-def _blank_to_none(value: Any) -> Any:
-    if isinstance(value, str) and value.strip() == "":
-        return None
-    return value
-
-
 class UpdateUser(RequestModel):
     """Only the fields sent change; `bio` and `image` may be cleared with null or ""."""
 
-    username: Username | None = None
-    email: Email | None = None
+    username: Username | None = optional()
+    email: Email | None = optional()
     # Several front ends send "" for "keep my password": it changes nothing.
-    password: Annotated[Password | None, BeforeValidator(_blank_to_none)] = None
-    bio: Annotated[Bio | None, BeforeValidator(_blank_to_none)] = None
-    image: Annotated[ImageUrl | None, BeforeValidator(_blank_to_none)] = None
+    password: Annotated[Password | None, BlankMeansNone()] = optional(nullable=True)
+    bio: Annotated[Bio | None, BlankMeansNone()] = optional(nullable=True)
+    image: Annotated[ImageUrl | None, BlankMeansNone()] = optional(nullable=True)
 
     @field_validator("username", "email", mode="before")
     @classmethod
