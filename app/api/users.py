@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Response
 
 from app.api.auth import auth_required, current_actor, issue_token, presented_token
-from app.api.common import TOKEN_SECURITY, api_blueprint
+from app.api.common import TOKEN_SECURITY, UNAUTHORIZED, api_blueprint
 from app.api.responses import json_response
 from app.limits import auth_rate_limited
 from app.models import User
-from app.schemas.common import ErrorBody
 from app.schemas.users import LoginUserBody, NewUserBody, UpdateUserBody, UserEnvelope, UserOut
 from app.services import users
 
@@ -24,7 +23,7 @@ def _user_envelope(user: User, token: str) -> UserEnvelope:
     )
 
 
-@bp.post("/users", responses={201: UserEnvelope, 429: ErrorBody})
+@bp.post("/users", responses={201: UserEnvelope})
 @auth_rate_limited
 def register_user(body: NewUserBody) -> Response:
     """Register a new account."""
@@ -34,7 +33,7 @@ def register_user(body: NewUserBody) -> Response:
     return json_response(_user_envelope(user, issue_token(user)), 201)
 
 
-@bp.post("/users/login", responses={200: UserEnvelope, 429: ErrorBody})
+@bp.post("/users/login", responses={200: UserEnvelope, 401: UNAUTHORIZED})
 @auth_rate_limited
 def login_user(body: LoginUserBody) -> Response:
     """Sign in with e-mail and password."""
