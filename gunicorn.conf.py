@@ -35,6 +35,10 @@ if _int("DATABASE_POOL_SIZE", 10) < threads:
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# The longest request line the API's OpenAPI document allows (three 255-character
+# query values of 4-byte characters, percent-encoded) is about 9.3 KB, past the
+# largest finite limit gunicorn takes (8190 bytes); 0 lets it read up to 1 MB.
+limit_request_line = 0
 # Recycle workers now and then, staggered, so that no slow leak grows for ever.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 10000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 1000)

@@ -15,6 +15,7 @@ from app.errors import (
 from app.extensions import init_extensions, limiter
 from app.health import bp as health_bp
 from app.observability import RequestIdMiddleware, configure_logging, register_access_log
+from app.schemas.common import ErrorBody
 from app.security import init_security
 from app.web import register_web
 from config import Config
@@ -39,6 +40,11 @@ def create_app(config_class: type[Config] = Config) -> OpenAPI:
         doc_prefix="/api/docs",
         doc_url="/openapi.json",
         validation_error_callback=validation_error_response,
+        # flask-openapi3 documents a 422 of its own error model on every operation
+        # that documents no response for this status. Every operation documents its
+        # 429 (app/api/common.py), and 422 where it can answer it, with the API's body.
+        validation_error_status=429,
+        validation_error_model=ErrorBody,
     )
     app.request_class = ConduitRequest
     app.json = SafeJSONProvider(app)

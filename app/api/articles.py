@@ -19,7 +19,7 @@ from app.schemas.articles import (
     SlugPath,
     UpdateArticleBody,
 )
-from app.schemas.common import PageQuery
+from app.schemas.common import ErrorBody, PageQuery
 from app.services import articles
 from app.services.views import ArticlePage, ArticleView
 
@@ -99,7 +99,11 @@ def get_article(path: SlugPath) -> Response:
     return _article_response(articles.get_article(slug=path.slug, viewer_id=current_viewer_id()))
 
 
-@bp.put("/articles/<slug:slug>", responses={200: ArticleEnvelope}, security=TOKEN_SECURITY)
+@bp.put(
+    "/articles/<slug:slug>",
+    responses={200: ArticleEnvelope, 403: ErrorBody},
+    security=TOKEN_SECURITY,
+)
 @auth_required
 def update_article(path: SlugPath, body: UpdateArticleBody) -> Response:
     """Update an article (author only); a new title gives a new slug."""
@@ -108,7 +112,7 @@ def update_article(path: SlugPath, body: UpdateArticleBody) -> Response:
     )
 
 
-@bp.delete("/articles/<slug:slug>", responses={204: None}, security=TOKEN_SECURITY)
+@bp.delete("/articles/<slug:slug>", responses={204: None, 403: ErrorBody}, security=TOKEN_SECURITY)
 @auth_required
 def delete_article(path: SlugPath) -> Response:
     """Delete an article (author only)."""

@@ -15,6 +15,7 @@ from app.schemas.articles import (
     NewCommentBody,
     SlugPath,
 )
+from app.schemas.common import ErrorBody
 from app.services import comments
 
 bp = api_blueprint("api_comments", __name__, "Comments")
@@ -38,7 +39,11 @@ def add_comment(path: SlugPath, body: NewCommentBody) -> Response:
     return json_response(CommentEnvelope(comment=CommentOut.model_validate(comment)))
 
 
-@bp.delete("/articles/<slug:slug>/comments/<id>", responses={204: None}, security=TOKEN_SECURITY)
+@bp.delete(
+    "/articles/<slug:slug>/comments/<id>",
+    responses={204: None, 403: ErrorBody},
+    security=TOKEN_SECURITY,
+)
 @auth_required
 def delete_comment(path: CommentPath) -> Response:
     """Delete a comment (its author only)."""

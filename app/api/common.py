@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_type_hints
 
 from flask_openapi3 import APIBlueprint, Tag
 
-from app.api.auth import authenticate_request
-from app.api.requests import check_json_body
+from app.api.auth import AUTH_ATTRIBUTE, authenticate_request
+from app.api.requests import BODY_METHODS, check_json_body
 from app.schemas.common import ErrorBody
 
 TOKEN_SECURITY: list[dict[str, list[str]]] = [{"Token": []}]
@@ -21,19 +21,71 @@ SECURITY_SCHEMES: dict[str, Any] = {
     }
 }
 
-ERROR_RESPONSES: dict[int, Any] = {
-    400: ErrorBody,
-    401: ErrorBody,
-    403: ErrorBody,
-    404: ErrorBody,
-    413: ErrorBody,
-    415: ErrorBody,
-    422: ErrorBody,
+ERROR_BODY_REF = "#/components/schemas/ErrorBody"
+_RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9]+$"},
 }
 
 
-class SlashTolerantBlueprint(APIBlueprint):
-    """An API blueprint whose routes answer the same with a trailing slash, unredirected.
+def _error(description: str, **headers: dict[str, Any]) -> dict[str, Any]:
+    """An error response with the error body and the headers it always carries."""
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": ERROR_BODY_REF}}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+# What any request may be answered with: a malformed request (or a Host the app does
+# not serve), a rate limit, the database unavailable.
+ANY_REQUEST_ERRORS: dict[int, Any] = {
+    400: ErrorBody,
+    429: _error("Too many requests: wait as Retry-After says.", **{"Retry-After": _RETRY_AFTER}),
+    503: _error(
+        "A dependency (the database) is unavailable: try again as Retry-After says.",
+        **{"Retry-After": _RETRY_AFTER},
+    ),
+}
+UNAUTHORIZED = _error(
+    "The token is missing, invalid or expired (or names no account).",
+    **{
+        "WWW-Authenticate": {
+            "description": "The scheme to authenticate with: `Token`.",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+)
+
+
+def error_responses(rule: str, view: Callable[..., Any], method: str) -> dict[int, Any]:
+    """The errors an operation can answer, from what it reads and who may call it.
+
+    403 depends on what the service checks: views that may answer it name it
+    themselves.
+    """
+    responses = dict(ANY_REQUEST_ERRORS)
+    if getattr(view, AUTH_ATTRIBUTE, None) is not None:
+        # Required, or optional and given: a bad token is refused either way.
+        responses[401] = UNAUTHORIZED
+    if "<" in rule:
+        responses[404] = ErrorBody
+    inputs = get_type_hints(view).keys() & {"path", "query", "body"}
+    if method.upper() in BODY_METHODS:
+        responses[413] = ErrorBody
+        responses[415] = ErrorBody
+    if inputs or method.upper() in BODY_METHODS:
+        responses[422] = ErrorBody
+    return responses
+
+
+class ApiBlueprint(APIBlueprint):
+    """An API blueprint whose operations document the errors each really answers, and
+    whose routes answer the same with a trailing slash, unredirected.
 
     Public front ends add one (the Angular RealWorld app posts to /api/articles/).
     Werkzeug would answer 404, or redirect where the rule itself ends in a slash,
@@ -52,16 +104,36 @@ class SlashTolerantBlueprint(APIBlueprint):
         options.setdefault("strict_slashes", False)
         super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **options)
 
+    def _documented(
+        self, method: str, rule: str, responses: dict[int, Any] | None, options: dict[str, Any]
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        register = getattr(APIBlueprint, method)
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            documented = {**error_responses(rule, view, method), **(responses or {})}
+            decorated: Callable[..., Any] = register(self, rule, responses=documented, **options)(
+                view
+            )
+            return decorated
+
+        return decorator
+
+    def get(self, rule: str, *, responses: Any = None, **options: Any) -> Callable[..., Any]:
+        return self._documented("get", rule, responses, options)
+
+    def post(self, rule: str, *, responses: Any = None, **options: Any) -> Callable[..., Any]:
+        return self._documented("post", rule, responses, options)
+
+    def put(self, rule: str, *, responses: Any = None, **options: Any) -> Callable[..., Any]:
+        return self._documented("put", rule, responses, options)
+
+    def delete(self, rule: str, *, responses: Any = None, **options: Any) -> Callable[..., Any]:
+        return self._documented("delete", rule, responses, options)
+
 
 def api_blueprint(name: str, import_name: str, tag: str) -> APIBlueprint:
     """An API blueprint under /api whose requests are checked before validation."""
-    bp = SlashTolerantBlueprint(
-        name,
-        import_name,
-        url_prefix="/api",
-        abp_tags=[Tag(name=tag)],
-        abp_responses=ERROR_RESPONSES,
-    )
+    bp = ApiBlueprint(name, import_name, url_prefix="/api", abp_tags=[Tag(name=tag)])
     bp.before_request(authenticate_request)
     bp.before_request(check_json_body)
     return bp

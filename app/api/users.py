@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Response
 
 from app.api.auth import auth_required, current_actor, issue_token, presented_token, token_for
-from app.api.common import TOKEN_SECURITY, api_blueprint
+from app.api.common import TOKEN_SECURITY, UNAUTHORIZED, api_blueprint
 from app.api.responses import json_response
 from app.limits import auth_rate_limited
 from app.models import User
-from app.schemas.common import ErrorBody
 from app.schemas.users import LoginUserBody, NewUserBody, UpdateUserBody, UserEnvelope, UserOut
 from app.security import personal
 from app.services import users
@@ -25,7 +24,7 @@ def _user_envelope(user: User, token: str) -> UserEnvelope:
     )
 
 
-@bp.post("/users", responses={201: UserEnvelope, 429: ErrorBody})
+@bp.post("/users", responses={201: UserEnvelope})
 @personal
 @auth_rate_limited
 def register_user(body: NewUserBody) -> Response:
@@ -36,7 +35,7 @@ def register_user(body: NewUserBody) -> Response:
     return json_response(_user_envelope(user, issue_token(user)), 201)
 
 
-@bp.post("/users/login", responses={200: UserEnvelope, 429: ErrorBody})
+@bp.post("/users/login", responses={200: UserEnvelope, 401: UNAUTHORIZED})
 @personal
 @auth_rate_limited
 def login_user(body: LoginUserBody) -> Response:

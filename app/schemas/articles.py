@@ -17,6 +17,7 @@ from app.schemas.common import (
     Timestamp,
     Title,
     WireModel,
+    optional,
 )
 from app.schemas.users import ProfileOut
 from app.services import rules
@@ -47,12 +48,12 @@ class NewArticleBody(RequestModel):
 
 
 class UpdateArticle(RequestModel):
-    """Only the fields sent change; none of them may be cleared."""
+    """Only the fields sent change; none of them may be cleared (null is refused)."""
 
-    title: Title | None = None
-    description: Description | None = None
-    body: Body | None = None
-    tag_list: TagList | None = Field(default=None, alias="tagList")
+    title: Title | None = optional()
+    description: Description | None = optional()
+    body: Body | None = optional()
+    tag_list: TagList | None = optional(alias="tagList")
 
     @field_validator("title", "description", "body", "tag_list", mode="before")
     @classmethod
@@ -71,9 +72,9 @@ class UpdateArticleBody(RequestModel):
 
 
 class ArticleListQuery(PageQuery):
-    tag: QueryText | None = None
-    author: QueryText | None = None
-    favorited: QueryText | None = None
+    tag: QueryText | None = optional()
+    author: QueryText | None = optional()
+    favorited: QueryText | None = optional()
 
 
 class SlugPath(RequestModel):

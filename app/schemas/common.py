@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -12,10 +15,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     PlainSerializer,
     StringConstraints,
 )
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 from app.services import rules
 
@@ -34,13 +41,17 @@ Timestamp = Annotated[datetime, PlainSerializer(format_timestamp, return_type=st
 
 
 class WireModel(BaseModel):
-    """Output models: camelCase on the wire, filled from the services' read models."""
+    """Output models: camelCase on the wire, filled from the services' read models.
+
+    The document says their fields are all a response holds (additionalProperties).
+    """
 
     model_config = ConfigDict(
         alias_generator=to_camel,
         populate_by_name=True,
         from_attributes=True,
         serialize_by_alias=True,
+        extra="forbid",
     )
 
 
@@ -70,47 +81,147 @@ class RequestModel(BaseModel):
 _JSON_SCHEMAS: dict[tuple[Any, ...], str] = {}
 
 
-def _text(max_length: int, *, min_length: int = 1) -> object:
-    """User-written text: surrounding blanks dropped, not empty, bounded, no NUL."""
-    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+@dataclass(frozen=True)
+class Matches:
+    """Text must match `pattern`: checked here, and stated as the JSON Schema `pattern`
+    of the field in the OpenAPI document, so that the two cannot differ.
+
+    `problem` names what is wrong with a value that does not match.
+    """
+
+    pattern: str
+    problem: Callable[[str], str]
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        regex = re.compile(self.pattern)
+
+        def check(value: str) -> str:
+            if regex.search(value) is None:
+                raise ValueError(self.problem(value))
+            return value
+
+        return core_schema.no_info_after_validator_function(check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["pattern"] = self.pattern
+        return json_schema
 
 
-Title = Annotated[str, _text(rules.TITLE_MAX), AfterValidator(rules.no_nul)]
-Description = Annotated[str, _text(rules.DESCRIPTION_MAX), AfterValidator(rules.no_nul)]
-Body = Annotated[str, _text(rules.BODY_MAX), AfterValidator(rules.no_nul)]
-CommentBody = Annotated[str, _text(rules.COMMENT_MAX), AfterValidator(rules.no_nul)]
-TagName = Annotated[str, _text(rules.TAG_MAX), AfterValidator(rules.no_nul)]
+def _says(message: str) -> Callable[[str], str]:
+    return lambda _value: message
+
+
+NulFree = Matches(rules.NUL_FREE_PATTERN, _says("must not contain NUL characters"))
+
+
+def _text(max_length: int) -> tuple[object, ...]:
+    """User-written text: at most `max_length` characters as sent, no NUL, not only
+    blanks; surrounding blanks are dropped."""
+    return (
+        StringConstraints(max_length=max_length),
+        Matches(rules.TEXT_PATTERN, rules.text_problem),
+        AfterValidator(str.strip),
+    )
+
+
+Title = Annotated[str, *_text(rules.TITLE_MAX)]
+Description = Annotated[str, *_text(rules.DESCRIPTION_MAX)]
+Body = Annotated[str, *_text(rules.BODY_MAX)]
+CommentBody = Annotated[str, *_text(rules.COMMENT_MAX)]
+TagName = Annotated[str, *_text(rules.TAG_MAX)]
 Username = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True,
-        min_length=1,
-        max_length=rules.USERNAME_MAX,
-        pattern=rules.USERNAME_PATTERN,
-    ),
+    StringConstraints(max_length=rules.USERNAME_MAX),
+    Matches(rules.USERNAME_TEXT_PATTERN, _says(rules.USERNAME_HINT)),
+    AfterValidator(str.strip),
 ]
 Email = Annotated[
     str,
-    _text(rules.EMAIL_MAX),
-    AfterValidator(rules.no_nul),
+    StringConstraints(max_length=rules.EMAIL_MAX),
+    NulFree,
     AfterValidator(rules.normalise_email),
+    # What normalise_email (email-validator) accepts, as JSON Schema can say it.
+    Field(
+        json_schema_extra={
+            "format": "idn-email",
+            "not": {"anyOf": [{"pattern": refused} for refused in rules.EMAIL_REFUSED_PATTERNS]},
+        }
+    ),
 ]
 Password = Annotated[
     str,
     StringConstraints(min_length=rules.PASSWORD_MIN, max_length=rules.PASSWORD_MAX),
-    AfterValidator(rules.no_nul),
+    NulFree,
+]
+# Sign-in checks credentials, not formats: any value that is not blank may be tried.
+SignInEmail = Annotated[str, *_text(rules.EMAIL_MAX)]
+SignInPassword = Annotated[
+    str, StringConstraints(min_length=1, max_length=rules.PASSWORD_MAX), NulFree
 ]
 ImageUrl = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=rules.IMAGE_URL_MAX),
-    AfterValidator(rules.http_url),
+    StringConstraints(max_length=rules.IMAGE_URL_MAX),
+    # Only http(s) URLs: a `javascript:` or `data:` image would be an attack vector.
+    Matches(rules.IMAGE_URL_PATTERN, _says("must be an http(s) URL")),
+    AfterValidator(str.strip),
 ]
-Bio = Annotated[str, _text(rules.BIO_MAX, min_length=0), AfterValidator(rules.no_nul)]
+Bio = Annotated[
+    str, StringConstraints(max_length=rules.BIO_MAX), NulFree, AfterValidator(str.strip)
+]
+
+
+class BlankMeansNone:
+    """A blank string stands for null (a cleared or unchanged value), whatever its
+    length; the document lists it beside the field's other forms."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(_blank_to_none, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        forms = json_schema.pop("anyOf", None) or [dict(json_schema)]
+        blank = {"type": "string", "pattern": rules.BLANK_PATTERN}
+        return {"anyOf": [*forms, blank]}
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and value.strip() == "":
+        return None
+    return value
+
+
+def _left_out(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _left_out_not_null(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+    forms = [form for form in schema.pop("anyOf", []) if form != {"type": "null"}]
+    if len(forms) == 1:
+        schema.update(forms[0])
+    elif forms:
+        schema["anyOf"] = forms
+
+
+def optional(*, alias: str | None = None, nullable: bool = False) -> Any:
+    """The default of a field that may be left out: None, which the document does not
+    show, since leaving a field out is not sending null. Unless `nullable`, the field's
+    validators refuse null, and the document does not offer it."""
+    describe = _left_out if nullable else _left_out_not_null
+    return Field(default=None, alias=alias, json_schema_extra=describe)
+
 
 # A path or query value: bounded and free of NUL, otherwise taken as given.
-QueryText = Annotated[
-    str, StringConstraints(max_length=rules.LOOKUP_MAX), AfterValidator(rules.no_nul)
-]
+QueryText = Annotated[str, StringConstraints(max_length=rules.LOOKUP_MAX), NulFree]
 
 # Page bounds: large enough for any real page, small enough for every database.
 MAX_LIMIT = 100

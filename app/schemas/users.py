@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
-from pydantic import (
-    BeforeValidator,
-    Field,
-    StringConstraints,
-    ValidatorFunctionWrapHandler,
-    WrapValidator,
-    field_validator,
-)
+from pydantic import Field, field_validator
 
 from app.schemas.common import (
     Bio,
+    BlankMeansNone,
     Email,
     ImageUrl,
     Password,
     QueryText,
     RequestModel,
+    SignInEmail,
+    SignInPassword,
     Username,
     WireModel,
+    optional,
 )
 
 
@@ -37,38 +33,12 @@ class NewUserBody(RequestModel):
 
 
 class LoginUser(RequestModel):
-    # Sign-in checks credentials, not formats: any non-empty value may be tried.
-    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    email: SignInEmail
+    password: SignInPassword
 
 
 class LoginUserBody(RequestModel):
     user: LoginUser
-
-
-BLANK_PATTERN = r"^\s*$"
-# What a blank value looks like in the OpenAPI document.
-Blank = Annotated[str, StringConstraints(pattern=BLANK_PATTERN)]
-
-
-def _is_blank(value: Any) -> bool:
-    return isinstance(value, str) and re.match(BLANK_PATTERN, value) is not None
-
-
-def _blank_to_none(value: Any) -> Any:
-    return None if _is_blank(value) else value
-
-
-def _blank_is_unchanged(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    # Front ends that do not fill their settings form with the current values (the
-    # Angular RealWorld app) send "" for every field left alone.
-    return None if _is_blank(value) else handler(value)
-
-
-def _without_default(schema: dict[str, Any]) -> None:
-    # null is refused, so the document shows no null default: leaving the field out
-    # is what leaves it unchanged.
-    schema.pop("default", None)
 
 
 UNCHANGED_WHEN_BLANK = "An empty (or blank) value leaves it unchanged: it can never be blank."
@@ -79,27 +49,25 @@ class UpdateUser(RequestModel):
     """Only the fields sent change. An empty `username`, `email` or `password` leaves
     it unchanged; null or "" clears `bio` and `image`."""
 
+    # Front ends that do not fill their settings form with the current values (the
+    # Angular RealWorld app) send "" for every field left alone.
     username: Annotated[
-        Username | None,
-        WrapValidator(_blank_is_unchanged, json_schema_input_type=Username | Blank),
-        Field(description=UNCHANGED_WHEN_BLANK, json_schema_extra=_without_default),
-    ] = None
-    email: Annotated[
-        Email | None,
-        WrapValidator(_blank_is_unchanged, json_schema_input_type=Email | Blank),
-        Field(description=UNCHANGED_WHEN_BLANK, json_schema_extra=_without_default),
-    ] = None
+        Username | None, BlankMeansNone(), Field(description=UNCHANGED_WHEN_BLANK)
+    ] = optional()
+    email: Annotated[Email | None, BlankMeansNone(), Field(description=UNCHANGED_WHEN_BLANK)] = (
+        optional()
+    )
     password: Annotated[
         Password | None,
-        WrapValidator(_blank_is_unchanged, json_schema_input_type=Password | Blank | None),
+        BlankMeansNone(),
         Field(description=f"{UNCHANGED_WHEN_BLANK} null also leaves it unchanged."),
-    ] = None
-    bio: Annotated[
-        Bio | None, BeforeValidator(_blank_to_none), Field(description=CLEARED_WHEN_BLANK)
-    ] = None
-    image: Annotated[
-        ImageUrl | None, BeforeValidator(_blank_to_none), Field(description=CLEARED_WHEN_BLANK)
-    ] = None
+    ] = optional(nullable=True)
+    bio: Annotated[Bio | None, BlankMeansNone(), Field(description=CLEARED_WHEN_BLANK)] = optional(
+        nullable=True
+    )
+    image: Annotated[ImageUrl | None, BlankMeansNone(), Field(description=CLEARED_WHEN_BLANK)] = (
+        optional(nullable=True)
+    )
 
     @field_validator("username", "email", mode="before")
     @classmethod

@@ -6,9 +6,10 @@ these names, so a rule changes here and nowhere else.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 USERNAME_MAX = 40
 USERNAME_PATTERN = r"^[A-Za-z0-9_-]+$"
@@ -61,3 +62,43 @@ def can_match(value: str) -> bool:
     which would refuse a NUL character outright.
     """
     return len(value) <= LOOKUP_MAX and "\x00" not in value
+
+
+# The API states each rule on text as a JSON Schema pattern in its OpenAPI document
+# and checks the same pattern (app/schemas/common.py), so that what a client reads
+# there is what the API accepts. Python's re and the ECMA-262 regular expressions of
+# JSON Schema read these patterns alike: character classes, alternatives, `^`, `$`.
+
+# What str.strip() removes (str.isspace()): surrounding blanks are dropped from text.
+BLANKS = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+BLANK_PATTERN = rf"^[{BLANKS}]*$"
+# PostgreSQL can neither store nor compare a NUL character: no text may hold one.
+NUL_FREE_PATTERN = r"^[^\x00]*$"
+# Required text: no NUL, and something besides blanks. (Each part's characters are
+# not the next part's, so a match never backtracks: linear time on 100,000 characters.)
+TEXT_PATTERN = rf"^[{BLANKS}]*[^\x00{BLANKS}][^\x00]*$"
+# A username as sent: USERNAME_PATTERN once its surrounding blanks are dropped.
+USERNAME_TEXT_PATTERN = rf"^[{BLANKS}]*[A-Za-z0-9_-]+[{BLANKS}]*$"
+# An image: an http(s) URL naming a host, in any case; surrounding blanks dropped.
+IMAGE_URL_PATTERN = rf"^[{BLANKS}]*[Hh][Tt][Tt][Pp][Ss]?://[^/?#\x00{BLANKS}][^\x00]*$"
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+# Addresses that JSON Schema's `idn-email` format allows and normalise_email
+# (email-validator) refuses: a quoted local part, an IP-literal or dotless domain,
+# an all-numeric top-level domain, a special-use domain (RFC 6761: `test`, ...).
+EMAIL_REFUSED_PATTERNS = (
+    r'^"',
+    r"@\[",
+    r"@[^.]*$",
+    r"\.[0-9]+$",
+    rf"\.(?:{'|'.join(_any_case(name) for name in sorted(SPECIAL_USE_DOMAIN_NAMES))})$",
+)
+
+
+def text_problem(value: str) -> str:
+    """Why `value` does not match TEXT_PATTERN."""
+    return "must not contain NUL characters" if "\x00" in value else "can't be blank"
