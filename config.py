@@ -3,7 +3,9 @@
 Every variable is listed in README.md ("Configuration"). `Config` holds the
 production defaults; `TestConfig` is what the test suite builds apps with.
 Nothing here is read at import time: `create_app` instantiates the class, and the
-instance reads `os.environ` (which python-dotenv fills from `.env`).
+instance reads `os.environ` (which python-dotenv fills from `.env`), or the mapping
+it is given. A setting's name is its variable's unless `alias` names the variable;
+a variable that is unset, empty or blank takes the default.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import os
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any, ClassVar, Self
+
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
 class ConfigError(RuntimeError):
@@ -34,59 +39,9 @@ HOW_TO_MAKE_A_SECRET = (
     "`python3 scripts/init_env.py .env` writes a .env with fresh ones, or make one with "
     "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`"
 )
-
-
-def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
-    return value
-
-
-def _bool(env: Mapping[str, str], name: str) -> bool | None:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return None
-    value = raw.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name} must be true or false, not {raw!r}")
-
-
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be above 0, not {value}")
-    return value
-
-
-def _list(env: Mapping[str, str], name: str) -> list[str]:
-    return [item.strip() for item in (env.get(name) or "").split(",") if item.strip()]
-
-
-def _origins(env: Mapping[str, str]) -> list[str]:
-    origins = _list(env, "CORS_ORIGINS")
-    for origin in origins:
-        # "null" is what sandboxed iframes and file:// pages send: never trust it.
-        if origin == "null" or (origin != "*" and "://" not in origin):
-            raise ConfigError(
-                f"CORS_ORIGINS holds {origin!r}: give full origins like https://app.example.com"
-            )
-    return origins
+# Marks a setting worked out from others: no variable sets it.
+DERIVED = object()
+REDIS = "RedisCache"
 
 
 def normalise_database_url(url: str) -> str:
@@ -97,162 +52,231 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-class Config:
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _comma_list(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _full_origins(origins: list[str]) -> list[str]:
+    for origin in origins:
+        # "null" is what sandboxed iframes and file:// pages send: never trust it.
+        if origin == "null" or (origin != "*" and "://" not in origin):
+            raise ConfigError(
+                f"CORS_ORIGINS holds {origin!r}: give full origins like https://app.example.com"
+            )
+    return origins
+
+
+Flag = Annotated[bool, BeforeValidator(_strip)]
+Seconds = Annotated[float, Field(gt=0)]
+Names = Annotated[list[str], BeforeValidator(_comma_list)]
+
+
+class Config(BaseSettings):
     """Production settings; every value can be overridden from the environment."""
 
-    TESTING = False
-    SESSION_COOKIE_HTTPONLY = True
-    SESSION_COOKIE_SAMESITE = "Lax"
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore", validate_default=True)
+
+    TESTING: ClassVar[bool] = False
+    SESSION_COOKIE_HTTPONLY: ClassVar[bool] = True
+    SESSION_COOKIE_SAMESITE: ClassVar[str] = "Lax"
     # A CSRF token lives as long as the session: an article written for hours
     # must not be lost to an expired token when it is finally published.
-    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_TIME_LIMIT: ClassVar[int | None] = None
+    JWT_TOKEN_LOCATION: ClassVar[list[str]] = ["headers"]
+    JWT_HEADER_TYPE: ClassVar[str] = "Token"
+
+    SECRET_KEY: str | None = None
+    JWT_SECRET_KEY: str | None = Field(default_factory=lambda s: s["SECRET_KEY"])
+
+    SQLALCHEMY_DATABASE_URI: Annotated[str, AfterValidator(normalise_database_url)] = Field(
+        "sqlite:///conduit.db", alias="DATABASE_URL"
+    )
+    DATABASE_POOL_SIZE: int = Field(10, ge=1)
+    DATABASE_POOL_OVERFLOW: int = Field(5, ge=0)
+    # Every wait for PostgreSQL is bounded (README, "When PostgreSQL or Redis fails").
+    # A free connection is normally at hand (the pool is at least as large as
+    # the threads that use it): waiting for one is a fault too.
+    DATABASE_POOL_TIMEOUT: int = Field(2, ge=1)
+    # libpq's connect_timeout, whose minimum is 2 seconds.
+    DATABASE_CONNECT_TIMEOUT: int = Field(2, ge=2)
+    # The server cancels a statement that runs longer (0: never)...
+    DATABASE_STATEMENT_TIMEOUT_MS: int = Field(3000, ge=0)
+    # ...and the app waits a little longer than that for any answer: a server that
+    # has not answered by then does not answer at all (app/database_guard.py).
+    DATABASE_REPLY_TIMEOUT_MS: int = Field(
+        ge=0,
+        default_factory=lambda s: (
+            s["DATABASE_STATEMENT_TIMEOUT_MS"] + 1000 if s["DATABASE_STATEMENT_TIMEOUT_MS"] else 0
+        ),
+    )
+    # After PostgreSQL did not answer, requests fail at once for this long.
+    DATABASE_FAIL_FAST_SECONDS: Seconds = 2.0
+    # A pooled connection idle for longer is pinged before use (app/database.py).
+    DATABASE_PING_AFTER_IDLE_SECONDS: int = Field(10, ge=0)
+
+    # A request body above this size is refused with 413 before it is parsed.
+    MAX_CONTENT_LENGTH: int = Field(1024 * 1024, ge=1024)
+
+    # Secure cookies unless said otherwise; debug mode (plain http) turns them off.
+    SESSION_COOKIE_SECURE: Flag | None = None
+    SESSION_LIFETIME_SECONDS: int = Field(14 * 24 * 3600, ge=60)
+    JWT_EXPIRES_SECONDS: int = Field(14 * 24 * 3600, ge=60)
+
+    # argon2id cost; the defaults are OWASP's recommended minimum (19 MiB, t=2, p=1).
+    ARGON2_TIME_COST: int = Field(2, ge=1)
+    ARGON2_MEMORY_COST: int = Field(19456, ge=8)
+    ARGON2_PARALLELISM: int = Field(1, ge=1)
+
+    # Redis (optional): the cache and the rate limits' counters, shared by every
+    # app process. Short timeouts: a hung Redis must not hang requests.
+    REDIS_URL: str | None = None
+    REDIS_SOCKET_TIMEOUT: Seconds = 0.25
+    # Deployments sharing one Redis database keep apart by their prefix.
+    REDIS_KEY_PREFIX: str = "conduit"
+    # CACHE_TYPE=NullCache turns caching off (to measure it, or to rule it out).
+    CACHE_TYPE: str = Field(default_factory=lambda s: REDIS if s["REDIS_URL"] else "SimpleCache")
+    CACHE_REDIS_URL: Annotated[str | None, DERIVED] = Field(
+        default_factory=lambda s: s["REDIS_URL"]
+    )
+    CACHE_OPTIONS: Annotated[dict[str, float], DERIVED] = Field(
+        default_factory=lambda s: _redis_options(s) if s["REDIS_URL"] else {}
+    )
+    CACHE_KEY_PREFIX: Annotated[str, DERIVED] = Field(
+        default_factory=lambda s: f"{s['REDIS_KEY_PREFIX']}:cache:"
+    )
+    CACHE_DEFAULT_TIMEOUT: int = Field(300, ge=1)
+    # Without Redis each process caches on its own and cannot tell the others
+    # to forget: keep shared data (the tag list) only briefly then.
+    TAGS_CACHE_SECONDS: int = Field(ge=1, default_factory=lambda s: 300 if s["REDIS_URL"] else 10)
+    # What a list page shows every viewer (articles, authors, counts, the total),
+    # kept for this long. Only with a cache that every process shares, since
+    # every write must make it stale everywhere at once: 0 (the default without
+    # Redis) reads lists from the database on every request. Short: it bounds
+    # how long a page stays stale after a write that could not reach Redis.
+    LIST_CACHE_SECONDS: int = Field(ge=0, default_factory=lambda s: 60 if s["REDIS_URL"] else 0)
+    # Each account's credentials generation, kept for this long for the routes
+    # where signing in is optional (app/services/credentials.py). It bounds how long
+    # a token revoked by a password change may still pass there when the change
+    # could not reach Redis, or, without Redis, on the processes that did not make
+    # it (twice this at most); 0 reads it from the database on each such request.
+    CREDENTIALS_CACHE_SECONDS: int = Field(
+        ge=0, default_factory=lambda s: 60 if s["CACHE_TYPE"] == REDIS else 10
+    )
+    # Writers announce each new generation of cached entries on a Redis channel
+    # and every process listens, so that reading a copy costs no round trip
+    # (app/services/generation_watch.py). Off: every read asks Redis, as on a
+    # Redis that forbids PUBLISH/SUBSCRIBE. The same for every process sharing
+    # the cache: a process that does not announce leaves the others stale.
+    # Unset: on with Redis (see `_refuse_contradictions`).
+    CACHE_ANNOUNCEMENTS: Flag | None = None
+
+    RATELIMIT_ENABLED: Flag = True
+    RATELIMIT_DEFAULT: str = "600 per minute"
+    RATELIMIT_AUTH: str = "10 per minute"
+    RATELIMIT_AUTH_ACCOUNT: str = "5 per minute"
+    RATELIMIT_STORAGE_URI: str = Field(default_factory=lambda s: s["REDIS_URL"] or "memory://")
+    RATELIMIT_STORAGE_OPTIONS: Annotated[dict[str, float], DERIVED] = Field(
+        default_factory=lambda s: (
+            _redis_options(s) if s["RATELIMIT_STORAGE_URI"].startswith("redis") else {}
+        )
+    )
+    RATELIMIT_KEY_PREFIX: Annotated[str, DERIVED] = Field(
+        default_factory=lambda s: f"{s['REDIS_KEY_PREFIX']}-limits"
+    )
+    RATELIMIT_HEADERS_ENABLED: ClassVar[bool] = True
+    # Flask-Limiter would put Retry-After on every response; only a 429 (or a
+    # 503) should carry it, so its own copy goes under another name.
+    RATELIMIT_HEADER_RETRY_AFTER: ClassVar[str] = "X-RateLimit-Retry-After"
+    # Redis down: count in each process's memory instead of failing or not counting.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED: ClassVar[bool] = True
+    # Only the first request that finds Redis down switches to memory: the others
+    # that were waiting on Redis meanwhile (a hung Redis makes them wait) would
+    # fail with Redis's error. They pass uncounted instead (and are logged).
+    RATELIMIT_SWALLOW_ERRORS: ClassVar[bool] = True
+
+    # Browsers on these origins may call the API (none unless listed).
+    CORS_ORIGINS: Annotated[Names, AfterValidator(_full_origins)] = Field(default_factory=list)
+    # Host names the app answers to (Flask refuses others with 400); empty: any.
+    TRUSTED_HOSTS: Annotated[Names | None, AfterValidator(lambda hosts: hosts or None)] = None
+    # How many reverse proxies in front of the app set X-Forwarded-* headers.
+    PROXY_FIX_X_FOR: int = Field(0, ge=0)
+
+    LOG_LEVEL: Annotated[str, AfterValidator(str.upper)] = "INFO"
+    # json or console; unset: console in debug, json otherwise (see `check`).
+    LOG_FORMAT: str | None = None
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         env = os.environ if environ is None else environ
+        given = {name: env[name] for name in self.variables() if (env.get(name) or "").strip()}
+        try:
+            super().__init__(**given)
+        except ValidationError as error:
+            raise ConfigError(_explain(error.errors()[0])) from None
 
-        self.SECRET_KEY: str | None = env.get("SECRET_KEY") or None
-        self.JWT_SECRET_KEY: str | None = env.get("JWT_SECRET_KEY") or self.SECRET_KEY
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        **_: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment arrives as the constructor's mapping (os.environ unless the
+        # caller, a test or the bench, gives its own), never read behind its back.
+        return (init_settings,)
 
-        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
-            env.get("DATABASE_URL") or "sqlite:///conduit.db"
-        )
-        self._read_database_settings(env)
+    @classmethod
+    def variables(cls) -> list[str]:
+        """The environment variables that configure the app."""
+        return [
+            field.alias or name
+            for name, field in cls.model_fields.items()
+            if DERIVED not in field.metadata
+        ]
 
-        # A request body above this size is refused with 413 before it is parsed.
-        self.MAX_CONTENT_LENGTH = _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024)
-
-        # Secure cookies unless said otherwise; debug mode (plain http) turns them off.
-        self.SESSION_COOKIE_SECURE: bool | None = _bool(env, "SESSION_COOKIE_SECURE")
-        self.PERMANENT_SESSION_LIFETIME = timedelta(
-            seconds=_int(env, "SESSION_LIFETIME_SECONDS", 14 * 24 * 3600, minimum=60)
-        )
-
-        self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(
-            seconds=_int(env, "JWT_EXPIRES_SECONDS", 14 * 24 * 3600, minimum=60)
-        )
-
-        # argon2id cost; the defaults are OWASP's recommended minimum (19 MiB, t=2, p=1).
-        self.ARGON2_TIME_COST = _int(env, "ARGON2_TIME_COST", 2, minimum=1)
-        self.ARGON2_MEMORY_COST = _int(env, "ARGON2_MEMORY_COST", 19456, minimum=8)
-        self.ARGON2_PARALLELISM = _int(env, "ARGON2_PARALLELISM", 1, minimum=1)
-
-        # Redis (optional): the cache and the rate limits' counters, shared by every
-        # app process. Short timeouts: a hung Redis must not hang requests.
-        self.REDIS_URL: str | None = env.get("REDIS_URL") or None
-        redis_timeout = _float(env, "REDIS_SOCKET_TIMEOUT", 0.25)
-        redis_options = {"socket_timeout": redis_timeout, "socket_connect_timeout": redis_timeout}
-        # CACHE_TYPE=NullCache turns caching off (to measure it, or to rule it out).
-        self.CACHE_TYPE = env.get("CACHE_TYPE") or (
-            "RedisCache" if self.REDIS_URL else "SimpleCache"
-        )
-        self.CACHE_REDIS_URL = self.REDIS_URL
-        self.CACHE_OPTIONS = dict(redis_options) if self.REDIS_URL else {}
-        # Deployments sharing one Redis database keep apart by their prefix.
-        key_prefix = env.get("REDIS_KEY_PREFIX") or "conduit"
-        self.CACHE_KEY_PREFIX = f"{key_prefix}:cache:"
-        self.CACHE_DEFAULT_TIMEOUT = _int(env, "CACHE_DEFAULT_TIMEOUT", 300, minimum=1)
-        # Without Redis each process caches on its own and cannot tell the others
-        # to forget: keep shared data (the tag list) only briefly then.
-        self.TAGS_CACHE_SECONDS = _int(
-            env, "TAGS_CACHE_SECONDS", 300 if self.REDIS_URL else 10, minimum=1
-        )
-        # What a list page shows every viewer (articles, authors, counts, the total),
-        # kept for this long. Only with a cache that every process shares, since
-        # every write must make it stale everywhere at once: 0 (the default without
-        # Redis) reads lists from the database on every request. Short: it bounds
-        # how long a page stays stale after a write that could not reach Redis.
-        self.LIST_CACHE_SECONDS = _int(env, "LIST_CACHE_SECONDS", 60 if self.REDIS_URL else 0)
-        if self.LIST_CACHE_SECONDS and self.CACHE_TYPE != "RedisCache":
-            raise ConfigError(
-                "LIST_CACHE_SECONDS needs a cache every process shares (REDIS_URL, "
-                f"CACHE_TYPE=RedisCache), not {self.CACHE_TYPE}: processes could not tell "
-                "each other that a list changed"
-            )
-
-        # Each account's credentials generation, kept for this long for the routes
-        # where signing in is optional (app/services/credentials.py). It bounds how long
-        # a token revoked by a password change may still pass there when the change
-        # could not reach Redis, or, without Redis, on the processes that did not make
-        # it (twice this at most); 0 reads it from the database on each such request.
-        shared_cache = self.CACHE_TYPE == "RedisCache"
-        self.CREDENTIALS_CACHE_SECONDS = _int(
-            env, "CREDENTIALS_CACHE_SECONDS", 60 if shared_cache else 10
-        )
-
-        # Writers announce each new generation of cached entries on a Redis channel
-        # and every process listens, so that reading a copy costs no round trip
-        # (app/services/generation_watch.py). Off: every read asks Redis, as on a
-        # Redis that forbids PUBLISH/SUBSCRIBE. The same for every process sharing
-        # the cache: a process that does not announce leaves the others stale.
-        announcements = _bool(env, "CACHE_ANNOUNCEMENTS")
-        if announcements and self.CACHE_TYPE != "RedisCache":
-            raise ConfigError(
-                f"CACHE_ANNOUNCEMENTS needs Redis (REDIS_URL, CACHE_TYPE=RedisCache), "
-                f"not {self.CACHE_TYPE}"
-            )
-        self.CACHE_ANNOUNCEMENTS = self.CACHE_TYPE == "RedisCache" and announcements is not False
-
-        self.RATELIMIT_ENABLED = _bool(env, "RATELIMIT_ENABLED") is not False
-        self.RATELIMIT_DEFAULT = env.get("RATELIMIT_DEFAULT") or "600 per minute"
-        self.RATELIMIT_AUTH = env.get("RATELIMIT_AUTH") or "10 per minute"
-        self.RATELIMIT_AUTH_ACCOUNT = env.get("RATELIMIT_AUTH_ACCOUNT") or "5 per minute"
-        self.RATELIMIT_STORAGE_URI = (
-            env.get("RATELIMIT_STORAGE_URI") or self.REDIS_URL or "memory://"
-        )
-        self.RATELIMIT_STORAGE_OPTIONS = (
-            dict(redis_options) if self.RATELIMIT_STORAGE_URI.startswith("redis") else {}
-        )
-        self.RATELIMIT_KEY_PREFIX = f"{key_prefix}-limits"
-        self.RATELIMIT_HEADERS_ENABLED = True
-        # Flask-Limiter would put Retry-After on every response; only a 429 (or a
-        # 503) should carry it, so its own copy goes under another name.
-        self.RATELIMIT_HEADER_RETRY_AFTER = "X-RateLimit-Retry-After"
-        # Redis down: count in each process's memory instead of failing or not counting.
-        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-        # Only the first request that finds Redis down switches to memory: the others
-        # that were waiting on Redis meanwhile (a hung Redis makes them wait) would
-        # fail with Redis's error. They pass uncounted instead (and are logged).
-        self.RATELIMIT_SWALLOW_ERRORS = True
-
-        # Browsers on these origins may call the API (none unless listed).
-        self.CORS_ORIGINS = _origins(env)
-        # Host names the app answers to (Flask refuses others with 400); empty: any.
-        self.TRUSTED_HOSTS: list[str] | None = _list(env, "TRUSTED_HOSTS") or None
-        # How many reverse proxies in front of the app set X-Forwarded-* headers.
-        self.PROXY_FIX_X_FOR = _int(env, "PROXY_FIX_X_FOR", 0)
-
-        self.LOG_LEVEL = (env.get("LOG_LEVEL") or "INFO").upper()
-        self.LOG_FORMAT: str | None = env.get("LOG_FORMAT") or None
-
-    def _read_database_settings(self, env: Mapping[str, str]) -> None:
-        """The pool's size and every bound on a wait for PostgreSQL."""
-        self.DATABASE_POOL_SIZE = _int(env, "DATABASE_POOL_SIZE", 10, minimum=1)
-        self.DATABASE_POOL_OVERFLOW = _int(env, "DATABASE_POOL_OVERFLOW", 5)
-        # Every wait for PostgreSQL is bounded (README, "When PostgreSQL or Redis fails").
-        # A free connection is normally at hand (the pool is at least as large as
-        # the threads that use it): waiting for one is a fault too.
-        self.DATABASE_POOL_TIMEOUT = _int(env, "DATABASE_POOL_TIMEOUT", 2, minimum=1)
-        # libpq's connect_timeout, whose minimum is 2 seconds.
-        self.DATABASE_CONNECT_TIMEOUT = _int(env, "DATABASE_CONNECT_TIMEOUT", 2, minimum=2)
-        # The server cancels a statement that runs longer (0: never)...
-        self.DATABASE_STATEMENT_TIMEOUT_MS = _int(env, "DATABASE_STATEMENT_TIMEOUT_MS", 3000)
-        # ...and the app waits a little longer than that for any answer: a server that
-        # has not answered by then does not answer at all (app/database_guard.py).
-        statement_ms = self.DATABASE_STATEMENT_TIMEOUT_MS
-        self.DATABASE_REPLY_TIMEOUT_MS = _int(
-            env, "DATABASE_REPLY_TIMEOUT_MS", statement_ms + 1000 if statement_ms else 0
-        )
-        reply_ms = self.DATABASE_REPLY_TIMEOUT_MS
+    @model_validator(mode="after")
+    def _refuse_contradictions(self) -> Self:
+        statement_ms, reply_ms = self.DATABASE_STATEMENT_TIMEOUT_MS, self.DATABASE_REPLY_TIMEOUT_MS
         if reply_ms and (not statement_ms or reply_ms <= statement_ms):
             raise ConfigError(
                 f"DATABASE_REPLY_TIMEOUT_MS ({reply_ms}) must be longer "
                 f"than DATABASE_STATEMENT_TIMEOUT_MS ({statement_ms}, 0 is no limit): a slow "
                 "statement must be cancelled by the server before the app gives up on it"
             )
-        # After PostgreSQL did not answer, requests fail at once for this long.
-        self.DATABASE_FAIL_FAST_SECONDS = _float(env, "DATABASE_FAIL_FAST_SECONDS", 2.0)
-        # A pooled connection idle for longer is pinged before use (app/database.py).
-        self.DATABASE_PING_AFTER_IDLE_SECONDS = _int(env, "DATABASE_PING_AFTER_IDLE_SECONDS", 10)
+        if self.LIST_CACHE_SECONDS and self.CACHE_TYPE != REDIS:
+            raise ConfigError(
+                "LIST_CACHE_SECONDS needs a cache every process shares (REDIS_URL, "
+                f"CACHE_TYPE=RedisCache), not {self.CACHE_TYPE}: processes could not tell "
+                "each other that a list changed"
+            )
+        if self.CACHE_ANNOUNCEMENTS and self.CACHE_TYPE != REDIS:
+            raise ConfigError(
+                f"CACHE_ANNOUNCEMENTS needs Redis (REDIS_URL, CACHE_TYPE=RedisCache), "
+                f"not {self.CACHE_TYPE}"
+            )
+        self.CACHE_ANNOUNCEMENTS = (
+            self.CACHE_TYPE == REDIS and self.CACHE_ANNOUNCEMENTS is not False
+        )
+        return self
+
+    # Flask's names for settings read under others, worked out when the app reads them.
+
+    @property
+    def PERMANENT_SESSION_LIFETIME(self) -> timedelta:  # noqa: N802
+        return timedelta(seconds=self.SESSION_LIFETIME_SECONDS)
+
+    @property
+    def JWT_ACCESS_TOKEN_EXPIRES(self) -> timedelta:  # noqa: N802
+        return timedelta(seconds=self.JWT_EXPIRES_SECONDS)
+
+    @property
+    def SQLALCHEMY_ENGINE_OPTIONS(self) -> dict[str, Any]:  # noqa: N802
+        return self.engine_options()
 
     def engine_options(self) -> dict[str, Any]:
         """SQLAlchemy engine options that fit the configured database."""
@@ -305,6 +329,32 @@ class Config:
         _check_secret("JWT_SECRET_KEY", self.JWT_SECRET_KEY or self.SECRET_KEY)
 
 
+def _redis_options(settings: dict[str, Any]) -> dict[str, float]:
+    timeout = settings["REDIS_SOCKET_TIMEOUT"]
+    return {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+
+
+# How each of pydantic's refusals reads, in the words of the variable's value.
+_EXPLANATIONS = {
+    "int_parsing": "must be a whole number, not {raw!r}",
+    "int_from_float": "must be a whole number, not {raw!r}",
+    "float_parsing": "must be a number, not {raw!r}",
+    "bool_parsing": "must be true or false, not {raw!r}",
+    "greater_than_equal": "must be at least {ge}, not {raw}",
+    "greater_than": "must be above {gt:g}, not {number}",
+}
+
+
+def _explain(error: Mapping[str, Any]) -> str:
+    """The ConfigError message for pydantic's first refusal of a variable."""
+    name, raw = error["loc"][0], error["input"]
+    template = _EXPLANATIONS.get(error["type"])
+    if template is None:
+        return f"{name}: {error['msg']}"
+    number = float(raw) if error["type"] == "greater_than" else None
+    return f"{name} " + template.format(raw=raw, number=number, **error.get("ctx", {}))
+
+
 def _check_secret(name: str, value: str) -> None:
     """Refuse a secret that anyone could know or guess."""
     if value.strip().lower() in PLACEHOLDER_SECRETS:
@@ -327,7 +377,7 @@ class TestConfig(Config):
     variables that configure a real deployment.
     """
 
-    TESTING = True
+    TESTING: ClassVar[bool] = True
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         env = dict(os.environ if environ is None else environ)

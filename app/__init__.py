@@ -52,9 +52,6 @@ def create_app(config_class: type[Config] = Config) -> OpenAPI:
     config = config_class()
     config.check(debug=app.debug)
     app.config.from_object(config)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options()
-    app.config["JWT_TOKEN_LOCATION"] = ["headers"]
-    app.config["JWT_HEADER_TYPE"] = "Token"
 
     access_log = configure_logging(
         json_lines=app.config["LOG_FORMAT"] == "json", level=app.config["LOG_LEVEL"]

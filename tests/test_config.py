@@ -488,3 +488,30 @@ def test_new_generations_are_announced_with_redis_unless_turned_off():
         ).CACHE_ANNOUNCEMENTS
         is False
     )
+
+
+# Declared settings --------------------------------------------------------------
+
+
+def test_create_app_takes_the_engine_options_of_a_database_url_set_after_reading(monkeypatch):
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+
+    class LaterDatabaseConfig(SuiteConfig):
+        def __init__(self) -> None:
+            super().__init__({})
+            self.SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://u@127.0.0.1:9/db"
+
+    app = create_app(LaterDatabaseConfig)
+
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["connect_timeout"] == 2
+    assert app.config["JWT_TOKEN_LOCATION"] == ["headers"]
+    assert app.config["JWT_HEADER_TYPE"] == "Token"
+
+
+def test_settings_worked_out_from_others_are_not_read_from_the_environment():
+    config = Config({"CACHE_OPTIONS": "junk", "CACHE_KEY_PREFIX": "junk", "REDIS_KEY_PREFIX": "p"})
+
+    assert config.CACHE_OPTIONS == {}
+    assert config.CACHE_KEY_PREFIX == "p:cache:"
+    assert "CACHE_OPTIONS" not in Config.variables()
+    assert "DATABASE_URL" in Config.variables()
