@@ -203,6 +203,21 @@ def _names_taken_fields(reply: Outcome, fields: set[str]) -> bool:
     return bool(errors) and set(errors) <= fields and all(v == [TAKEN] for v in errors.values())
 
 
+def _one_winner(replies: list[Outcome], status: int, fields: set[str]) -> list[str]:
+    """Faults of a burst that only one may win: one `status`, every other a 422 naming
+    some of `fields` as taken."""
+    problems = api_faults(replies)
+    statuses = Counter(reply.status for reply in replies)
+    if statuses != {status: 1, 422: SAME - 1}:
+        problems.append(f"statuses {dict(statuses)}")
+    problems += [
+        f"refusal {reply.describe()}"
+        for reply in replies
+        if reply.status == 422 and not _names_taken_fields(reply, fields)
+    ]
+    return problems
+
+
 def test_one_registration_sent_20_times_at_once_creates_one_account(server, stored):
     findings = []
     for number in range(SAME_ROUNDS):
@@ -210,17 +225,9 @@ def test_one_registration_sent_20_times_at_once_creates_one_account(server, stor
         email = f"{name}@example.com"
         body = {"user": {"username": name, "email": email, "password": PASSWORD}}
         replies = fire_together([partial(server.request, "POST", "/api/users", body=body)] * SAME)
-        problems = api_faults(replies)
-        statuses = Counter(reply.status for reply in replies)
-        if statuses != {201: 1, 422: SAME - 1}:
-            problems.append(f"statuses {dict(statuses)}")
         # Both fields are taken; a loser whose two look-ups straddle the winner's commit
         # names only the second one, which is true all the same.
-        problems += [
-            f"refusal {reply.describe()}"
-            for reply in replies
-            if reply.status == 422 and not _names_taken_fields(reply, {"username", "email"})
-        ]
+        problems = _one_winner(replies, 201, {"username", "email"})
         accounts = _count(stored, User, sa.func.lower(User.username) == name.lower())
         if accounts != 1 or _count(stored, User, User.email == email) != 1:
             problems.append(f"{accounts} accounts named {name}")
@@ -330,15 +337,7 @@ def test_one_username_taken_by_20_users_at_once_goes_to_one(server, stored):
             for t in tokens.values()
         ]
         replies = fire_together(renames)
-        problems = api_faults(replies)
-        statuses = Counter(reply.status for reply in replies)
-        if statuses != {200: 1, 422: SAME - 1}:
-            problems.append(f"statuses {dict(statuses)}")
-        problems += [
-            f"refusal {reply.describe()}"
-            for reply in replies
-            if reply.status == 422 and not _names_taken_fields(reply, {"username"})
-        ]
+        problems = _one_winner(replies, 200, {"username"})
         winners = [old for old, reply in zip(tokens, replies, strict=True) if reply.status == 200]
         with stored.connect() as connection:
             holders = connection.scalars(
