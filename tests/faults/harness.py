@@ -122,7 +122,8 @@ class Client:
                     {name.lower(): value for name, value in response.getheaders()},
                     response.read(),
                 )
-        except OSError as error:
+        # A connection closed mid-answer (IncompleteRead, BadStatusLine) is no answer either.
+        except (OSError, http.client.HTTPException) as error:
             outcome = Outcome(
                 method, path, started, time.monotonic() - started, None, {}, b"", repr(error)
             )
