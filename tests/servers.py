@@ -134,6 +134,21 @@ def wait_until_healthy(
     pytest.fail(f"{name} did not answer {url}{path} within {seconds}s:\n{tail(silent_log or log)}")
 
 
+@contextmanager
+def serving_gunicorn(
+    app: str, env: Mapping[str, str], log: Path, root: Path, *, seconds: float
+) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """`app` under gunicorn on a free 127.0.0.1 port, answering /health, until the block
+    ends: its port and master process."""
+    port = free_port()
+    server = spawn_gunicorn(app, {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}, log, root)
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}", server, log, seconds=seconds)
+        yield port, server
+    finally:
+        stop_server(server)
+
+
 def stop_server(server: subprocess.Popen[bytes]) -> None:
     """SIGTERM, then SIGKILL if it has not stopped within 15 seconds."""
     if server.poll() is None:

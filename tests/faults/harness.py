@@ -29,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from tests.servers import free_port, spawn_gunicorn, stop_server, tail, wait_until_healthy
+from tests.servers import serving_gunicorn, tail
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 60
@@ -257,13 +257,8 @@ class Server:
 @contextmanager
 def serving(env: Mapping[str, str], log: Path, app: str = "wsgi:app") -> Iterator[Server]:
     """`app` under gunicorn with the project's gunicorn.conf.py, until the block ends."""
-    port = free_port()
-    process = spawn_gunicorn(app, {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}, log, ROOT)
-    try:
-        wait_until_healthy(f"http://127.0.0.1:{port}", process, log, seconds=STARTUP_SECONDS)
+    with serving_gunicorn(app, env, log, ROOT, seconds=STARTUP_SECONDS) as (port, process):
         yield Server(port, log, process)
-    finally:
-        stop_server(process)
 
 
 def server_log(server: Server, lines: int = 40) -> str:
