@@ -16,13 +16,11 @@ collection=$root/tests/conformance/Conduit.postman_collection.json
 newman=$root/.tools/newman/node_modules/.bin/newman
 python=${PYTHON_BIN:-$root/.venv/bin/python}
 work=$(mktemp -d)
-server_pid=
+# shellcheck source=scripts/serve-for-checks.sh
+. "$root/scripts/serve-for-checks.sh"
 
 cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  stop_served
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -32,29 +30,7 @@ if [ ! -x "$newman" ]; then
   npm install --silent --no-audit --no-fund --prefix "$root/.tools/newman" newman@6.2.2 >/dev/null
 fi
 
-database_url=${1:-sqlite:///$work/conformance.db}
-port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export DATABASE_URL=$database_url
-export SECRET_KEY=$("$python" -c 'import secrets; print(secrets.token_urlsafe(48))')
-export JWT_SECRET_KEY=$SECRET_KEY
-export FLASK_APP=wsgi
-
-echo "migrating ${database_url%%:*} database"
-"$root/.venv/bin/flask" db upgrade >"$work/migrate.log" 2>&1 || { cat "$work/migrate.log"; exit 1; }
-
-GUNICORN_BIND=127.0.0.1:$port WEB_CONCURRENCY=2 GUNICORN_THREADS=4 \
-  "$root/.venv/bin/gunicorn" -c gunicorn.conf.py wsgi:app >"$work/server.log" 2>&1 &
-server_pid=$!
-
-for _ in $(seq 1 100); do
-  if curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1; then
-    break
-  fi
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "the server did not start:"; cat "$work/server.log"; exit 1
-  fi
-  sleep 0.2
-done
+serve_for_checks "${1:-sqlite:///$work/conformance.db}" "$work"
 
 user=u$(date +%s)$RANDOM
 status=0

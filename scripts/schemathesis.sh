@@ -28,48 +28,21 @@ max_examples=${SCHEMATHESIS_MAX_EXAMPLES:-20}
 max_time=${SCHEMATHESIS_MAX_TIME:-120}
 work=$(mktemp -d)
 reports=${SCHEMATHESIS_REPORTS:-$work/reports}
-server_pid=
+# shellcheck source=scripts/serve-for-checks.sh
+. "$root/scripts/serve-for-checks.sh"
 
 cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  stop_served
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-database_url=${1:-sqlite:///$work/schemathesis.db}
-port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export DATABASE_URL=$database_url
-export SECRET_KEY=$("$python" -c 'import secrets; print(secrets.token_urlsafe(48))')
-export JWT_SECRET_KEY=$SECRET_KEY
-export FLASK_APP=wsgi
 export REDIS_KEY_PREFIX=conduit-schemathesis-$$-$RANDOM
 export RATELIMIT_DEFAULT="100000 per minute"
 export RATELIMIT_AUTH="100000 per minute"
 export RATELIMIT_AUTH_ACCOUNT="100000 per minute"
 export LOG_LEVEL=WARNING
-
-echo "migrating ${database_url%%:*} database"
-"$root/.venv/bin/flask" db upgrade >"$work/migrate.log" 2>&1 || { cat "$work/migrate.log"; exit 1; }
-
-# No control socket: it would live in $HOME, shared with any other gunicorn.
-GUNICORN_BIND=127.0.0.1:$port WEB_CONCURRENCY=2 GUNICORN_THREADS=4 \
-  "$root/.venv/bin/gunicorn" -c gunicorn.conf.py --no-control-socket wsgi:app \
-  >"$work/server.log" 2>&1 &
-server_pid=$!
-
-base=http://127.0.0.1:$port
-for _ in $(seq 1 100); do
-  if curl -fsS "$base/health" >/dev/null 2>&1; then
-    break
-  fi
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "the server did not start:"; cat "$work/server.log"; exit 1
-  fi
-  sleep 0.2
-done
+serve_for_checks "${1:-sqlite:///$work/schemathesis.db}" "$work"
 
 user=fuzz$(date +%s)$RANDOM
 token=$(curl -fsS -H 'Content-Type: application/json' \

@@ -104,26 +104,49 @@ def spawn_gunicorn(
 
 
 def wait_until_healthy(
-    url: str, server: subprocess.Popen[bytes], log: Path, *, seconds: float, name: str = "gunicorn"
+    url: str,
+    server: subprocess.Popen[bytes],
+    log: Path,
+    *,
+    seconds: float,
+    name: str = "gunicorn",
+    path: str = "/health",
+    silent_log: Path | None = None,
 ) -> None:
-    """Return once `url`/health answers 200; fail the test if the server dies or stays silent."""
+    """Return once `url` + `path` answers 200; fail the test if the server dies or stays silent
+    (with the tail of `log`, or of `silent_log` for silence if given)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+            with urllib.request.urlopen(f"{url}{path}", timeout=2) as response:
                 if response.status == 200:
                     return
         except urllib.error.HTTPError as error:
             error.close()
         except OSError:
             pass
-        # Between two tries, watch for gunicorn giving up (a bad config, a busy port).
+        # Between two tries, watch for the server giving up (a bad config, a busy port).
         try:
             server.wait(timeout=0.05)
         except subprocess.TimeoutExpired:
             continue
         pytest.fail(f"{name} exited with {server.returncode}:\n{tail(log)}")
-    pytest.fail(f"{name} did not answer /health within {seconds}s:\n{tail(log)}")
+    pytest.fail(f"{name} did not answer {url}{path} within {seconds}s:\n{tail(silent_log or log)}")
+
+
+@contextmanager
+def serving_gunicorn(
+    app: str, env: Mapping[str, str], log: Path, root: Path, *, seconds: float
+) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """`app` under gunicorn on a free 127.0.0.1 port, answering /health, until the block
+    ends: its port and master process."""
+    port = free_port()
+    server = spawn_gunicorn(app, {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}, log, root)
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}", server, log, seconds=seconds)
+        yield port, server
+    finally:
+        stop_server(server)
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:

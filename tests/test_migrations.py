@@ -154,26 +154,33 @@ if POSTGRES_URL:
         assert [(kind, index.name) for kind, index in differences] == [("remove_index", name)]
 
 
+CREATED = datetime(2026, 1, 2, 3, 4, 5)
+
+
+def _insert_jake(connection: sa.Connection, users: sa.Table) -> None:
+    """The user (id 1) whom the rows stored before an upgrade belong to."""
+    connection.execute(
+        users.insert().values(
+            id=1,
+            username="jake",
+            email="jake@example.com",
+            password_hash="x",
+            created_at=CREATED,
+            updated_at=CREATED,
+        )
+    )
+
+
 @SKIPPED_EXPRESSION_INDEX_REFLECTION
 def test_upgrade_copies_each_articles_creation_time_beside_its_tags(file_app):
     upgrade(directory=MIGRATIONS, revision="0002")
-    created = datetime(2026, 1, 2, 3, 4, 5)
     metadata = sa.MetaData()
     metadata.reflect(db.engine, only=["users", "articles", "tags", "article_tags"])
     users, articles, tags, article_tags = (
         metadata.tables[name] for name in ("users", "articles", "tags", "article_tags")
     )
     with db.engine.begin() as connection:
-        connection.execute(
-            users.insert().values(
-                id=1,
-                username="jake",
-                email="jake@example.com",
-                password_hash="x",
-                created_at=created,
-                updated_at=created,
-            )
-        )
+        _insert_jake(connection, users)
         connection.execute(
             articles.insert().values(
                 id=7,
@@ -182,8 +189,8 @@ def test_upgrade_copies_each_articles_creation_time_beside_its_tags(file_app):
                 description="d",
                 body="b",
                 author_id=1,
-                created_at=created,
-                updated_at=created,
+                created_at=CREATED,
+                updated_at=CREATED,
             )
         )
         connection.execute(tags.insert().values(id=3, name="dragons"))
@@ -203,21 +210,11 @@ def _article_slugs_after_upgrade_from_0003(slugs: list[str]) -> dict[int, str]:
     """Upgrade the app's empty database to 0003, store articles with `slugs`, upgrade to
     the last revision; return each article's slug by id."""
     upgrade(directory=MIGRATIONS, revision="0003")
-    created = datetime(2026, 1, 2, 3, 4, 5)
     metadata = sa.MetaData()
     metadata.reflect(db.engine, only=["users", "articles"])
     users, articles = metadata.tables["users"], metadata.tables["articles"]
     with db.engine.begin() as connection:
-        connection.execute(
-            users.insert().values(
-                id=1,
-                username="jake",
-                email="jake@example.com",
-                password_hash="x",
-                created_at=created,
-                updated_at=created,
-            )
-        )
+        _insert_jake(connection, users)
         connection.execute(
             articles.insert(),
             [
@@ -228,8 +225,8 @@ def _article_slugs_after_upgrade_from_0003(slugs: list[str]) -> dict[int, str]:
                     "description": "d",
                     "body": "b",
                     "author_id": 1,
-                    "created_at": created,
-                    "updated_at": created,
+                    "created_at": CREATED,
+                    "updated_at": CREATED,
                 }
                 for number, slug in enumerate(slugs, start=1)
             ],
@@ -261,19 +258,9 @@ def test_upgrade_gives_an_article_with_a_reserved_slug_another(file_app):
 @SKIPPED_EXPRESSION_INDEX_REFLECTION
 def test_upgrade_starts_every_account_at_the_first_credentials_generation(file_app):
     upgrade(directory=MIGRATIONS, revision="0004")
-    created = datetime(2026, 1, 2, 3, 4, 5)
     users = sa.Table("users", sa.MetaData(), autoload_with=db.engine)
     with db.engine.begin() as connection:
-        connection.execute(
-            users.insert().values(
-                id=1,
-                username="jake",
-                email="jake@example.com",
-                password_hash="x",
-                created_at=created,
-                updated_at=created,
-            )
-        )
+        _insert_jake(connection, users)
 
     upgrade(directory=MIGRATIONS)
 

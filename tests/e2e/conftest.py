@@ -30,15 +30,7 @@ from playwright.sync_api import (
 )
 
 from tests.e2e.frontends import ServedFrontends
-from tests.servers import (
-    free_port,
-    migrate_database,
-    scratch_postgres_database,
-    spawn_gunicorn,
-    stop_server,
-    tail,
-    wait_until_healthy,
-)
+from tests.servers import migrate_database, scratch_postgres_database, serving_gunicorn, tail
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -91,7 +83,6 @@ def run_live_server(database_url: str, work: Path, **settings: str) -> Iterator[
 
     `settings` are environment variables that replace the defaults below.
     """
-    port = free_port()
     secret = secrets.token_urlsafe(48)
     env = {
         **os.environ,
@@ -100,7 +91,6 @@ def run_live_server(database_url: str, work: Path, **settings: str) -> Iterator[
         "SECRET_KEY": secret,
         "JWT_SECRET_KEY": secret,
         "SESSION_COOKIE_SECURE": "false",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "4",
         "GUNICORN_GRACEFUL_TIMEOUT": "5",
@@ -118,13 +108,8 @@ def run_live_server(database_url: str, work: Path, **settings: str) -> Iterator[
     migrate_database(env, ROOT)
 
     log = work / "server.log"
-    server = spawn_gunicorn("wsgi:app", env, log, ROOT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_healthy(url, server, log, seconds=STARTUP_SECONDS)
-        yield LiveServer(url=url, log=log)
-    finally:
-        stop_server(server)
+    with serving_gunicorn("wsgi:app", env, log, ROOT, seconds=STARTUP_SECONDS) as (port, _):
+        yield LiveServer(url=f"http://127.0.0.1:{port}", log=log)
 
 
 @pytest.fixture(scope="session")

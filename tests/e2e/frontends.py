@@ -26,7 +26,6 @@ import json
 import os
 import re
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -37,7 +36,7 @@ from typing import Any
 
 import pytest
 
-from tests.servers import free_port, stop_server, tail
+from tests.servers import free_port, stop_server, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = Path("/usr/sbin/nginx")
@@ -147,27 +146,6 @@ class ServedFrontends:
     error_log: Path
 
 
-def wait_until_serving(url: str, nginx: subprocess.Popen[bytes], folder: Path) -> None:
-    """Return once nginx answers `url`/api/tags through the proxy (so the app is up too)."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/api/tags", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except urllib.error.HTTPError as error:
-            error.close()
-        except OSError:
-            pass
-        try:
-            nginx.wait(timeout=0.05)
-        except subprocess.TimeoutExpired:
-            continue
-        pytest.fail(f"nginx exited with {nginx.returncode}:\n{tail(folder / 'nginx.log')}")
-    error_log = tail(folder / "error.log")
-    pytest.fail(f"nginx did not serve {url} within {STARTUP_SECONDS}s:\n{error_log}")
-
-
 @contextmanager
 def serve_frontends(folder: Path, app_url: str) -> Iterator[ServedFrontends]:
     """nginx serving every front end, each on a free port; stopped afterwards."""
@@ -185,8 +163,17 @@ def serve_frontends(folder: Path, app_url: str) -> Iterator[ServedFrontends]:
         )
     try:
         urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        # Through the proxy: once /api/tags answers, the app is up too.
         for url in urls.values():
-            wait_until_serving(url, nginx, folder)
+            wait_until_healthy(
+                url,
+                nginx,
+                folder / "nginx.log",
+                seconds=STARTUP_SECONDS,
+                name="nginx",
+                path="/api/tags",
+                silent_log=folder / "error.log",
+            )
         yield ServedFrontends(urls=urls, error_log=folder / "error.log")
     finally:
         stop_server(nginx)

@@ -1,9 +1,12 @@
-"""What the fault tests share: the app under gunicorn, a private Redis, clients under load.
+"""What the fault tests and the races share: the app under gunicorn, clients under load.
 
 Every request a test sends is kept as an `Outcome` (what was asked, when, how long
 it took, what came back, or which transport error), so that a test can check every
-answer against the rules of the issue (`check_answers`) and every acknowledged
-write against the database afterwards.
+answer against the rules of the issue (`check_answers`, `api_faults`) and every
+acknowledged write against the database afterwards. `serving` starts `gunicorn -c
+gunicorn.conf.py wsgi:app` on a free 127.0.0.1 port, as deployed, and stops it
+whatever happens; `fire_together` sends requests from as many threads, held at a
+barrier so that they leave at the same moment.
 """
 
 from __future__ import annotations
@@ -16,21 +19,29 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.servers import free_port, spawn_gunicorn, stop_server, tail, wait_until_healthy
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
+
+from tests.servers import serving_gunicorn, tail
 
 ROOT = Path(__file__).resolve().parents[2]
-STARTUP_SECONDS = 30
+STARTUP_SECONDS = 60
 # A client gives up on an answer after this long: far beyond any bound the tests
 # assert, so that a hung request shows as a slow one rather than a transport error.
 CLIENT_TIMEOUT_SECONDS = 40
+# Bounds on a burst of `fire_together`: the barrier, and the whole burst.
+BARRIER_TIMEOUT_SECONDS = 20
+BURST_TIMEOUT_SECONDS = 60
 PASSWORD = "correct horse battery staple"
 SECRET = "fault-tests-secret-key-that-is-long-enough"
+USER_AGENT = "conduit-fault-tests"
 
 
 def unique_name(prefix: str) -> str:
@@ -66,12 +77,18 @@ class Outcome:
 
 
 class Client:
-    """Sends requests to one server, each on a connection of its own, keeping every outcome."""
+    """Sends requests to one server, each on a connection of its own, keeping every outcome
+    (in `outcomes` if given)."""
 
-    def __init__(self, port: int, outcomes: list[Outcome], lock: threading.Condition) -> None:
+    def __init__(
+        self,
+        port: int,
+        outcomes: list[Outcome] | None = None,
+        lock: threading.Condition | None = None,
+    ) -> None:
         self.port = port
-        self._outcomes = outcomes
-        self._lock = lock
+        self._outcomes = [] if outcomes is None else outcomes
+        self._lock = threading.Condition() if lock is None else lock
 
     def request(
         self,
@@ -82,7 +99,7 @@ class Client:
         token: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Outcome:
-        headers = {"Accept": "application/json", **(headers or {})}
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
         data = None
         if body is not None:
             data = json.dumps(body).encode()
@@ -105,7 +122,8 @@ class Client:
                     {name.lower(): value for name, value in response.getheaders()},
                     response.read(),
                 )
-        except OSError as error:
+        # A connection closed mid-answer (IncompleteRead, BadStatusLine) is no answer either.
+        except (OSError, http.client.HTTPException) as error:
             outcome = Outcome(
                 method, path, started, time.monotonic() - started, None, {}, b"", repr(error)
             )
@@ -146,6 +164,19 @@ def _documented_503(outcome: Outcome, *, api: bool) -> bool:
     if not outcome.headers.get("retry-after", "").isdigit():
         return False
     return not api or list(outcome.json()) == ["errors"]
+
+
+def api_faults(outcomes: Sequence[Outcome]) -> list[str]:
+    """Every answer that no API client may get: no answer, a 5xx, or an error body not JSON."""
+    faults = []
+    for outcome in outcomes:
+        if outcome.status is None or outcome.status >= 500:
+            faults.append(outcome.describe())
+            continue
+        content_type = outcome.headers.get("content-type", "")
+        if outcome.status != 204 and not content_type.startswith("application/json"):
+            faults.append(f"not JSON ({content_type!r}): {outcome.describe()}")
+    return faults
 
 
 def statuses(outcomes: list[Outcome]) -> dict[str, int]:
@@ -213,17 +244,21 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def request(
+        self, method: str, path: str, *, body: Any = None, token: str | None = None
+    ) -> Outcome:
+        """One request on a connection of its own."""
+        return Client(self.port).request(method, path, body=body, token=token)
+
+    def log_tail(self) -> str:
+        return tail(self.log)
+
 
 @contextmanager
 def serving(env: Mapping[str, str], log: Path, app: str = "wsgi:app") -> Iterator[Server]:
     """`app` under gunicorn with the project's gunicorn.conf.py, until the block ends."""
-    port = free_port()
-    process = spawn_gunicorn(app, {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}, log, ROOT)
-    try:
-        wait_until_healthy(f"http://127.0.0.1:{port}", process, log, seconds=STARTUP_SECONDS)
+    with serving_gunicorn(app, env, log, ROOT, seconds=STARTUP_SECONDS) as (port, process):
         yield Server(port, log, process)
-    finally:
-        stop_server(process)
 
 
 def server_log(server: Server, lines: int = 40) -> str:
@@ -233,61 +268,17 @@ def server_log(server: Server, lines: int = 40) -> str:
 # --- clients under load -----------------------------------------------------------------
 
 
-@dataclass
-class Writer:
-    """One signed-up user, and the writes the app acknowledged to it."""
+def fire_together(calls: Sequence[Callable[[], Outcome]]) -> list[Outcome]:
+    """Run every call on a thread of its own, all released at once; their outcomes, in order."""
+    barrier = threading.Barrier(len(calls), timeout=BARRIER_TIMEOUT_SECONDS)
 
-    name: str
-    token: str
-    articles: list[str] = field(default_factory=list)
-    favorites: list[str] = field(default_factory=list)
-    comments: list[int] = field(default_factory=list)
-    attempts: int = 0
-    # Writes answered with an error (not those left without an answer), counted by
-    # check_writes: articles by title, favorites by slug, comments by body.
-    refused: list[str] = field(default_factory=list)
+    def run(call: Callable[[], Outcome]) -> Outcome:
+        barrier.wait()
+        return call()
 
-
-def sign_up(client: Client, name: str) -> Writer:
-    user = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
-    reply = client.request("POST", "/api/users", body={"user": user})
-    assert reply.status == 201, reply.describe()
-    return Writer(name, reply.json()["user"]["token"])
-
-
-def write_and_read(client: Client, writer: Writer, shared_slug: str) -> None:
-    """One round of what a user does: publish, favorite it, comment, read lists (those
-    `check_writes` counts among them)."""
-    writer.attempts += 1
-    title = f"{writer.name} {writer.attempts}"
-    article = {"title": title, "description": "d", "body": "b"}
-    created = client.request("POST", "/api/articles", body={"article": article}, token=writer.token)
-    if created.status == 201:
-        slug = created.json()["article"]["slug"]
-        writer.articles.append(slug)
-        favored = client.request("POST", f"/api/articles/{slug}/favorite", token=writer.token)
-        if favored.status == 200:
-            writer.favorites.append(slug)
-        elif favored.status is not None:
-            writer.refused.append(slug)
-    elif created.status is not None:
-        writer.refused.append(title)
-    text = f"{writer.name} says {writer.attempts}"
-    commented = client.request(
-        "POST",
-        f"/api/articles/{shared_slug}/comments",
-        body={"comment": {"body": text}},
-        token=writer.token,
-    )
-    if commented.status == 200:
-        writer.comments.append(commented.json()["comment"]["id"])
-    elif commented.status is not None:
-        writer.refused.append(text)
-    client.request("GET", "/api/articles?limit=5", token=writer.token)
-    # Cached list pages that each of the writes above must make stale.
-    client.request("GET", f"/api/articles?author={writer.name}&limit=1")
-    client.request("GET", f"/api/articles?favorited={writer.name}&limit=1", token=writer.token)
-    client.request("GET", f"/api/articles/{shared_slug}/comments")
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(run, call) for call in calls]
+        return [future.result(timeout=BURST_TIMEOUT_SECONDS) for future in futures]
 
 
 class Load:
@@ -383,3 +374,13 @@ class Prober:
 
     def between(self, start: float, end: float) -> list[Outcome]:
         return [o for o in self.outcomes if o.started <= end and o.ended >= start]
+
+
+@contextmanager
+def database(url: str) -> Iterator[sa.Engine]:
+    """An engine on the server's database for checking what was written (no pool)."""
+    engine = sa.create_engine(url, poolclass=NullPool)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

@@ -30,18 +30,21 @@ from tests.faults.harness import (
     Outcome,
     Prober,
     Server,
-    Writer,
     check_answers,
     server_environment,
     serving,
-    sign_up,
     statuses,
     unique_name,
-    write_and_read,
 )
 from tests.faults.proxy import FaultyProxy
 from tests.faults.redis_server import PrivateRedis
-from tests.faults.writes import check_writes
+from tests.faults.writes import (
+    check_writes,
+    is_write,
+    sign_up,
+    write_and_read,
+    writers_and_article,
+)
 
 CLIENTS = 6
 FREEZE_SECONDS = 8.0
@@ -68,27 +71,12 @@ def _through(database_url: str, proxy: FaultyProxy) -> str:
     return sa.make_url(database_url).set(port=proxy.port).render_as_string(hide_password=False)
 
 
-def _users(server: Server, count: int) -> tuple[list[Writer], str]:
-    """`count` signed-up users, and the slug of an article (by someone else) they comment on."""
-    client = _client(server)
-    writers = [sign_up(client, unique_name("writer")) for _ in range(count)]
-    author = sign_up(client, unique_name("author"))
-    article = {"article": {"title": unique_name("shared"), "description": "d", "body": "b"}}
-    created = client.request("POST", "/api/articles", body=article, token=author.token)
-    assert created.status == 201, created.describe()
-    return writers, created.json()["article"]["slug"]
-
-
 def _client(server: Server) -> Client:
-    return Client(server.port, [], threading.Condition())
+    return Client(server.port)
 
 
 def _longest(outcomes: list[Outcome]) -> float:
     return max((outcome.seconds for outcome in outcomes), default=0.0)
-
-
-def _is_write(outcome: Outcome) -> bool:
-    return outcome.method == "POST" and outcome.status is not None and outcome.status < 300
 
 
 def test_while_postgres_is_frozen_requests_fail_fast_probes_answer_and_it_recovers(
@@ -96,26 +84,26 @@ def test_while_postgres_is_frozen_requests_fail_fast_probes_answer_and_it_recove
 ) -> None:
     env = server_environment(_through(faults_database_url, proxy), private_redis.url)
     with serving(env, tmp_path / "server.log") as server:
-        writers, shared = _users(server, CLIENTS)
+        writers, shared = writers_and_article(_client(server), CLIENTS)
         load = Load(server.port, CLIENTS, lambda c, i: write_and_read(c, writers[i], shared))
         health = Prober(server.port, "/health")
         ready = Prober(server.port, "/health/ready", every=0.5)
         with load, health, ready:
-            load.wait_for(lambda done: sum(map(_is_write, done)) >= 2 * CLIENTS, seconds=20)
+            load.wait_for(lambda done: sum(map(is_write, done)) >= 2 * CLIENTS, seconds=20)
             frozen_at = time.monotonic()
             proxy.stall()
             load.run_for(FREEZE_SECONDS)
             proxy.resume()
             resumed_at = time.monotonic()
             recovered_at = load.wait_for(
-                lambda done: any(_is_write(o) and o.started >= resumed_at for o in done),
+                lambda done: any(is_write(o) and o.started >= resumed_at for o in done),
                 seconds=RECOVERY_BOUND_SECONDS + 5,
             )
             # Some more rounds of every user, once any process must have recovered.
             settled_from = resumed_at + RECOVERY_BOUND_SECONDS
             load.wait_for(
                 lambda done: (
-                    sum(_is_write(o) and o.started > settled_from for o in done) >= 2 * CLIENTS
+                    sum(is_write(o) and o.started > settled_from for o in done) >= 2 * CLIENTS
                 ),
                 seconds=RECOVERY_BOUND_SECONDS + 20,
             )
@@ -171,7 +159,7 @@ def test_connections_killed_under_load_cost_at_most_a_503(
 ) -> None:
     env = server_environment(faults_database_url, private_redis.url)
     with serving(env, tmp_path / "server.log") as server:
-        writers, shared = _users(server, CLIENTS)
+        writers, shared = writers_and_article(_client(server), CLIENTS)
         load = Load(server.port, CLIENTS, lambda c, i: write_and_read(c, writers[i], shared))
         stop = threading.Event()
         killed: list[int] = []
@@ -179,7 +167,7 @@ def test_connections_killed_under_load_cost_at_most_a_503(
             target=_kill_backends, args=(faults_database_url, stop, killed), daemon=True
         )
         with load:
-            load.wait_for(lambda done: sum(map(_is_write, done)) >= CLIENTS, seconds=20)
+            load.wait_for(lambda done: sum(map(is_write, done)) >= CLIENTS, seconds=20)
             killer.start()
             load.run_for(KILLING_SECONDS)
             stop.set()
@@ -187,7 +175,7 @@ def test_connections_killed_under_load_cost_at_most_a_503(
             stopped_at = time.monotonic()
             load.wait_for(
                 lambda done: (
-                    sum(_is_write(o) and o.started > stopped_at for o in done) >= 2 * CLIENTS
+                    sum(is_write(o) and o.started > stopped_at for o in done) >= 2 * CLIENTS
                 ),
                 seconds=20,
             )

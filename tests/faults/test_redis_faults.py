@@ -13,7 +13,6 @@ threads, so that several requests wait on Redis at the same moment.
 
 from __future__ import annotations
 
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,17 +21,21 @@ from tests.faults.harness import (
     Client,
     Load,
     Outcome,
-    Writer,
     check_answers,
     server_environment,
     serving,
-    sign_up,
     statuses,
     unique_name,
-    write_and_read,
 )
 from tests.faults.redis_server import PrivateRedis
-from tests.faults.writes import check_writes
+from tests.faults.writes import (
+    Writer,
+    check_writes,
+    is_write,
+    sign_up,
+    write_and_read,
+    writers_and_article,
+)
 
 CLIENTS = 6
 WORKERS = 2
@@ -59,10 +62,6 @@ def _burst(client: Client, writers: list[Writer], slug: str) -> list[Outcome]:
         return list(pool.map(comment, writers))
 
 
-def _is_write(outcome: Outcome) -> bool:
-    return outcome.method == "POST" and outcome.status is not None and outcome.status < 300
-
-
 def test_a_frozen_or_stopped_redis_costs_no_request_and_no_write(
     faults_database_url: str, private_redis: PrivateRedis, tmp_path: Path
 ) -> None:
@@ -73,17 +72,13 @@ def test_a_frozen_or_stopped_redis_costs_no_request_and_no_write(
         GUNICORN_THREADS=str(THREADS),
     )
     with serving(env, tmp_path / "server.log") as server:
-        client = Client(server.port, [], threading.Condition())
-        writers = [sign_up(client, unique_name("writer")) for _ in range(CLIENTS)]
+        client = Client(server.port)
+        writers, slug = writers_and_article(client, CLIENTS)
         bursters = [sign_up(client, unique_name("burster")) for _ in range(WORKERS * THREADS)]
-        author = sign_up(client, unique_name("author"))
-        article = {"article": {"title": unique_name("shared"), "description": "d", "body": "b"}}
-        shared = client.request("POST", "/api/articles", body=article, token=author.token)
-        slug = shared.json()["article"]["slug"]
         load = Load(server.port, CLIENTS, lambda c, i: write_and_read(c, writers[i], slug))
         bursts: list[Outcome] = []
         with load:
-            load.wait_for(lambda done: sum(map(_is_write, done)) >= 2 * CLIENTS, seconds=20)
+            load.wait_for(lambda done: sum(map(is_write, done)) >= 2 * CLIENTS, seconds=20)
             frozen_at = time.monotonic()
             private_redis.freeze()
             bursts += _burst(client, bursters, slug)
@@ -99,7 +94,7 @@ def test_a_frozen_or_stopped_redis_costs_no_request_and_no_write(
             started_at = time.monotonic()
             load.wait_for(
                 lambda done: (
-                    sum(_is_write(o) and o.started > started_at for o in done) >= 2 * CLIENTS
+                    sum(is_write(o) and o.started > started_at for o in done) >= 2 * CLIENTS
                 ),
                 seconds=20,
             )

@@ -9,24 +9,19 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 from pathlib import Path
 
 from tests.faults.harness import (
     Client,
     Load,
-    Outcome,
     check_answers,
     server_environment,
     serving,
-    sign_up,
     statuses,
-    unique_name,
-    write_and_read,
 )
 from tests.faults.redis_server import PrivateRedis
-from tests.faults.writes import check_writes
+from tests.faults.writes import check_writes, is_write, write_and_read, writers_and_article
 from tests.servers import child_processes
 
 CLIENTS = 6
@@ -34,31 +29,23 @@ WORKERS = 2
 REPLACED_WITHIN_SECONDS = 20
 
 
-def _is_write(outcome: Outcome) -> bool:
-    return outcome.method == "POST" and outcome.status is not None and outcome.status < 300
-
-
 def test_a_worker_killed_under_load_loses_only_its_own_requests(
     faults_database_url: str, private_redis: PrivateRedis, tmp_path: Path
 ) -> None:
     env = server_environment(faults_database_url, private_redis.url, WEB_CONCURRENCY=str(WORKERS))
     with serving(env, tmp_path / "server.log") as server:
-        client = Client(server.port, [], threading.Condition())
-        writers = [sign_up(client, unique_name("writer")) for _ in range(CLIENTS)]
-        author = sign_up(client, unique_name("author"))
-        article = {"article": {"title": unique_name("shared"), "description": "d", "body": "b"}}
-        shared = client.request("POST", "/api/articles", body=article, token=author.token)
-        slug = shared.json()["article"]["slug"]
+        client = Client(server.port)
+        writers, slug = writers_and_article(client, CLIENTS)
         workers = child_processes(server.process.pid)
         assert len(workers) == WORKERS
         load = Load(server.port, CLIENTS, lambda c, i: write_and_read(c, writers[i], slug))
         with load:
-            load.wait_for(lambda done: sum(map(_is_write, done)) >= 2 * CLIENTS, seconds=20)
+            load.wait_for(lambda done: sum(map(is_write, done)) >= 2 * CLIENTS, seconds=20)
             killed_at = time.monotonic()
             os.kill(min(workers), signal.SIGKILL)
             load.wait_for(
                 lambda done: (
-                    sum(_is_write(o) and o.started > killed_at for o in done) >= 4 * CLIENTS
+                    sum(is_write(o) and o.started > killed_at for o in done) >= 4 * CLIENTS
                 ),
                 seconds=20,
             )

@@ -1,4 +1,5 @@
-"""After a fault: every write the app acknowledged is stored, and the API counts what is.
+"""The writes of the fault tests' users, and after a fault: every write the app
+acknowledged is stored, and the API counts what is.
 
 The database is read directly (not through the app or its proxy), once the fault
 is over and the clients have stopped.
@@ -12,14 +13,86 @@ the drop comes right after the commit (test_postgres_faults.py, dropping_app.py)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from app.models import Article, Comment, Favorite, User
 from config import normalise_database_url
-from tests.faults.harness import Client, Writer
+from tests.faults.harness import PASSWORD, Client, Outcome, unique_name
+
+
+@dataclass
+class Writer:
+    """One signed-up user, and the writes the app acknowledged to it."""
+
+    name: str
+    token: str
+    articles: list[str] = field(default_factory=list)
+    favorites: list[str] = field(default_factory=list)
+    comments: list[int] = field(default_factory=list)
+    attempts: int = 0
+    # Writes answered with an error (not those left without an answer), counted by
+    # check_writes: articles by title, favorites by slug, comments by body.
+    refused: list[str] = field(default_factory=list)
+
+
+def sign_up(client: Client, name: str) -> Writer:
+    user = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+    reply = client.request("POST", "/api/users", body={"user": user})
+    assert reply.status == 201, reply.describe()
+    return Writer(name, reply.json()["user"]["token"])
+
+
+def writers_and_article(client: Client, count: int) -> tuple[list[Writer], str]:
+    """`count` signed-up users, and the slug of an article (by someone else) they comment on."""
+    writers = [sign_up(client, unique_name("writer")) for _ in range(count)]
+    author = sign_up(client, unique_name("author"))
+    article = {"article": {"title": unique_name("shared"), "description": "d", "body": "b"}}
+    created = client.request("POST", "/api/articles", body=article, token=author.token)
+    assert created.status == 201, created.describe()
+    return writers, created.json()["article"]["slug"]
+
+
+def is_write(outcome: Outcome) -> bool:
+    """An acknowledged write."""
+    return outcome.method == "POST" and outcome.status is not None and outcome.status < 300
+
+
+def write_and_read(client: Client, writer: Writer, shared_slug: str) -> None:
+    """One round of what a user does: publish, favorite it, comment, read lists (those
+    `check_writes` counts among them)."""
+    writer.attempts += 1
+    title = f"{writer.name} {writer.attempts}"
+    article = {"title": title, "description": "d", "body": "b"}
+    created = client.request("POST", "/api/articles", body={"article": article}, token=writer.token)
+    if created.status == 201:
+        slug = created.json()["article"]["slug"]
+        writer.articles.append(slug)
+        favored = client.request("POST", f"/api/articles/{slug}/favorite", token=writer.token)
+        if favored.status == 200:
+            writer.favorites.append(slug)
+        elif favored.status is not None:
+            writer.refused.append(slug)
+    elif created.status is not None:
+        writer.refused.append(title)
+    text = f"{writer.name} says {writer.attempts}"
+    commented = client.request(
+        "POST",
+        f"/api/articles/{shared_slug}/comments",
+        body={"comment": {"body": text}},
+        token=writer.token,
+    )
+    if commented.status == 200:
+        writer.comments.append(commented.json()["comment"]["id"])
+    elif commented.status is not None:
+        writer.refused.append(text)
+    client.request("GET", "/api/articles?limit=5", token=writer.token)
+    # Cached list pages that each of the writes above must make stale.
+    client.request("GET", f"/api/articles?author={writer.name}&limit=1")
+    client.request("GET", f"/api/articles?favorited={writer.name}&limit=1", token=writer.token)
+    client.request("GET", f"/api/articles/{shared_slug}/comments")
 
 
 @dataclass(frozen=True)

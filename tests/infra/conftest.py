@@ -23,7 +23,13 @@ from app.extensions import db
 from app.services.cache import close_watch
 from config import Config
 from tests.conftest import POSTGRES_URL, IsolatedClient, _empty_all_tables
-from tests.infra.helpers import ALLOWED_ORIGIN, HungServer, add_failing_views, configured
+from tests.infra.helpers import (
+    ALLOWED_ORIGIN,
+    Clock,
+    HungServer,
+    add_failing_views,
+    configured,
+)
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 collect_ignore_glob = [] if REDIS_URL else ["*_redis.py"]
@@ -51,6 +57,12 @@ def _forget_redis_keys(app: Flask) -> None:
                 client.delete(*keys)
     finally:
         client.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A clock of the test's own, for what takes one (`clock=`) instead of time.monotonic."""
+    return Clock()
 
 
 @pytest.fixture

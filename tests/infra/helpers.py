@@ -28,6 +28,16 @@ CLOSED_PORT_REDIS = "redis://127.0.0.1:9/0"
 ALLOWED_ORIGIN = "https://app.example.com"
 
 
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def configured(
     env: Mapping[str, str] | None = None, *, limits: bool = False, **settings: Any
 ) -> type[TestConfig]:

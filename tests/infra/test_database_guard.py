@@ -11,19 +11,7 @@ import threading
 import pytest
 
 from app.database_guard import DatabaseGuard, answers_within
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
+from tests.infra.helpers import Clock
 
 
 @pytest.fixture

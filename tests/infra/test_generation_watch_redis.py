@@ -25,22 +25,7 @@ from tests.api.helpers import create_article
 from tests.conftest import auth_headers
 from tests.factories import ArticleFactory, UserFactory
 from tests.infra.conftest import REDIS_URL
-from tests.infra.helpers import CLOSED_PORT_REDIS, SplittingProxy, configured
-
-
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
+from tests.infra.helpers import CLOSED_PORT_REDIS, Clock, SplittingProxy, configured
 
 
 @pytest.fixture

@@ -17,20 +17,13 @@ from urllib.parse import urlencode
 import pytest
 
 from app.services import rules
-from tests.servers import (
-    free_port,
-    migrate_database,
-    spawn_gunicorn,
-    stop_server,
-    wait_until_healthy,
-)
+from tests.servers import migrate_database, serving_gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def port(tmp_path: Path) -> Iterator[int]:
-    port = free_port()
     secret = secrets.token_urlsafe(48)
     env = {
         **os.environ,
@@ -38,7 +31,6 @@ def port(tmp_path: Path) -> Iterator[int]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'conduit.db'}",
         "SECRET_KEY": secret,
         "JWT_SECRET_KEY": secret,
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1",
         "GUNICORN_THREADS": "1",
         "REDIS_URL": "",
@@ -47,12 +39,8 @@ def port(tmp_path: Path) -> Iterator[int]:
     env.pop("FLASK_DEBUG", None)
     migrate_database(env, ROOT)
     log = tmp_path / "server.log"
-    server = spawn_gunicorn("wsgi:app", env, log, ROOT)
-    try:
-        wait_until_healthy(f"http://127.0.0.1:{port}", server, log, seconds=30)
+    with serving_gunicorn("wsgi:app", env, log, ROOT, seconds=30) as (port, _):
         yield port
-    finally:
-        stop_server(server)
 
 
 def _get(port: int, path: str) -> tuple[int, str | None, bytes]:

@@ -21,13 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import (
-    child_processes,
-    free_port,
-    spawn_gunicorn,
-    stop_server,
-    wait_until_healthy,
-)
+from tests.servers import child_processes, serving_gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_SECONDS = 10
@@ -112,22 +106,17 @@ def _all_workers(master: subprocess.Popen[bytes]) -> frozenset[int]:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Gunicorn]:
     """gunicorn with gunicorn.conf.py, two workers of one thread each, both started."""
-    port = free_port()
     env = {
         **os.environ,
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(WORKERS),
         "GUNICORN_THREADS": "1",
         "DATABASE_POOL_SIZE": "",
         "GUNICORN_ACCESS_LOG": "",
     }
     log = tmp_path / "server.log"
-    master = spawn_gunicorn("tests.infra.held_requests_app:app", env, log, ROOT)
-    try:
-        wait_until_healthy(f"http://127.0.0.1:{port}", master, log, seconds=STARTUP_SECONDS)
+    app = "tests.infra.held_requests_app:app"
+    with serving_gunicorn(app, env, log, ROOT, seconds=STARTUP_SECONDS) as (port, master):
         yield Gunicorn(port=port, workers=_all_workers(master))
-    finally:
-        stop_server(master)
 
 
 def test_a_busy_worker_leaves_new_connections_to_a_free_one(server: Gunicorn) -> None:
