@@ -5,21 +5,20 @@ makes it, from a form fetched first, with the `csrf_token` that form carries.
 `Browser.submit` does exactly that; `Browser.post` sends whatever it is given, for
 the tests that forge requests on purpose.
 
-Pages are parsed with the standard library's `html.parser` into a small tree that
-answers simple CSS selectors: `tag`, `.class`, `#id`, `[attr]`, `[attr=value]`,
-`[attr^=prefix]`, `[attr$=suffix]`, `[attr*=part]`, combined, and joined by
-spaces for descendants.
+Pages are parsed by Beautiful Soup with the standard library's `html.parser` and
+queried with CSS selectors (soupsieve), so attribute values that are not plain
+identifiers are quoted: `form[action='/logout']`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import cached_property
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
+from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString, PreformattedString
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -28,36 +27,12 @@ from tests.factories import PASSWORD
 # The message of the 400 page a forged or stale form gets (app.errors.CSRF_MESSAGE).
 CSRF_REFUSAL = "This form has expired or was not sent from this site"
 
-_VOID = {
-    "area",
-    "base",
-    "br",
-    "col",
-    "embed",
-    "hr",
-    "img",
-    "input",
-    "link",
-    "meta",
-    "source",
-    "track",
-    "wbr",
-}
-_COMPOUND = re.compile(r"^(?P<tag>[a-z0-9]+|\*)?(?P<rest>(?:\.[\w-]+|#[\w-]+|\[[^\]]+\])*)$")
-_PART = re.compile(r"\.(?P<cls>[\w-]+)|#(?P<id>[\w-]+)|\[(?P<attr>[^\]]+)\]")
-_ATTRIBUTE = re.compile(
-    r"^(?P<name>[\w:-]+)(?:(?P<op>[$^*]?=)(?P<quote>[\"']?)(?P<value>.*)(?P=quote))?$"
-)
-
 
 class Element:
-    """One element of a parsed page."""
+    """One element of a parsed page: a Beautiful Soup tag, read the way the tests read it."""
 
-    def __init__(self, tag: str, attrs: dict[str, str], parent: Element | None) -> None:
-        self.tag = tag
-        self.attrs = attrs
-        self.parent = parent
-        self.children: list[Element | str] = []
+    def __init__(self, node: Tag) -> None:
+        self.node = node
 
     def __repr__(self) -> str:
         return f"<{self.tag} {self.attrs}>"
@@ -69,14 +44,29 @@ class Element:
         return self.attrs.get(name, default)
 
     @property
+    def tag(self) -> str:
+        return self.node.name
+
+    @property
+    def attrs(self) -> dict[str, str]:
+        # parse_html turns off multi-valued attributes, so every value is a string.
+        return self.node.attrs  # type: ignore[return-value]
+
+    @property
     def classes(self) -> set[str]:
         return set(self.attrs.get("class", "").split())
 
     @property
     def raw_text(self) -> str:
-        """The text inside, as written."""
+        """The text inside, as written; runs of bare whitespace outside `textarea`/`pre` shortened.
+
+        Like the DOM's `textContent`, script and style count and comments do not (Beautiful
+        Soup's `get_text` leaves out script and style).
+        """
         return "".join(
-            child if isinstance(child, str) else child.raw_text for child in self.children
+            string
+            for string in self.node.descendants
+            if isinstance(string, NavigableString) and not isinstance(string, PreformattedString)
         )
 
     @property
@@ -85,100 +75,25 @@ class Element:
         return " ".join(self.raw_text.split())
 
     def descendants(self) -> Iterator[Element]:
-        for child in self.children:
-            if isinstance(child, Element):
-                yield child
-                yield from child.descendants()
+        return (Element(node) for node in self.node.find_all(True))
 
     def select(self, selector: str) -> list[Element]:
         """The elements under this one that `selector` matches, in document order."""
-        found: list[Element] = [self]
-        for compound in selector.split():
-            predicate = _compile(compound)
-            seen: set[int] = set()
-            matches: list[Element] = []
-            for ancestor in found:
-                for element in ancestor.descendants():
-                    if id(element) not in seen and predicate(element):
-                        seen.add(id(element))
-                        matches.append(element)
-            found = matches
-        return found
+        return [Element(node) for node in self.node.select(selector)]
 
     def first(self, selector: str) -> Element:
         """The first element `selector` matches; fails the test if there is none."""
-        matches = self.select(selector)
-        assert matches, f"nothing matches {selector!r}"
-        return matches[0]
+        node = self.node.select_one(selector)
+        assert node is not None, f"nothing matches {selector!r}"
+        return Element(node)
 
     def texts(self, selector: str) -> list[str]:
         return [element.text for element in self.select(selector)]
 
 
-def _compile(compound: str) -> Callable[[Element], bool]:
-    match = _COMPOUND.match(compound)
-    assert match, f"unsupported selector {compound!r}"
-    checks: list[Callable[[Element], bool]] = []
-    tag = match["tag"]
-    if tag and tag != "*":
-        checks.append(lambda element: element.tag == tag)
-    for part in _PART.finditer(match["rest"]):
-        if part["cls"]:
-            checks.append(lambda element, name=part["cls"]: name in element.classes)
-        elif part["id"]:
-            checks.append(lambda element, name=part["id"]: element.get("id") == name)
-        else:
-            attribute = _ATTRIBUTE.match(part["attr"])
-            assert attribute, f"unsupported selector {compound!r}"
-            checks.append(_attribute_check(attribute["name"], attribute["op"], attribute["value"]))
-    return lambda element: all(check(element) for check in checks)
-
-
-def _attribute_check(name: str, op: str | None, value: str | None) -> Callable[[Element], bool]:
-    if op is None:
-        return lambda element: name in element.attrs
-    wanted = value or ""
-    if op == "=":
-        return lambda element: element.get(name) == wanted
-    if op == "^=":
-        return lambda element: (element.get(name) or "").startswith(wanted)
-    if op == "$=":
-        return lambda element: (element.get(name) or "").endswith(wanted)
-    return lambda element: wanted in (element.get(name) or "")
-
-
-class _TreeBuilder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Element("#document", {}, None)
-        self.current = self.root
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        element = Element(tag, {name: value or "" for name, value in attrs}, self.current)
-        self.current.children.append(element)
-        if tag not in _VOID:
-            self.current = element
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        element = Element(tag, {name: value or "" for name, value in attrs}, self.current)
-        self.current.children.append(element)
-
-    def handle_endtag(self, tag: str) -> None:
-        node: Element | None = self.current
-        while node is not None and node is not self.root and node.tag != tag:
-            node = node.parent
-        if node is not None and node is not self.root and node.parent is not None:
-            self.current = node.parent
-
-    def handle_data(self, data: str) -> None:
-        self.current.children.append(data)
-
-
 def parse_html(html: str) -> Element:
-    builder = _TreeBuilder()
-    builder.feed(html)
-    builder.close()
-    return builder.root
+    # Attributes such as `class` stay one string each, as a browser's getAttribute gives them.
+    return Element(BeautifulSoup(html, "html.parser", multi_valued_attributes=None))
 
 
 def form_values(form: Element) -> dict[str, str]:
@@ -250,7 +165,7 @@ class Page:
     @property
     def signed_in_as(self) -> str | None:
         """The username the navbar shows, or None when it offers to sign in."""
-        links = self.select("nav.navbar a.nav-link[href^=/profile/]")
+        links = self.select("nav.navbar a.nav-link[href^='/profile/']")
         return links[0].text if links else None
 
     def form(self, action: str) -> Element:

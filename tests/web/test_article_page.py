@@ -49,7 +49,7 @@ def test_the_body_is_rendered_from_markdown(browser, other_user):
     assert content.first("em").text == "em"
     assert content.first("ul").texts("li") == ["one", "two"]
     assert content.first("code").text == "code"
-    link = content.first("a[href=https://example.com]")
+    link = content.first("a[href='https://example.com']")
     assert link.text == "link"
     assert set(link["rel"].split()) >= {"noopener", "noreferrer", "nofollow"}
 
@@ -104,7 +104,7 @@ def test_nothing_in_a_body_can_run_or_inject_markup(browser, other_user, body):
     assert page.select("iframe") == []
     assert page.select("svg") == []
     assert page.select("div.raw") == []
-    assert page.select("form[action=/logout]") == []
+    assert page.select("form[action='/logout']") == []
     assert "Before" in content.text
     assert "After" in content.text
 
@@ -245,8 +245,8 @@ def _delete_action(slug: str, comment_id: int) -> str:
 def test_only_your_own_comments_have_a_delete_button(signed_in, slug, comments):
     page = signed_in.get(f"/article/{slug}")
 
-    assert page.select(f"form[action={_delete_action(slug, comments['mine'])}]")
-    assert page.select(f"form[action={_delete_action(slug, comments['theirs'])}]") == []
+    assert page.select(f"form[action='{_delete_action(slug, comments['mine'])}']")
+    assert page.select(f"form[action='{_delete_action(slug, comments['theirs'])}']") == []
 
 
 def test_deleting_your_comment_removes_it(signed_in, slug, comments):

@@ -454,7 +454,7 @@ def test_another_users_edit_page_is_403(other_signed_in, own_article):
     page = other_signed_in.get(f"/editor/{own_article}", status=403)
 
     assert page.first("h1").text == "403"
-    assert page.select("form[action^=/editor]") == []
+    assert page.select("form[action^='/editor']") == []
 
 
 def test_editing_another_users_article_is_403_and_changes_nothing(other_signed_in, own_article):
@@ -474,9 +474,9 @@ def test_only_the_author_sees_edit_and_delete(signed_in, other_signed_in, own_ar
     theirs = other_signed_in.get(f"/article/{own_article}")
 
     assert len(own.links_to(f"/editor/{own_article}")) == 2  # in the banner and below
-    assert len(own.select(f"form[action=/article/{own_article}/delete]")) == 2
+    assert len(own.select(f"form[action='/article/{own_article}/delete']")) == 2
     assert theirs.links_to(f"/editor/{own_article}") == []
-    assert theirs.select(f"form[action=/article/{own_article}/delete]") == []
+    assert theirs.select(f"form[action='/article/{own_article}/delete']") == []
 
 
 # Deleting ----------------------------------------------------------------------
@@ -515,7 +515,7 @@ def test_deleting_a_missing_article_is_404(signed_in):
 
 def _favorite_button(page: Page, slug: str) -> tuple[str, str]:
     """(what the article page's favorite button says, where it posts)."""
-    form = page.select(f"form[action^=/article/{slug}/]")
+    form = page.select(f"form[action^='/article/{slug}/']")
     buttons = [f for f in form if f["action"].endswith("favorite")]
     return buttons[0].first("button").text, buttons[0]["action"]
 
@@ -534,7 +534,7 @@ def test_favoriting_from_the_article_page_counts_and_comes_back(signed_in, libra
         "♥ Unfavorite Article (1)",
         f"/article/{slug}/unfavorite",
     )
-    assert "btn-primary" in page.first(f"form[action=/article/{slug}/unfavorite] button").classes
+    assert "btn-primary" in page.first(f"form[action='/article/{slug}/unfavorite'] button").classes
 
     signed_in.submit(f"/article/{slug}", action=f"/article/{slug}/unfavorite")
 

@@ -114,7 +114,7 @@ def test_follow_and_unfollow_buttons_switch_and_come_back(signed_in, user, other
     assert done.location == "/profile/celeb"
     assert _follows() == {(user.id, other_user.id)}
     page = signed_in.get("/profile/celeb")
-    assert page.select("form[action=/profile/celeb/follow]") == []
+    assert page.select("form[action='/profile/celeb/follow']") == []
     assert page.form("/profile/celeb/unfollow").first("button").text == "\u2212 Unfollow celeb"
 
     signed_in.submit("/profile/celeb", action="/profile/celeb/unfollow")
@@ -209,7 +209,7 @@ def test_another_profile_offers_no_settings_link(signed_in, other_user):
 def test_the_navbar_links_to_your_profile(signed_in):
     page = signed_in.get("/")
 
-    link = page.first("nav a.nav-link[href=/profile/jake]")
+    link = page.first("nav a.nav-link[href='/profile/jake']")
     assert link.text == "jake"
 
 
