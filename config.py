@@ -265,6 +265,8 @@ class Config(BaseSettings):
         return self
 
     # Flask's names for settings read under others, worked out when the app reads them.
+    # Flask's from_object copies only upper-case attributes, so these properties carry
+    # Flask's upper-case names (hence noqa N802, the lower-case rule for methods).
 
     @property
     def PERMANENT_SESSION_LIFETIME(self) -> timedelta:  # noqa: N802

@@ -59,7 +59,7 @@ def create_app(config_class: type[Config] = Config) -> OpenAPI:
     init_extensions(app)
     register_access_log(app, access_log)
     # Inside the middlewares that add headers, so that its answers carry them too.
-    app.wsgi_app = LastResortMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = LastResortMiddleware(app.wsgi_app)
     init_security(app)
     register_api(app)
     register_web(app)

@@ -293,4 +293,7 @@ def _internal_error(environ: dict[str, Any], start_response: StartResponse) -> l
 
 
 def _no_write(_data: bytes) -> None:
-    raise NotImplementedError("the app's responses are returned, never written")
+    # WSGI's write() would send the status before the app returns, which this
+    # middleware must not do (it may still have to answer 500 instead). Flask never
+    # calls it; an app that did would be told so at once, not given a broken response.
+    raise RuntimeError("LastResortMiddleware supports returned response bodies only, not write()")

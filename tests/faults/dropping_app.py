@@ -36,7 +36,7 @@ def _terminate(pid: int) -> None:
 
 
 def _backend_pid(session: Session) -> int:
-    pid: int = session.connection().connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
+    pid: int = session.connection().connection.dbapi_connection.info.backend_pid
     return pid
 
 

@@ -18,6 +18,7 @@ import contextlib
 import select
 import socket
 import threading
+from collections.abc import Callable
 
 # How often a stalled or idle pump looks at whether it should go on or stop.
 POLL_SECONDS = 0.05
@@ -62,8 +63,8 @@ class FaultyProxy:
             thread.join(timeout=5)
         self._listener.close()
 
-    def _start(self, target: object, *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
+    def _start(self, target: Callable[..., object], *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
         self._threads.append(thread)
         thread.start()
 

@@ -50,7 +50,7 @@ class Element:
     @property
     def attrs(self) -> dict[str, str]:
         # parse_html turns off multi-valued attributes, so every value is a string.
-        return self.node.attrs  # type: ignore[return-value]
+        return self.node.attrs
 
     @property
     def classes(self) -> set[str]:
