@@ -344,11 +344,13 @@ def server_environment(
     *,
     workers: int | None = None,
     threads: int | None = None,
+    cache: bool = True,
 ) -> dict[str, str]:
     """The production settings, explicitly: blank means the default, whatever .env says.
 
     `workers` and `threads` (None: gunicorn.conf.py's defaults) apply to the app and
     the baseline alike; a pool smaller than the threads is refused, so it grows with them.
+    `cache=False` turns the app's cache off (`CACHE_TYPE=NullCache`): what a miss costs.
     """
     env = {
         **os.environ,
@@ -360,7 +362,8 @@ def server_environment(
         "REDIS_KEY_PREFIX": REDIS_KEY_PREFIX,
         "RATELIMIT_ENABLED": "false",
         "RATELIMIT_STORAGE_URI": "",
-        "CACHE_TYPE": "",
+        "CACHE_TYPE": "" if cache else "NullCache",
+        "LIST_CACHE_SECONDS": "" if cache else "0",
         "CACHE_DEFAULT_TIMEOUT": "",
         "TAGS_CACHE_SECONDS": "",
         "LOG_LEVEL": log_level,
@@ -883,7 +886,7 @@ def serving(args: argparse.Namespace, setup: Setup) -> Iterator[Serving]:
     print(
         f"servers: gunicorn -c gunicorn.conf.py, app (wsgi:app) and baseline alike: {workers} "
         f"workers, {threads}; LOG_LEVEL={args.log_level}, "
-        f"Redis {args.redis_url} (prefix {REDIS_KEY_PREFIX})\n"
+        f"Redis {args.redis_url} (prefix {REDIS_KEY_PREFIX}), cache {args.cache}\n"
         "NOTE: rate limiting is OFF for this run (RATELIMIT_ENABLED=false): wrk sends every "
         "request from one address, which the production limit would throttle.",
         flush=True,
@@ -895,6 +898,7 @@ def serving(args: argparse.Namespace, setup: Setup) -> Iterator[Serving]:
         args.log_level,
         workers=args.workers,
         threads=args.threads,
+        cache=args.cache == "on",
     )
     app_server, baseline, body_sizes = start_servers(env, setup.work)
     try:
@@ -913,6 +917,7 @@ def serving(args: argparse.Namespace, setup: Setup) -> Iterator[Serving]:
             "threads": args.threads or "default",
             "rate_limiting": False,
             "log_level": args.log_level,
+            "cache": args.cache,
             "redis": f"{args.redis_url} prefix {REDIS_KEY_PREFIX}",
             **body_sizes,
         }
@@ -992,7 +997,8 @@ def print_heading(report: dict[str, Any]) -> None:
     print(
         f"\n== {report['scale']} scale, {report['started_at']}: {info['nproc']} CPUs, "
         f"{info['memory_gib']} GiB; {settings['wrk']}; {settings['app_workers']} workers, "
-        f"{settings['threads']} threads (app and baseline); rate limiting OFF"
+        f"{settings['threads']} threads (app and baseline); cache {settings.get('cache', 'on')}; "
+        "rate limiting OFF"
     )
     if report["seeding"]:
         seconds = report["seeding"]["seconds"]
@@ -1069,6 +1075,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--threads",
         type=int,
         help="threads per worker of the app and the baseline (default: gunicorn.conf.py's, 4)",
+    )
+    parser.add_argument(
+        "--cache",
+        choices=("on", "off"),
+        default="on",
+        help="the app's cache (default on; off: CACHE_TYPE=NullCache, what a miss costs)",
     )
     parser.add_argument("--reuse", action="store_true", help="keep the database if it is seeded")
     parser.add_argument("--seed", type=int, default=1)
