@@ -363,7 +363,6 @@ def server_environment(
         "RATELIMIT_ENABLED": "false",
         "RATELIMIT_STORAGE_URI": "",
         "CACHE_TYPE": "" if cache else "NullCache",
-        "LIST_CACHE_SECONDS": "" if cache else "0",
         "CACHE_DEFAULT_TIMEOUT": "",
         "TAGS_CACHE_SECONDS": "",
         "LOG_LEVEL": log_level,

@@ -10,9 +10,8 @@ Routes that need the signed-in user load the account anyway, and compare with
 it. Routes where signing in is optional load no account: they take the
 generation from the cache (`current_generation`), in a family of the account's
 own that each change replaces once committed, as list pages are
-(app/services/cache.py). With Redis, every process then sees the change as soon
-as it has answered (with announcements, from its own copy of the entry, without
-even a round trip); the database is read only when the cache holds no current
+(app/cache). With Redis, every process then sees the change as soon as it has
+answered; the database is read only when the cache holds no current
 entry, at most once per CREDENTIALS_CACHE_SECONDS per account. A change that
 could not reach Redis may leave an old entry current: copies of it live at most
 twice CREDENTIALS_CACHE_SECONDS, and so does a revoked token on those routes.
@@ -26,9 +25,10 @@ from flask import current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from app import cache
 from app.extensions import db
 from app.models import User
-from app.services import cache, sessions
+from app.services import sessions
 
 # The family of each account's cached generation; the version is raised when what
 # is cached changes.
@@ -37,7 +37,7 @@ GENERATION_ENTRY = "generation"
 
 
 def credentials_family(user_id: int) -> str:
-    """The account's own family of cache entries (see `cache.get_in_generations`)."""
+    """The account's own family of cache entries (see `cache.read_through`)."""
     return f"{CREDENTIALS}:{user_id}"
 
 
@@ -55,7 +55,7 @@ def revoke_credentials(*, user: User, keep_session_token: str | None = None) -> 
     user_id = user.id
 
     def credentials_revoked(_session: Session) -> None:
-        cache.new_generation(credentials_family(user_id))
+        cache.invalidate(credentials_family(user_id))
 
     # After the commit, not before: a process that read the generation in between
     # would cache the old one in the new cache generation.
@@ -68,17 +68,14 @@ def current_generation(*, user_id: int) -> int | None:
     timeout: int = current_app.config["CREDENTIALS_CACHE_SECONDS"]
     if not timeout:
         return _stored_generation(user_id)
-    ((key, cached),) = cache.get_in_generations(
-        [(credentials_family(user_id), GENERATION_ENTRY)], timeout=timeout
-    )
-    if isinstance(cached, int) and not isinstance(cached, bool):
-        return cached
-    stored = _stored_generation(user_id)
     # Read after the cache generation was: a change committed meanwhile has started
     # a new one, and this value goes to the old one, where nobody looks any more.
-    if key is not None and stored is not None:
-        cache.put_in_generation(key, stored, timeout=timeout)
-    return stored
+    return cache.read_through(
+        credentials_family(user_id),
+        GENERATION_ENTRY,
+        lambda: _stored_generation(user_id),
+        timeout=timeout,
+    )
 
 
 def _stored_generation(user_id: int) -> int | None:

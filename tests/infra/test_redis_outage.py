@@ -1,6 +1,6 @@
 """Redis down or hung: every page and endpoint still works, readiness says what is wrong.
 
-The cache treats a failure as a miss (app.services.cache), the rate limits fall back
+The cache treats a failure as a miss (app/cache), the rate limits fall back
 to counting in memory (Flask-Limiter's in-memory fallback), and every Redis call
 gives up after REDIS_SOCKET_TIMEOUT: Redis is never needed to serve a request.
 """
@@ -29,8 +29,8 @@ REDIS_DOWN = {"TEST_REDIS_URL": CLOSED_PORT_REDIS, "REDIS_SOCKET_TIMEOUT": "0.1"
 
 @pytest.fixture
 def down_app(build) -> Flask:
-    """Redis configured (cache, list pages and limits) but refusing connections; limits on."""
-    return build(configured(REDIS_DOWN, limits=True, LIST_CACHE_SECONDS=60))
+    """Redis configured (cache and limits) but refusing connections; limits on."""
+    return build(configured(REDIS_DOWN, limits=True))
 
 
 def _register(client: FlaskClient, username: str) -> dict[str, str]:
@@ -225,7 +225,6 @@ def hung_app(build, hung_redis: HungServer) -> Flask:
         configured(
             {"TEST_REDIS_URL": hung_redis.url, "REDIS_SOCKET_TIMEOUT": "0.1"},
             limits=True,
-            LIST_CACHE_SECONDS=60,
         )
     )
     # Requests run in a thread of their own: a plain client, not the suite's
