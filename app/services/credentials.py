@@ -22,7 +22,7 @@ only when its copy expires (the same bound).
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from app import cache
@@ -78,8 +78,11 @@ def current_generation(*, user_id: int) -> int | None:
     )
 
 
+# Built once: SQLAlchemy then keeps its cache key and compiled form, which building
+# it per request (a signed-in read on every optional route) computed again.
+_GENERATION = select(User.credentials_generation).where(User.id == bindparam("user_id"))
+
+
 def _stored_generation(user_id: int) -> int | None:
-    generation: int | None = db.session.scalar(
-        select(User.credentials_generation).where(User.id == user_id)
-    )
+    generation: int | None = db.session.scalar(_GENERATION, {"user_id": user_id})
     return generation
