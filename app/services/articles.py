@@ -9,10 +9,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from slugify import slugify
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import CursorResult, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -303,38 +303,54 @@ def delete_article(*, actor: User, slug: str) -> None:
     tags.forget_tags()
 
 
-def _count_favorites(article_id: int, change: int) -> None:
-    """Add `change` to the article's stored favorites count, in the caller's transaction.
+def _mark_favorite(*, actor: User, article_id: int, favorite: bool) -> None:
+    """Add or remove `actor`'s favorite of the article, and its stored count with it.
 
-    Only after a favorite row was really inserted or deleted (twice is the same as
-    once), and in SQL: concurrent favorites each add their own.
+    The article's row first, then the favorite's: the order in which a deletion
+    locks them (its cascade comes second); taken the other way round the two
+    deadlocked on PostgreSQL. So the count is changed first, as if the favorite
+    changed, and changed back when it did not (twice is the same as once). A write
+    that finds the article gone lost the race to its deletion: NotFound, as it
+    would have been a moment later.
     """
-    db.session.execute(
+    change = 1 if favorite else -1
+    if not _count_favorites(article_id, change):
+        raise NotFound("article")
+    pair = {"user_id": actor.id, "article_id": article_id}
+    if favorite:
+        changed = insert_ignoring_duplicates(db.session, Favorite, [pair])
+    else:
+        changed = delete_counting(
+            db.session,
+            delete(Favorite).where(Favorite.user_id == actor.id, Favorite.article_id == article_id),
+        )
+    if not changed:
+        _count_favorites(article_id, -change)
+
+
+def _count_favorites(article_id: int, change: int) -> int:
+    """Add `change` to the article's stored favorites count, in SQL (concurrent favorites
+    each add their own); return how many rows it changed (0: the article is gone)."""
+    result = db.session.execute(
         update(Article)
         .where(Article.id == article_id)
         .values(favorites_count=Article.favorites_count + change)
         .execution_options(synchronize_session=False)
     )
+    return cast(CursorResult[Any], result).rowcount
 
 
 def favorite_article(*, actor: User, slug: str) -> ArticleView:
     """Mark the article as a favorite of `actor`; twice is the same as once."""
     article = load_article(slug)
     with writing_to_article(article.id):
-        if insert_ignoring_duplicates(
-            db.session, Favorite, [{"user_id": actor.id, "article_id": article.id}]
-        ):
-            _count_favorites(article.id, 1)
+        _mark_favorite(actor=actor, article_id=article.id, favorite=True)
     return _read_back(article.id, actor.id)
 
 
 def unfavorite_article(*, actor: User, slug: str) -> ArticleView:
     """Remove the article from `actor`'s favorites; twice is the same as once."""
     article = load_article(slug)
-    if delete_counting(
-        db.session,
-        delete(Favorite).where(Favorite.user_id == actor.id, Favorite.article_id == article.id),
-    ):
-        _count_favorites(article.id, -1)
-    db.session.commit()
+    with writing_to_article(article.id):
+        _mark_favorite(actor=actor, article_id=article.id, favorite=False)
     return _read_back(article.id, actor.id)
