@@ -4,7 +4,9 @@ gunicorn, with gunicorn.conf.py, serves tests/infra/held_requests_app.py with tw
 workers of one thread each. A held request keeps its worker's only thread busy
 until the test lets it go, so which worker answers each new connection shows
 which workers were accepting. gunicorn's stock threaded worker fails the first
-two tests: it accepts whatever arrives, busy or not.
+two tests: it accepts whatever arrives, busy or not. Probes (/health,
+/health/ready) are answered at once even while every thread of every worker is
+held; without their own threads they waited for a held request to end.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from serving import probe_path
 from tests.servers import child_processes, serving_gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,3 +175,63 @@ def test_a_new_connection_arriving_with_a_kept_alive_request_is_not_queued(
     finally:
         new.close()
         assert request.release() == busy
+
+
+PROBE_BOUND_SECONDS = 1.0
+
+
+def _timed_get(connection: http.client.HTTPConnection, path: str) -> tuple[int, float]:
+    """GET `path` on `connection`: the status and the seconds it took."""
+    started = time.monotonic()
+    connection.request("GET", path)
+    with connection.getresponse() as response:
+        response.read()
+        return response.status, time.monotonic() - started
+
+
+@pytest.mark.parametrize("path", ["/health", "/health/ready"])
+def test_probes_are_answered_while_every_thread_of_every_worker_is_busy(
+    server: Gunicorn, path: str
+) -> None:
+    kept_alive = _connect(server.port)
+    answer_on(kept_alive)
+    first, first_worker = held(server.port)
+    second, second_worker = held(server.port)
+    assert {first_worker, second_worker} == server.workers
+    waiting = _connect(server.port)
+    new = _connect(server.port)
+    try:
+        waiting.request("GET", "/pid")
+
+        # Twice on each: the probes' thread keeps the connections alive too.
+        for connection in (new, kept_alive, new, kept_alive):
+            status, seconds = _timed_get(connection, path)
+            assert status == 200
+            assert seconds < PROBE_BOUND_SECONDS
+
+        # The request that arrived meanwhile is served once the threads are free
+        # (by either worker: a stalled worker may have taken it into its queue).
+        assert first.release() == first_worker
+        assert second.release() == second_worker
+        with waiting.getresponse() as response:
+            assert int(response.read()) in server.workers
+    finally:
+        for connection in (kept_alive, waiting, new):
+            connection.close()
+
+
+@pytest.mark.parametrize(
+    ("first_bytes", "path"),
+    [
+        (b"GET /health HTTP/1.1\r\n", b"/health"),
+        (b"HEAD /health?verbose=1 HTTP/1.1", b"/health"),
+        (b"GET /health/ready HTTP/1.0\r\n", b"/health/ready"),
+        (b"GET /health", None),  # the path may go on: not a probe until a space follows
+        (b"GET /healthy HTTP/1.1\r\n", None),
+        (b"POST /health HTTP/1.1\r\n", None),
+        (b"GET /api/articles HTTP/1.1\r\n", None),
+        (b"", None),
+    ],
+)
+def test_probe_path_reads_the_request_line(first_bytes: bytes, path: bytes | None) -> None:
+    assert probe_path(first_bytes) == path
