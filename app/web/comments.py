@@ -17,11 +17,11 @@ bp = Blueprint("web_comments", __name__)
 
 @bp.post("/article/<slug>/comments")
 @login_required
-def add_comment(slug: str) -> str | tuple[str, int] | Response:
+def add_comment(slug: str) -> tuple[str, int] | Response:
     """Post a comment; a bad one shows the article again with the error."""
     form = CommentForm()
     if not form.validate_on_submit():
-        return render_article_page(slug, form), 422
+        return render_article_page(slug, form)
     comment = comments.add_comment(actor=signed_in_user(), slug=slug, body=form.body.data)
     return redirect(
         url_for("web_articles.show_article", slug=slug, _anchor=f"comment-{comment.id}")
