@@ -25,6 +25,9 @@ from app.web.pages import (
 bp = Blueprint("web_articles", __name__)
 # How many tags the home page's "Popular Tags" shows (the tag list is most used first).
 POPULAR_TAGS = 20
+# How many comments an article page shows: an article with comments by the
+# thousand costs what a short one does (the API lists them all, as its spec says).
+COMMENTS_PER_PAGE = 20
 
 
 @bp.get("/")
@@ -60,22 +63,31 @@ def home() -> str:
 
 @bp.get("/article/<slug>")
 def show_article(slug: str) -> tuple[str, int]:
-    """One article with its comments."""
-    return render_article_page(slug, CommentForm())
+    """One article with a page of its comments (`?page=`, newest first).
+
+    A page number past the last shows the last page, a nonsense one the first.
+    """
+    return render_article_page(slug, CommentForm(), comment_page=requested_page())
 
 
-def render_article_page(slug: str, comment_form: CommentForm) -> tuple[str, int]:
+def render_article_page(
+    slug: str, comment_form: CommentForm, *, comment_page: int = 1
+) -> tuple[str, int]:
     """The article page; also shown again, with its errors, after a bad comment (422)."""
     user = viewer()
     viewer_id = user.id if user else None
     article = articles.get_article(slug=slug, viewer_id=viewer_id)
+    shown = comments.list_comment_page(
+        slug=slug, viewer_id=viewer_id, page=comment_page, per_page=COMMENTS_PER_PAGE
+    )
     return form_page(
         "articles/article.html",
         comment_form,
         form_name="comment_form",
         article=article,
         body_html=render_markdown(article.body or ""),
-        comments=comments.list_comments(slug=slug, viewer_id=viewer_id),
+        comments=shown.comments,
+        comment_pager=pager(shown.page, shown.total, per_page=COMMENTS_PER_PAGE),
     )
 
 

@@ -47,8 +47,8 @@ def requested_page() -> int:
     return min(max(page, 1), MAX_PAGE)
 
 
-def pager(page: int, total: int) -> Pager:
-    return Pager(page=page, pages=max(1, -(-total // PAGE_SIZE)))
+def pager(page: int, total: int, *, per_page: int = PAGE_SIZE) -> Pager:
+    return Pager(page=page, pages=max(1, -(-total // per_page)))
 
 
 def query_text(name: str) -> str | None:
