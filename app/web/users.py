@@ -20,7 +20,7 @@ bp = Blueprint("web_users", __name__)
 @bp.route("/register", methods=["GET", "POST"])
 @personal
 @auth_rate_limited
-def register() -> str | tuple[str, int] | Response:
+def register() -> tuple[str, int] | Response:
     """Create an account and sign in."""
     if viewer() is not None:
         return redirect(url_for("web_articles.home"))
@@ -42,7 +42,7 @@ def register() -> str | tuple[str, int] | Response:
 @bp.route("/login", methods=["GET", "POST"])
 @personal
 @auth_rate_limited
-def login() -> str | tuple[str, int] | Response:
+def login() -> tuple[str, int] | Response:
     """Sign in, then go back to the page that asked for it."""
     form = LoginForm()
     if request.method == "GET":
@@ -73,7 +73,7 @@ def logout() -> Response:
 @bp.route("/settings", methods=["GET", "POST"])
 @personal
 @login_required
-def settings() -> str | tuple[str, int] | Response:
+def settings() -> tuple[str, int] | Response:
     """Change your picture, name, bio, e-mail or password."""
     user = signed_in_user()
     form = SettingsForm(obj=user if request.method == "GET" else None)
