@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import structlog
-from flask import Flask, Response, current_app, g, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
@@ -27,8 +27,9 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.exceptions import DomainError, Forbidden, Invalid, NotFound, Unauthorized
-from app.extensions import db, limiter, login_manager
+from app.extensions import db, limiter
 from app.observability import REQUEST_ID_ENVIRON_KEY
+from app.web.auth import show_as_anonymous
 
 log = structlog.get_logger(__name__)
 
@@ -146,7 +147,7 @@ def error_page(
         # Flask-Login's context processor loads the signed-in user for every
         # template, from the database that just failed: draw the page as for an
         # anonymous visitor instead (the session cookie itself is left alone).
-        g._login_user = login_manager.anonymous_user()
+        show_as_anonymous()
     plain = f"{status} {HTTP_STATUS_CODES.get(status, 'Error')}"
     if isinstance(request.routing_exception, SecurityError):
         # A Host that TRUSTED_HOSTS refuses: no URL can be built for it, so no page in
