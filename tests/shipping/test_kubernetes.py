@@ -126,3 +126,16 @@ def test_migrations_are_a_job_of_the_same_image(production: dict[str, dict[str, 
     assert job["containers"][0]["image"] == _app_container(production)["image"]
     assert job["restartPolicy"] == "Never"
     assert "command" not in _app_container(production)
+
+
+def test_the_configuration_and_the_migration_can_be_applied_before_the_rest(
+    production: dict[str, dict[str, Any]],
+) -> None:
+    """README's release steps apply these two first, selected by their component label."""
+    first = {
+        name
+        for name, manifest in production.items()
+        if manifest["metadata"]["labels"].get("app.kubernetes.io/component")
+        in {"config", "migrate"}
+    }
+    assert {name.split("/")[0] for name in first} == {"ConfigMap", "Job"}
