@@ -30,7 +30,7 @@ REQUESTS = Counter(
 LATENCY = Histogram(
     "conduit_http_request_duration_seconds",
     "Time from receiving a request to its response.",
-    ["endpoint", "method"],
+    ["endpoint", "method", "status"],
     buckets=LATENCY_BUCKETS,
 )
 DATABASE_CONNECTIONS_IN_USE = Gauge(
@@ -58,10 +58,11 @@ def record_response(response: Response) -> Response:
     """Count a response and how long its request took (an `after_request` hook)."""
     endpoint = _endpoint()
     method = request.method if request.method in METHODS else "OTHER"
-    REQUESTS.labels(endpoint, method, str(response.status_code)).inc()
+    status = str(response.status_code)
+    REQUESTS.labels(endpoint, method, status).inc()
     started = request.environ.get(STARTED_ENVIRON_KEY)
     if started is not None:
-        LATENCY.labels(endpoint, method).observe(time.perf_counter() - started)
+        LATENCY.labels(endpoint, method, status).observe(time.perf_counter() - started)
     return response
 
 

@@ -38,7 +38,10 @@ def test_each_response_is_counted_by_route_method_and_status(app: Flask) -> None
     )
     assert (
         _growth(
-            "conduit_http_request_duration_seconds_count", lambda: client.get("/api/tags"), **tags
+            "conduit_http_request_duration_seconds_count",
+            lambda: client.get("/api/tags"),
+            **tags,
+            status="200",
         )
         == 1
     )
