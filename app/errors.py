@@ -28,6 +28,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from app.exceptions import DomainError, Forbidden, Invalid, NotFound, Unauthorized
 from app.extensions import db, limiter
+from app.metrics import record_rate_limited
 from app.observability import REQUEST_ID_ENVIRON_KEY
 from app.web.auth import show_as_anonymous
 
@@ -192,6 +193,7 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
     page_message = CSRF_MESSAGE if isinstance(exc, CSRFError) else None
     message = exc.description or exc.name
     if isinstance(exc, RateLimitExceeded):
+        record_rate_limited()
         headers["Retry-After"] = str(_seconds_until_reset())
         message = f"too many requests: the limit is {exc.description}; try again later"
     return _respond(status, {"body": [message]}, headers, page_message=page_message)
