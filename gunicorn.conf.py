@@ -6,6 +6,9 @@ gunicorn -c gunicorn.conf.py wsgi:app
 import gc
 import multiprocessing
 import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from dotenv import load_dotenv
@@ -50,6 +53,44 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 1000)
 preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
+
+# Prometheus metrics of every worker, served by this master on a port of its own
+# (app/metrics). Workers count into files in one folder, chosen before the app is
+# imported (prometheus_client reads it then); 0 turns the endpoint off.
+metrics_port = _int("METRICS_PORT", 9100)
+metrics_folder_made_here = metrics_port and "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+if metrics_folder_made_here:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="conduit-metrics-")
+if metrics_port:
+    # Counts of an earlier run would be added to this one's.
+    for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
+        stale.unlink()
+
+
+def when_ready(server: Any) -> None:
+    if not metrics_port:
+        return
+    from app.metrics.exporter import serve
+
+    # The app's own interface: 127.0.0.1 by default, 0.0.0.0 in the image.
+    host = bind.rpartition(":")[0].strip("[]") or "0.0.0.0"
+    try:
+        serve(host, metrics_port)
+    except OSError as error:
+        # The app serves on without its metrics rather than not at all.
+        server.log.error("metrics not served on %s:%s: %s", host, metrics_port, error)
+
+
+def child_exit(_server: Any, worker: Any) -> None:
+    if metrics_port:
+        from app.metrics.exporter import forget_worker
+
+        forget_worker(worker.pid)
+
+
+def on_exit(_server: Any) -> None:
+    if metrics_folder_made_here:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 
 
 def pre_fork(_server: Any, _worker: Any) -> None:

@@ -12,8 +12,9 @@ from app.errors import (
     register_error_handlers,
     validation_error_response,
 )
-from app.extensions import init_extensions, limiter
+from app.extensions import db, init_extensions, limiter
 from app.health import bp as health_bp
+from app.metrics import init_metrics
 from app.observability import RequestIdMiddleware, configure_logging, register_access_log
 from app.schemas.common import ErrorBody
 from app.security import init_security
@@ -58,6 +59,8 @@ def create_app(config_class: type[Config] = Config) -> OpenAPI:
     )
     init_extensions(app)
     register_access_log(app, access_log)
+    with app.app_context():
+        init_metrics(app, db.engine)
     # Inside the middlewares that add headers, so that its answers carry them too.
     app.wsgi_app = LastResortMiddleware(app.wsgi_app)
     init_security(app)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import structlog
-from flask import Flask, Response, current_app, g, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
@@ -27,8 +27,10 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.exceptions import DomainError, Forbidden, Invalid, NotFound, Unauthorized
-from app.extensions import db, limiter, login_manager
+from app.extensions import db, limiter
+from app.metrics import record_rate_limited
 from app.observability import REQUEST_ID_ENVIRON_KEY
+from app.web.auth import show_as_anonymous
 
 log = structlog.get_logger(__name__)
 
@@ -146,7 +148,7 @@ def error_page(
         # Flask-Login's context processor loads the signed-in user for every
         # template, from the database that just failed: draw the page as for an
         # anonymous visitor instead (the session cookie itself is left alone).
-        g._login_user = login_manager.anonymous_user()
+        show_as_anonymous()
     plain = f"{status} {HTTP_STATUS_CODES.get(status, 'Error')}"
     if isinstance(request.routing_exception, SecurityError):
         # A Host that TRUSTED_HOSTS refuses: no URL can be built for it, so no page in
@@ -191,6 +193,7 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
     page_message = CSRF_MESSAGE if isinstance(exc, CSRFError) else None
     message = exc.description or exc.name
     if isinstance(exc, RateLimitExceeded):
+        record_rate_limited()
         headers["Retry-After"] = str(_seconds_until_reset())
         message = f"too many requests: the limit is {exc.description}; try again later"
     return _respond(status, {"body": [message]}, headers, page_message=page_message)

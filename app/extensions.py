@@ -15,6 +15,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import event
 
 from app.database import RequestSession, close_sessions_quietly, configure_engine
+from app.library_seams import bind_limiter_afresh
 from app.models.base import Base
 from app.services.passwords import PasswordHasher
 
@@ -54,21 +55,6 @@ def _enforce_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _bind_limiter(app: Flask) -> None:
-    """Bind the limiter to `app` with `app`'s key prefix and a storage not yet found down.
-
-    Flask-Limiter keeps on its one extension object what it read from the first app
-    (the key prefix, a default limit given as text) and whether the storage was ever
-    found down. A process that builds several apps (the test suite) would otherwise
-    count every app's hits under the first app's prefix and limit, or in memory
-    forever after one app's Redis was down. (Its on/off switch stays shared: the app
-    bound last decides for all apps of the process.)
-    """
-    limiter._key_prefix = app.config["RATELIMIT_KEY_PREFIX"]
-    limiter._storage_dead = False
-    limiter.init_app(app)
-
-
 def init_extensions(app: Flask) -> None:
     """Bind every extension to `app`."""
     db.init_app(app)
@@ -82,5 +68,5 @@ def init_extensions(app: Flask) -> None:
     jwt.init_app(app)
     csrf.init_app(app)
     cache.init_app(app)
-    _bind_limiter(app)
+    bind_limiter_afresh(limiter, app)
     passwords.init_app(app)

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, current_app
 
 from app.database_guard import answers_within
 from app.errors import RETRY_AFTER_UNAVAILABLE, error_response
+from app.metrics import record_dependency
 from app.services.health import database_is_reachable, redis_is_reachable
 
 bp = Blueprint("health", __name__)
@@ -26,11 +27,14 @@ def check_readiness() -> Response:
     """Answer 200 when the database (and Redis, if configured) answer; 503 naming what does not."""
     with answers_within(READINESS_REPLY_SECONDS):
         database = database_is_reachable()
+    record_dependency("database", up=database)
     checks = {"database": "ok" if database else "unreachable"}
     redis_url = current_app.config["REDIS_URL"]
     if redis_url:
         timeout = current_app.config["CACHE_OPTIONS"].get("socket_timeout", 0.25)
-        checks["redis"] = "ok" if redis_is_reachable(redis_url, timeout=timeout) else "unreachable"
+        redis = redis_is_reachable(redis_url, timeout=timeout)
+        record_dependency("redis", up=redis)
+        checks["redis"] = "ok" if redis else "unreachable"
     failing = {name: [f"is {state}"] for name, state in checks.items() if state != "ok"}
     if failing:
         return error_response(failing, 503, {"Retry-After": RETRY_AFTER_UNAVAILABLE})

@@ -2,6 +2,7 @@
 # Run the official RealWorld Postman collection against a real gunicorn server.
 #
 #   scripts/conformance.sh [DATABASE_URL]
+#   CONDUIT_URL=http://127.0.0.1:8000 scripts/conformance.sh   # a server already running
 #
 # With no argument the server uses a fresh SQLite file. The database must be
 # empty (the collection expects 311 assertions on an empty database). newman is
@@ -30,12 +31,16 @@ if [ ! -x "$newman" ]; then
   npm install --silent --no-audit --no-fund --prefix "$root/.tools/newman" newman@6.2.2 >/dev/null
 fi
 
-serve_for_checks "${1:-sqlite:///$work/conformance.db}" "$work"
+if [ -n "${CONDUIT_URL:-}" ]; then
+  base=$CONDUIT_URL
+else
+  serve_for_checks "${1:-sqlite:///$work/conformance.db}" "$work"
+fi
 
 user=u$(date +%s)$RANDOM
 status=0
 "$newman" run "$collection" \
-  --global-var "APIURL=http://127.0.0.1:$port/api" \
+  --global-var "APIURL=$base/api" \
   --global-var "USERNAME=$user" \
   --global-var "EMAIL=$user@mail.com" \
   --global-var "PASSWORD=password" \
@@ -57,6 +62,6 @@ print(f"conformance: {stats['total'] - stats['failed']} passed, {stats['failed']
 PY
 if [ "$status" -ne 0 ]; then
   tail -n 60 "$work/newman.log"
-  echo "server log:"; tail -n 40 "$work/server.log"
+  if [ -f "$work/server.log" ]; then echo "server log:"; tail -n 40 "$work/server.log"; fi
 fi
 exit "$status"

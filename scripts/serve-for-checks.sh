@@ -27,7 +27,7 @@ serve_for_checks() {
   "$root/.venv/bin/flask" db upgrade >"$work/migrate.log" 2>&1 || { cat "$work/migrate.log"; exit 1; }
 
   # No control socket: it would live in $HOME, shared with any other gunicorn.
-  GUNICORN_BIND=127.0.0.1:$port WEB_CONCURRENCY=2 GUNICORN_THREADS=4 \
+  GUNICORN_BIND=127.0.0.1:$port WEB_CONCURRENCY=2 GUNICORN_THREADS=4 METRICS_PORT=0 \
     "$root/.venv/bin/gunicorn" -c gunicorn.conf.py --no-control-socket wsgi:app \
     >"$work/server.log" 2>&1 &
   server_pid=$!

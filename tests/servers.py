@@ -87,7 +87,10 @@ def child_processes(parent: int) -> frozenset[int]:
 def spawn_gunicorn(
     app: str, env: Mapping[str, str], log: Path, root: Path
 ) -> subprocess.Popen[bytes]:
-    """`gunicorn -c gunicorn.conf.py <app>` in `root`, with `env`, its output into `log`."""
+    """`gunicorn -c gunicorn.conf.py <app>` in `root`, with `env`, its output into `log`.
+
+    Its metrics endpoint is off unless `env` gives METRICS_PORT: servers started side
+    by side would all want the default port."""
     with log.open("wb") as log_file:
         return subprocess.Popen(
             # No control socket: it would live in $HOME, shared with any other gunicorn.
@@ -96,7 +99,7 @@ def spawn_gunicorn(
                 *("--no-control-socket", app),
             ],
             cwd=root,
-            env=dict(env),
+            env={"METRICS_PORT": "0", **env},
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,

@@ -49,3 +49,11 @@ class CommentView:
     created_at: datetime
     updated_at: datetime
     author: ProfileView
+
+
+@dataclass(frozen=True, slots=True)
+class CommentPage:
+    comments: list[CommentView]
+    # The page shown (counted from 1) and how many comments the article has in all.
+    page: int
+    total: int

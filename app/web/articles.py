@@ -7,7 +7,6 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from app.exceptions import Invalid
-from app.models import Article
 from app.services import articles, comments, tags
 from app.web.auth import signed_in_user, viewer
 from app.web.forms import ActionForm, ArticleForm, CommentForm
@@ -15,16 +14,20 @@ from app.web.markdown import render_markdown
 from app.web.pages import (
     PAGE_SIZE,
     checked_action,
-    invalid_messages,
+    form_page,
     pager,
     query_text,
     redirect_next,
     requested_page,
+    show_refusal,
 )
 
 bp = Blueprint("web_articles", __name__)
 # How many tags the home page's "Popular Tags" shows (the tag list is most used first).
 POPULAR_TAGS = 20
+# How many comments an article page shows: an article with comments by the
+# thousand costs what a short one does (the API lists them all, as its spec says).
+COMMENTS_PER_PAGE = 20
 
 
 @bp.get("/")
@@ -59,22 +62,32 @@ def home() -> str:
 
 
 @bp.get("/article/<slug>")
-def show_article(slug: str) -> str:
-    """One article with its comments."""
-    return render_article_page(slug, CommentForm())
+def show_article(slug: str) -> tuple[str, int]:
+    """One article with a page of its comments (`?page=`, newest first).
+
+    A page number past the last shows the last page, a nonsense one the first.
+    """
+    return render_article_page(slug, CommentForm(), comment_page=requested_page())
 
 
-def render_article_page(slug: str, comment_form: CommentForm) -> str:
-    """The article page; also shown again, with its errors, after a bad comment."""
+def render_article_page(
+    slug: str, comment_form: CommentForm, *, comment_page: int = 1
+) -> tuple[str, int]:
+    """The article page; also shown again, with its errors, after a bad comment (422)."""
     user = viewer()
     viewer_id = user.id if user else None
     article = articles.get_article(slug=slug, viewer_id=viewer_id)
-    return render_template(
+    shown = comments.list_comment_page(
+        slug=slug, viewer_id=viewer_id, page=comment_page, per_page=COMMENTS_PER_PAGE
+    )
+    return form_page(
         "articles/article.html",
+        comment_form,
+        form_name="comment_form",
         article=article,
         body_html=render_markdown(article.body or ""),
-        comments=comments.list_comments(slug=slug, viewer_id=viewer_id),
-        comment_form=comment_form,
+        comments=shown.comments,
+        comment_pager=pager(shown.page, shown.total, per_page=COMMENTS_PER_PAGE),
     )
 
 
@@ -87,11 +100,11 @@ def new_article() -> tuple[str, int] | Response:
         try:
             article = articles.create_article(actor=signed_in_user(), **form.article_fields())
         except Invalid as error:
-            form.form_errors.extend(invalid_messages(error))
+            show_refusal(form, error)
         else:
             flash("Your article is published.", "success")
             return redirect(url_for("web_articles.show_article", slug=article.slug))
-    return _editor(form, article=None)
+    return form_page("articles/editor.html", form, article=None)
 
 
 @bp.route("/editor/<slug>", methods=["GET", "POST"])
@@ -106,7 +119,7 @@ def edit_article(slug: str) -> tuple[str, int] | Response:
         try:
             updated = articles.update_article(actor=user, slug=slug, **form.article_fields())
         except Invalid as error:
-            form.form_errors.extend(invalid_messages(error))
+            show_refusal(form, error)
         else:
             flash("Your article is updated.", "success")
             return redirect(url_for("web_articles.show_article", slug=updated.slug))
@@ -116,13 +129,7 @@ def edit_article(slug: str) -> tuple[str, int] | Response:
         form.description.data = view.description
         form.body.data = view.body
         form.tags.data = ", ".join(view.tag_list)
-    return _editor(form, article=article)
-
-
-def _editor(form: ArticleForm, *, article: Article | None) -> tuple[str, int]:
-    """The editor page; 422 when it shows what was wrong with the form sent."""
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("articles/editor.html", form=form, article=article), status
+    return form_page("articles/editor.html", form, article=article)
 
 
 @bp.post("/article/<slug>/delete")

@@ -65,6 +65,8 @@ class SignedInUser(UserMixin):
 
 
 def _load_signed_in_user(session_token: str) -> SignedInUser | None:
+    if g.get("no_session_lookup"):
+        return None
     user = sessions.user_for_session(session_token)
     if user is None:
         return None
@@ -97,6 +99,16 @@ def init_web_auth(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(_load_signed_in_user)
     login_manager.unauthorized_handler(_ask_to_sign_in)
+
+
+def show_as_anonymous() -> None:
+    """Draw the rest of this request's page as for an anonymous visitor, without
+    looking up the session's user (for an error page while the database is down).
+
+    Flask-Login's template context loads the signed-in user, from the database; its
+    loader then answers "nobody" instead, which leaves the session cookie alone.
+    """
+    g.no_session_lookup = True
 
 
 def viewer() -> User | None:

@@ -4,7 +4,7 @@ come from `app.services.rules`, the same rules the API's schemas use."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, PasswordField, StringField, TextAreaField
@@ -79,7 +79,16 @@ def _email_field() -> StringField:
     )
 
 
-class SafeRedirectForm(FlaskForm):
+class Form(FlaskForm):
+    """A form of the web UI, shown by `app.web.pages.form_page`."""
+
+    # Where a service's refusal naming one of the form's fields is shown (see
+    # `app.web.pages.show_refusal`): beside that field, in the field's label's words
+    # ("Email has already been taken"); False: above the form, in the service's.
+    REFUSALS_BESIDE_FIELDS: ClassVar[bool] = True
+
+
+class SafeRedirectForm(Form):
     """A form that carries where to go afterwards (checked before use)."""
 
     next = HiddenField(filters=[_clean])
@@ -102,7 +111,7 @@ class LoginForm(SafeRedirectForm):
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     username = _username_field("Username")
     email = _email_field()
     password = PasswordField(
@@ -116,7 +125,7 @@ class RegisterForm(FlaskForm):
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     image = StringField(
         "URL of profile picture",
         filters=[_clean],
@@ -134,7 +143,11 @@ class SettingsForm(FlaskForm):
     )
 
 
-class ArticleForm(FlaskForm):
+class ArticleForm(Form):
+    # Its labels are prompts ("What's this article about?"), not names to start a
+    # sentence with: a refusal is shown above the form as the service words it.
+    REFUSALS_BESIDE_FIELDS = False
+
     title = StringField(
         "Article Title",
         filters=[_clean],
@@ -174,7 +187,7 @@ class ArticleForm(FlaskForm):
             raise ValidationError(f"can't be longer than {rules.TAG_MAX} characters each")
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField(
         "Write a comment...",
         filters=[_clean],

@@ -1,16 +1,17 @@
-"""Helpers the web views share: paging and where to go after a form."""
+"""Helpers the web views share: forms with their errors, paging and where to go after a form."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from flask import abort, redirect, request
+from flask import abort, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from app.exceptions import DomainError
 from app.services.rules import LOOKUP_MAX
 from app.web.auth import safe_next
-from app.web.forms import ActionForm, SafeRedirectForm
+from app.web.forms import ActionForm, Form, SafeRedirectForm
 
 PAGE_SIZE = 10
 # How many page links stand on each side of the current page in the pager.
@@ -46,8 +47,8 @@ def requested_page() -> int:
     return min(max(page, 1), MAX_PAGE)
 
 
-def pager(page: int, total: int) -> Pager:
-    return Pager(page=page, pages=max(1, -(-total // PAGE_SIZE)))
+def pager(page: int, total: int, *, per_page: int = PAGE_SIZE) -> Pager:
+    return Pager(page=page, pages=max(1, -(-total // per_page)))
 
 
 def query_text(name: str) -> str | None:
@@ -71,8 +72,24 @@ def redirect_next(form: SafeRedirectForm, *, default: str) -> Response:
     return redirect(safe_next(form.next.data, default=default))
 
 
-def invalid_messages(error: DomainError) -> list[str]:
-    """A refusal from a service, as sentences for a form's error list."""
-    return [
-        f"{field} {message}" for field, messages in error.errors.items() for message in messages
-    ]
+def show_refusal(form: Form, error: DomainError) -> None:
+    """Show a service's refusal in `form`: beside the fields it names if the form says
+    so (`Form.REFUSALS_BESIDE_FIELDS`), otherwise above the form."""
+    for name, messages in error.errors.items():
+        if form.REFUSALS_BESIDE_FIELDS and name in form:
+            field = form[name]
+            field.errors = [*field.errors, *messages]
+        else:
+            form.form_errors.extend(f"{name} {message}" for message in messages)
+
+
+def form_page(
+    template: str, form: Form, *, form_name: str = "form", **context: Any
+) -> tuple[str, int]:
+    """The page of `form`: 422 when it shows what was wrong with the form sent, else 200.
+
+    The page gets the form as `form_name`, and `context` besides.
+    """
+    # `errors` holds the form's own errors (`form_errors`) as well as the fields'.
+    status = 422 if form.errors else 200
+    return render_template(template, **{form_name: form}, **context), status

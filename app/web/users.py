@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -12,27 +12,15 @@ from app.security import personal
 from app.services import users
 from app.web.auth import current_session_token, sign_in, sign_out, signed_in_user, viewer
 from app.web.forms import LoginForm, RegisterForm, SettingsForm
-from app.web.pages import checked_action, redirect_next
+from app.web.pages import checked_action, form_page, redirect_next, show_refusal
 
 bp = Blueprint("web_users", __name__)
-
-
-def _add_errors(
-    form: LoginForm | RegisterForm | SettingsForm, error: Invalid | Unauthorized
-) -> None:
-    """Show a service's refusal next to the fields it names (or above the form)."""
-    for field_name, messages in error.errors.items():
-        field = getattr(form, field_name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, *messages]
-        else:
-            form.form_errors.extend(f"{field_name} {message}" for message in messages)
 
 
 @bp.route("/register", methods=["GET", "POST"])
 @personal
 @auth_rate_limited
-def register() -> str | tuple[str, int] | Response:
+def register() -> tuple[str, int] | Response:
     """Create an account and sign in."""
     if viewer() is not None:
         return redirect(url_for("web_articles.home"))
@@ -43,19 +31,18 @@ def register() -> str | tuple[str, int] | Response:
                 username=form.username.data, email=form.email.data, password=form.password.data
             )
         except Invalid as error:
-            _add_errors(form, error)
+            show_refusal(form, error)
         else:
             sign_in(user)
             flash(f"Welcome to Conduit, {user.username}!", "success")
             return redirect(url_for("web_articles.home"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("users/register.html", form=form), status
+    return form_page("users/register.html", form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @personal
 @auth_rate_limited
-def login() -> str | tuple[str, int] | Response:
+def login() -> tuple[str, int] | Response:
     """Sign in, then go back to the page that asked for it."""
     form = LoginForm()
     if request.method == "GET":
@@ -66,12 +53,11 @@ def login() -> str | tuple[str, int] | Response:
         try:
             user = users.authenticate(email=form.email.data, password=form.password.data)
         except Unauthorized as error:
-            _add_errors(form, error)
+            show_refusal(form, error)
         else:
             sign_in(user)
             return redirect_next(form, default=url_for("web_articles.home"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("users/login.html", form=form), status
+    return form_page("users/login.html", form)
 
 
 @bp.post("/logout")
@@ -87,7 +73,7 @@ def logout() -> Response:
 @bp.route("/settings", methods=["GET", "POST"])
 @personal
 @login_required
-def settings() -> str | tuple[str, int] | Response:
+def settings() -> tuple[str, int] | Response:
     """Change your picture, name, bio, e-mail or password."""
     user = signed_in_user()
     form = SettingsForm(obj=user if request.method == "GET" else None)
@@ -103,10 +89,9 @@ def settings() -> str | tuple[str, int] | Response:
                 **({"password": form.password.data} if form.password.data else {}),
             )
         except Invalid as error:
-            _add_errors(form, error)
+            show_refusal(form, error)
         else:
             flash("Your settings are updated.", "success")
             return redirect(url_for("web_profiles.show_profile", username=user.username))
     form.password.data = ""
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("users/settings.html", form=form), status
+    return form_page("users/settings.html", form)

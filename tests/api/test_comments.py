@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Comment
 from tests.api.helpers import TIMESTAMP, add_comment, assert_error, assert_no_content
-from tests.factories import ArticleFactory, CommentFactory
+from tests.factories import ArticleFactory, CommentFactory, insert_comments
 
 COMMENT_KEYS = {"id", "createdAt", "updatedAt", "body", "author"}
 # In the past, so that anything written during a test is newer.
@@ -144,6 +144,15 @@ def test_list_comments_is_newest_first(client, article, user, other_user):
         CommentFactory(article=article, author=other_user, body=body, created_at=at, updated_at=at)
 
     assert [c["body"] for c in _comments(client)] == ["third", "second", "first"]
+
+
+def test_list_comments_lists_them_all_unpaged(client, article, user):
+    # The spec's endpoint has no paging; the web's article page pages them.
+    insert_comments(article=article, author=user, count=45)
+
+    listed = _comments(client)
+
+    assert [c["body"] for c in listed] == [f"Comment {n}" for n in range(44, -1, -1)]
 
 
 def test_list_comments_created_through_the_api_is_newest_first(client, article, headers):

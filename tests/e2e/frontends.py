@@ -4,17 +4,18 @@ The front ends (`vue3`, `angular`) are production builds made for a same-origin
 `/api`, kept beside the repository in `../shared/frontends` (its README says how
 they were built). nginx serves each one on a port of its own, as a front end is
 deployed: static files, a history fallback to index.html, and `/api/` passed to
-the app with the proxy settings of deploy/nginx.conf itself (`proxy_pass` with no
-path of its own: the request's path, trailing slash included, method, headers and
-body reach the app as sent, and its status and body come back as they are), so
-the journeys also exercise the sample production configuration.
+the app by the settings every deployment includes, deploy/nginx/conduit-app.conf
+(`proxy_pass` with no path of its own: the request's path, trailing slash
+included, method, headers and body reach the app as sent, and its status and
+body come back as they are), so the journeys also exercise the production
+configuration.
 
-nginx rather than a proxy written for the tests: it is what deploy/nginx.conf
-configures, the defect these tests guard against was found behind it, and it
-adds no code of our own between the browser and the app that could hide or cause
-a difference. It runs in the foreground (`daemon off`, one process), on free
-127.0.0.1 ports, from a configuration written into a scratch folder, and is
-stopped by its process id.
+nginx rather than a proxy written for the tests: it is what deploy/ configures,
+the defect these tests guard against was found behind it, and it adds no code of
+our own between the browser and the app that could hide or cause a difference.
+It runs in the foreground (`daemon off`, one process), on free 127.0.0.1 ports,
+from a configuration written into a scratch folder, and is stopped by its
+process id.
 
 Nothing here imports Playwright: tests/conftest.py reads `missing()` to decide
 whether to collect the tests, and says why in the report header.
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import urllib.error
 import urllib.request
@@ -40,7 +40,8 @@ from tests.servers import free_port, stop_server, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = Path("/usr/sbin/nginx")
-DEPLOY_CONFIG = ROOT / "deploy" / "nginx.conf"
+# What every nginx in front of the app includes: proxy settings and the /api/ locations.
+PROXY_SNIPPET = ROOT / "deploy" / "nginx" / "conduit-app.conf"
 # The folder CI lays beside the clone; CONDUIT_FRONTENDS points elsewhere (a worktree).
 FRONTENDS = Path(os.environ.get("CONDUIT_FRONTENDS") or ROOT.parent / "shared" / "frontends")
 NAMES = ("vue3", "angular")
@@ -66,33 +67,6 @@ def require() -> None:
         pytest.fail("the front-end browser tests cannot run: " + "; ".join(lacking))
 
 
-def deploy_directives() -> str:
-    """deploy/nginx.conf's proxy settings and its /api/ locations, as they are written there.
-
-    That file is the sample for production: the settings between its "passing
-    requests to the app" marker and `location / {`, then its `location /api/` and
-    `location @api_too_large` blocks, which pass requests to `conduit_app`.
-    """
-    text = DEPLOY_CONFIG.read_text()
-    settings = re.search(
-        r"^\s*# --- passing requests to the app.*?$(.*?)^\s*# The web pages",
-        text,
-        flags=re.MULTILINE | re.DOTALL,
-    )
-    locations = re.findall(
-        r"^\s*location (?:/api/|@api_too_large) \{.*?^\s*\}",
-        text,
-        flags=re.MULTILINE | re.DOTALL,
-    )
-    if settings is None or len(locations) != 2:
-        pytest.fail(
-            f"{DEPLOY_CONFIG} changed shape: the browser tests take from it the proxy settings "
-            "after '# --- passing requests to the app' up to '# The web pages', and the "
-            "'location /api/' and 'location @api_too_large' blocks"
-        )
-    return "\n".join([settings.group(1), *locations])
-
-
 def nginx_config(folder: Path, app_port: int, ports: Mapping[str, int]) -> str:
     """A whole nginx.conf: one server per front end, everything kept inside `folder`."""
     servers = "\n".join(
@@ -105,7 +79,7 @@ def nginx_config(folder: Path, app_port: int, ports: Mapping[str, int]) -> str:
         location / {{
             try_files $uri $uri/ /index.html;
         }}
-        {deploy_directives()}
+        include {PROXY_SNIPPET};
     }}"""
         for name, port in ports.items()
     )

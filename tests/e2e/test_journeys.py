@@ -241,3 +241,28 @@ def test_sign_in_errors_and_return_to_the_page_asked_for(new_page: NewPage) -> N
     expect(page.get_by_role("heading", name="Your Settings")).to_be_visible()
     expect(page.get_by_label("Your Name")).to_have_value(name)
     expect(navbar(page).get_by_role("link", name=name)).to_be_visible()
+
+
+def test_comments_page_through_links_without_javascript(new_page: NewPage) -> None:
+    page = new_page(javascript=False)
+    author = unique_name("pager")
+    sign_up(page, author)
+    published = publish(page, title=f"Much discussed {author}", body="Talk.", tags="talk")
+    # One more comment than a page holds (20): the first one lands on page 2.
+    for number in range(21):
+        post_comment(page, f"Remark {number:02d}")
+
+    expect(page.locator("#comments .card-text")).to_have_count(20)
+    expect(comment_card(page, "Remark 00")).to_have_count(0)
+    pager = page.get_by_role("navigation", name="Comment pages")
+    pager.get_by_role("link", name="2", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"\?page=2#comments$"))
+    expect(page.locator("#comments .card-text")).to_have_text(["Remark 00"])
+    comment_card(page, "Remark 00").get_by_role("button", name="Delete").click()
+
+    # Back where the comment was: page 2 is gone, so its last page, the first.
+    expect(flash(page)).to_have_text("The comment is deleted.")
+    expect(page.locator("#comments .card-text")).to_have_count(20)
+    expect(page.get_by_role("navigation", name="Comment pages")).to_have_count(0)
+    assert page.url.split("#")[0].endswith(f"{published.path}?page=2")

@@ -79,10 +79,19 @@ def _longest(outcomes: list[Outcome]) -> float:
     return max((outcome.seconds for outcome in outcomes), default=0.0)
 
 
+# Threads per worker (2 workers): more than the clients, and fewer, so that every
+# thread of every worker waits on the frozen database while the probes ask.
+@pytest.mark.parametrize("threads", [4, 2], ids=["threads-to-spare", "every-thread-waits"])
 def test_while_postgres_is_frozen_requests_fail_fast_probes_answer_and_it_recovers(
-    faults_database_url: str, proxy: FaultyProxy, private_redis: PrivateRedis, tmp_path: Path
+    faults_database_url: str,
+    proxy: FaultyProxy,
+    private_redis: PrivateRedis,
+    tmp_path: Path,
+    threads: int,
 ) -> None:
-    env = server_environment(_through(faults_database_url, proxy), private_redis.url)
+    env = server_environment(
+        _through(faults_database_url, proxy), private_redis.url, GUNICORN_THREADS=str(threads)
+    )
     with serving(env, tmp_path / "server.log") as server:
         writers, shared = writers_and_article(_client(server), CLIENTS)
         load = Load(server.port, CLIENTS, lambda c, i: write_and_read(c, writers[i], shared))

@@ -4,7 +4,9 @@ gunicorn, with gunicorn.conf.py, serves tests/infra/held_requests_app.py with tw
 workers of one thread each. A held request keeps its worker's only thread busy
 until the test lets it go, so which worker answers each new connection shows
 which workers were accepting. gunicorn's stock threaded worker fails the first
-two tests: it accepts whatever arrives, busy or not.
+two tests: it accepts whatever arrives, busy or not. Probes (/health,
+/health/ready) are answered at once even while every thread of every worker is
+held; without their own threads they waited for a held request to end.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,52 +22,14 @@ from pathlib import Path
 
 import pytest
 
+from serving import probe_path
+from tests.infra.held_requests_app import HeldRequest, connect, held
 from tests.servers import child_processes, serving_gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_SECONDS = 10
 STARTUP_SECONDS = 30
 WORKERS = 2
-
-
-def _connect(port: int) -> http.client.HTTPConnection:
-    return http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_SECONDS)
-
-
-class HeldRequest:
-    """A request to /hold: once a worker has it, its thread stays busy until `release`."""
-
-    def __init__(self, port: int, connection: http.client.HTTPConnection | None = None) -> None:
-        self._gate = socket.create_server(("127.0.0.1", 0))
-        self._gate.settimeout(TIMEOUT_SECONDS)
-        self._held: socket.socket | None = None
-        self._connection = connection or _connect(port)
-        self._connection.request("GET", f"/hold?port={self._gate.getsockname()[1]}")
-
-    def wait(self) -> int:
-        """Until a worker holds the request; that worker's process id."""
-        self._held, _ = self._gate.accept()
-        self._held.settimeout(TIMEOUT_SECONDS)
-        return int(self._held.recv(32))
-
-    def release(self) -> int:
-        """Let the request finish; the process id of the worker that answered it."""
-        try:
-            if self._held is not None:
-                self._held.sendall(b"!")
-            with self._connection.getresponse() as response:
-                return int(response.read())
-        finally:
-            if self._held is not None:
-                self._held.close()
-            self._gate.close()
-            self._connection.close()
-
-
-def held(port: int) -> tuple[HeldRequest, int]:
-    """A request a worker now holds, and that worker's process id."""
-    request = HeldRequest(port)
-    return request, request.wait()
 
 
 def answer_on(connection: http.client.HTTPConnection) -> int:
@@ -78,7 +41,7 @@ def answer_on(connection: http.client.HTTPConnection) -> int:
 
 def answering_worker(port: int) -> int:
     """GET /pid on a new connection: the process id of the worker that answered."""
-    connection = _connect(port)
+    connection = connect(port)
     try:
         return answer_on(connection)
     finally:
@@ -134,7 +97,7 @@ def test_a_worker_accepts_again_once_its_thread_is_free(server: Gunicorn) -> Non
     second, second_worker = held(server.port)
     assert second_worker != first_worker, "the busy worker took the second connection"
     # Both threads are busy: this connection waits in the listen backlog.
-    waiting = _connect(server.port)
+    waiting = connect(server.port)
     try:
         waiting.request("GET", "/pid")
 
@@ -151,13 +114,13 @@ def test_a_new_connection_arriving_with_a_kept_alive_request_is_not_queued(
 ) -> None:
     """The worker's loop takes in the two at once: the request takes its only thread,
     and the connection must be left to the other worker, not accepted behind it."""
-    kept_alive = _connect(server.port)
+    kept_alive = connect(server.port)
     busy = answer_on(kept_alive)
     for worker in server.workers:
         os.kill(worker, signal.SIGSTOP)
     try:
         request = HeldRequest(server.port, kept_alive)
-        new = _connect(server.port)
+        new = connect(server.port)
         new.request("GET", "/pid")
         os.kill(busy, signal.SIGCONT)
         assert request.wait() == busy
@@ -172,3 +135,63 @@ def test_a_new_connection_arriving_with_a_kept_alive_request_is_not_queued(
     finally:
         new.close()
         assert request.release() == busy
+
+
+PROBE_BOUND_SECONDS = 1.0
+
+
+def _timed_get(connection: http.client.HTTPConnection, path: str) -> tuple[int, float]:
+    """GET `path` on `connection`: the status and the seconds it took."""
+    started = time.monotonic()
+    connection.request("GET", path)
+    with connection.getresponse() as response:
+        response.read()
+        return response.status, time.monotonic() - started
+
+
+@pytest.mark.parametrize("path", ["/health", "/health/ready"])
+def test_probes_are_answered_while_every_thread_of_every_worker_is_busy(
+    server: Gunicorn, path: str
+) -> None:
+    kept_alive = connect(server.port)
+    answer_on(kept_alive)
+    first, first_worker = held(server.port)
+    second, second_worker = held(server.port)
+    assert {first_worker, second_worker} == server.workers
+    waiting = connect(server.port)
+    new = connect(server.port)
+    try:
+        waiting.request("GET", "/pid")
+
+        # Twice on each: the probes' thread keeps the connections alive too.
+        for connection in (new, kept_alive, new, kept_alive):
+            status, seconds = _timed_get(connection, path)
+            assert status == 200
+            assert seconds < PROBE_BOUND_SECONDS
+
+        # The request that arrived meanwhile is served once the threads are free
+        # (by either worker: a stalled worker may have taken it into its queue).
+        assert first.release() == first_worker
+        assert second.release() == second_worker
+        with waiting.getresponse() as response:
+            assert int(response.read()) in server.workers
+    finally:
+        for connection in (kept_alive, waiting, new):
+            connection.close()
+
+
+@pytest.mark.parametrize(
+    ("first_bytes", "path"),
+    [
+        (b"GET /health HTTP/1.1\r\n", b"/health"),
+        (b"HEAD /health?verbose=1 HTTP/1.1", b"/health"),
+        (b"GET /health/ready HTTP/1.0\r\n", b"/health/ready"),
+        (b"GET /health", None),  # the path may go on: not a probe until a space follows
+        (b"GET /healthy HTTP/1.1\r\n", None),
+        (b"POST /health HTTP/1.1\r\n", None),
+        (b"GET /api/articles HTTP/1.1\r\n", None),
+        (b"", None),
+    ],
+)
+def test_probe_path_reads_the_request_line(first_bytes: bytes, path: bytes | None) -> None:
+    assert probe_path(first_bytes) == path

@@ -12,8 +12,8 @@ from app.extensions import db
 from app.models import Comment
 from app.services import comments, profiles
 from app.services.comments import MAX_ID
-from app.services.views import CommentView, ProfileView
-from tests.factories import ArticleFactory, CommentFactory
+from app.services.views import CommentPage, CommentView, ProfileView
+from tests.factories import ArticleFactory, CommentFactory, insert_comments
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -103,14 +103,80 @@ def test_list_comments_of_an_article_without_comments_is_empty(app, article):
     assert comments.list_comments(slug="dragons", viewer_id=None) == []
 
 
+# A page of comments (the web's article page) ----------------------------------------
+
+
+def _bodies(page: CommentPage) -> list[str]:
+    return [comment.body for comment in page.comments]
+
+
+def test_a_page_of_comments_is_newest_first_with_the_article_total(app, article, user):
+    insert_comments(article=article, author=user, count=7)
+
+    first = comments.list_comment_page(slug="dragons", viewer_id=None, page=1, per_page=3)
+    second = comments.list_comment_page(slug="dragons", viewer_id=None, page=2, per_page=3)
+    last = comments.list_comment_page(slug="dragons", viewer_id=None, page=3, per_page=3)
+
+    assert [_bodies(page) for page in (first, second, last)] == [
+        ["Comment 6", "Comment 5", "Comment 4"],
+        ["Comment 3", "Comment 2", "Comment 1"],
+        ["Comment 0"],
+    ]
+    assert [(page.page, page.total) for page in (first, second, last)] == [(1, 7), (2, 7), (3, 7)]
+    assert [c for page in (first, second, last) for c in page.comments] == (
+        comments.list_comments(slug="dragons", viewer_id=None)
+    )
+
+
+@pytest.mark.parametrize("page", [4, 5, 10**9])
+def test_a_page_past_the_last_is_the_last_page(app, article, user, page):
+    insert_comments(article=article, author=user, count=7)
+
+    shown = comments.list_comment_page(slug="dragons", viewer_id=None, page=page, per_page=3)
+
+    assert (shown.page, shown.total, _bodies(shown)) == (3, 7, ["Comment 0"])
+
+
+@pytest.mark.parametrize("page", [0, -1])
+def test_a_page_before_the_first_is_the_first_page(app, article, user, page):
+    insert_comments(article=article, author=user, count=7)
+
+    shown = comments.list_comment_page(slug="dragons", viewer_id=None, page=page, per_page=3)
+
+    assert (shown.page, _bodies(shown)) == (1, ["Comment 6", "Comment 5", "Comment 4"])
+
+
+@pytest.mark.parametrize("page", [1, 2])
+def test_an_article_without_comments_has_one_empty_page(app, article, page):
+    shown = comments.list_comment_page(slug="dragons", viewer_id=None, page=page, per_page=3)
+
+    assert shown == CommentPage(comments=[], page=1, total=0)
+
+
+def test_a_page_counts_only_the_articles_comments_and_shows_following(
+    app, article, user, other_user
+):
+    CommentFactory(article=article, author=other_user, body="by celeb", created_at=T0)
+    CommentFactory(author=user, body="elsewhere")
+    profiles.follow_user(actor=user, username="celeb")
+
+    shown = comments.list_comment_page(slug="dragons", viewer_id=user.id, page=1, per_page=3)
+
+    assert shown.total == 1
+    assert [(c.body, c.author.following) for c in shown.comments] == [("by celeb", True)]
+
+
 @pytest.mark.parametrize(
     "call",
     [
         lambda user: comments.list_comments(slug="missing", viewer_id=None),
+        lambda user: comments.list_comment_page(
+            slug="missing", viewer_id=None, page=1, per_page=20
+        ),
         lambda user: comments.add_comment(actor=user, slug="missing", body="Hi"),
         lambda user: comments.delete_comment(actor=user, slug="missing", comment_id=1),
     ],
-    ids=["list", "add", "delete"],
+    ids=["list", "page", "add", "delete"],
 )
 def test_comments_on_an_unknown_article_raise_not_found(app, article, user, call):
     with pytest.raises(NotFound) as caught:

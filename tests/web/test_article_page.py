@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Comment, User
 from app.services import articles
-from tests.factories import CommentFactory
+from app.web.articles import COMMENTS_PER_PAGE
+from tests.factories import CommentFactory, insert_comments
 from tests.web.helpers import Element, Page
 
 
@@ -288,3 +289,121 @@ def test_a_comment_cannot_be_deleted_through_another_article(signed_in, user, sl
 
     assert page.status == 404
     assert db.session.get(Comment, comments["mine"]) is not None
+
+
+# Pages of comments -------------------------------------------------------------------
+
+
+def _bodies(page: Page) -> list[str]:
+    return page.texts("#comments .card-text")
+
+
+def _newest(count: int, *, skip: int = 0, of: int) -> list[str]:
+    """The bodies of `count` comments, newest first, after skipping `skip`, of `of`."""
+    return [f"Comment {number}" for number in range(of - 1 - skip, of - 1 - skip - count, -1)]
+
+
+@pytest.fixture
+def many_comments(slug, user) -> int:
+    """Two pages of comments and a bit, all by jake ("Comment 0" the oldest)."""
+    count = 2 * COMMENTS_PER_PAGE + 1
+    insert_comments(article=articles.load_article(slug), author=user, count=count)
+    return count
+
+
+def test_comments_come_twenty_a_page_newest_first(browser, slug, many_comments):
+    pages = [browser.get(f"/article/{slug}?page={number}") for number in (1, 2, 3)]
+
+    assert COMMENTS_PER_PAGE == 20
+    assert [_bodies(page) for page in pages] == [
+        _newest(20, of=41),
+        _newest(20, skip=20, of=41),
+        ["Comment 0"],
+    ]
+    assert _bodies(browser.get(f"/article/{slug}")) == _bodies(pages[0])
+
+
+def test_the_comment_pager_links_each_page_at_the_comments(browser, slug, many_comments):
+    page = browser.get(f"/article/{slug}?page=2")
+
+    pager = page.first("#comments nav[aria-label='Comment pages']")
+    links = pager.select("a.page-link")
+    assert [link.text for link in links] == ["1", "2", "3"]
+    assert [link["href"] for link in links] == [
+        f"/article/{slug}?page={number}#comments" for number in (1, 2, 3)
+    ]
+    current = pager.first("li.active a")
+    assert (current.text, current["aria-current"]) == ("2", "page")
+
+
+def test_one_page_of_comments_has_no_pager(browser, slug, user):
+    insert_comments(article=articles.load_article(slug), author=user, count=COMMENTS_PER_PAGE)
+
+    page = browser.get(f"/article/{slug}")
+
+    assert len(_bodies(page)) == COMMENTS_PER_PAGE
+    assert page.select(".pagination") == []
+
+
+@pytest.mark.parametrize("number", ["0", "-3", "abc", "", "1.5", "%00", "9" * 5000])
+def test_a_nonsense_comment_page_shows_the_first(browser, slug, many_comments, number):
+    page = browser.get(f"/article/{slug}?page={number}")
+
+    assert _bodies(page) == _newest(20, of=41)
+    assert page.first(".pagination li.active a").text == "1"
+
+
+@pytest.mark.parametrize("number", ["4", "999999999999", "9" * 400])
+def test_a_comment_page_past_the_last_shows_the_last(browser, slug, many_comments, number):
+    page = browser.get(f"/article/{slug}?page={number}")
+
+    assert _bodies(page) == ["Comment 0"]
+    assert page.first(".pagination li.active a").text == "3"
+
+
+def test_a_comment_posted_from_a_later_page_is_shown_first_on_the_first(
+    signed_in, slug, many_comments
+):
+    posted = signed_in.submit(
+        f"/article/{slug}?page=3", {"body": "Newest"}, action=f"/article/{slug}/comments"
+    )
+
+    comment = db.session.scalar(select(Comment).where(Comment.body == "Newest"))
+    assert posted.location == f"/article/{slug}#comment-{comment.id}"
+    assert _bodies(signed_in.get(posted.location))[0] == "Newest"
+
+
+def test_deleting_a_comment_goes_back_to_its_page(signed_in, slug, many_comments):
+    target = db.session.scalar(select(Comment).where(Comment.body == "Comment 10"))
+    action = _delete_action(slug, target.id)
+
+    page = signed_in.submit(f"/article/{slug}?page=2", action=action)
+
+    assert page.location == f"/article/{slug}?page=2#comments"
+    shown = signed_in.get(page.location)
+    assert shown.flashes == ["The comment is deleted."]
+    assert "Comment 10" not in _bodies(shown)
+    assert _bodies(shown)[-1] == "Comment 0"
+
+
+def test_deleting_the_last_comment_of_the_last_page_shows_the_page_before(signed_in, slug, user):
+    insert_comments(article=articles.load_article(slug), author=user, count=COMMENTS_PER_PAGE + 1)
+    oldest = db.session.scalar(select(Comment).where(Comment.body == "Comment 0"))
+
+    page = signed_in.submit(f"/article/{slug}?page=2", action=_delete_action(slug, oldest.id))
+
+    assert page.location == f"/article/{slug}?page=2#comments"
+    shown = signed_in.get(page.location)
+    assert _bodies(shown) == _newest(20, skip=0, of=21)
+    assert shown.select(".pagination") == []
+
+
+def test_a_delete_button_cannot_send_you_off_the_site(signed_in, slug, comments):
+    token = signed_in.csrf_token(f"/article/{slug}", action=f"/article/{slug}/comments")
+
+    page = signed_in.post(
+        _delete_action(slug, comments["mine"]),
+        {"csrf_token": token, "next": "https://evil.example/"},
+    )
+
+    assert page.location == f"/article/{slug}#comments"

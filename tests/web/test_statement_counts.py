@@ -22,18 +22,27 @@ again for its comments, the comments. The editor and settings pages read nothing
 but the signed-in user; the edit page adds the article (a row to check its
 author, then the article with its tags). Signed in, one more statement finds the
 session's user.
+
+The article page shows one page of comments: an article with 1,205 comments
+costs what one with three does, in statements and in rows fetched.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from flask import Flask
 
+from app.extensions import db
 from app.models import User
 from app.services import articles, profiles
+from app.web import articles as web_articles
 from tests.conftest import StatementCounter
-from tests.factories import CommentFactory, UserFactory
+from tests.factories import CommentFactory, UserFactory, insert_comments
 from tests.web.helpers import Browser, Page
 
 TAGS = ["fire", "ice", "scales", "wings", "hoard"]
@@ -152,3 +161,85 @@ def test_signed_in_pages_run_a_fixed_number_of_statements(signed_in, statements,
 
 def test_signed_in_pages_cost_one_statement_more_than_anonymous_ones():
     assert all(case.signed_in == case.anonymous + 1 for case in CASES if case.anonymous is not None)
+
+
+# Comments by the thousand -----------------------------------------------------------
+
+
+class FetchCounter(StatementCounter):
+    """Counts the SQL statements the app sends, and the rows its queries return."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries: list[tuple[str, Any]] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        super().__call__(conn, cursor, statement, parameters, *args)
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            self.queries.append((statement, parameters))
+
+    def reset(self) -> None:
+        super().reset()
+        self.queries.clear()
+
+    def rows(self) -> int:
+        """The rows the queries since the last reset fetched (each is run again to count)."""
+        queries = list(self.queries)
+        with db.engine.connect() as connection:
+            return sum(
+                len(connection.exec_driver_sql(statement, parameters).all())
+                for statement, parameters in queries
+            )
+
+
+@pytest.fixture
+def fetches(app: Flask) -> Iterator[FetchCounter]:
+    counter = FetchCounter()
+    sa.event.listen(db.engine, "before_cursor_execute", counter)
+    yield counter
+    sa.event.remove(db.engine, "before_cursor_execute", counter)
+
+
+def _cost(browser: Browser, fetches: FetchCounter, url: str) -> tuple[int, int, Page]:
+    fetches.reset()
+    page = browser.get(url)
+    count = fetches.count
+    return count, fetches.rows(), page
+
+
+@pytest.fixture
+def short_and_long(user: User, other_user: User, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The slugs of an article with 3 comments and of one with 1,205, 3 comments a page.
+
+    Pages of three: the short article fills its page too, so both pages show as many
+    comments, and must send as many statements and fetch as many rows.
+    """
+    monkeypatch.setattr(web_articles, "COMMENTS_PER_PAGE", 3)
+    slugs = []
+    for title, count in (("Short", 3), ("Long", 1205)):
+        slug = _write(other_user, title, ["dragons"])
+        insert_comments(article=articles.load_article(slug), author=user, count=count)
+        slugs.append(slug)
+    return slugs
+
+
+@pytest.mark.parametrize("viewer", ["anonymous", "signed in"])
+def test_an_article_with_1205_comments_costs_what_one_with_3_does(
+    browser, user, fetches, short_and_long, viewer
+):
+    short, long = short_and_long
+    if viewer == "signed in":
+        browser.sign_in(user.email)
+
+    short_statements, short_rows, short_page = _cost(browser, fetches, f"/article/{short}")
+    long_statements, long_rows, long_page = _cost(browser, fetches, f"/article/{long}")
+
+    assert (long_statements, long_rows) == (short_statements, short_rows), fetches.statements
+    assert short_statements == (3 if viewer == "anonymous" else 4)
+    assert short_page.texts("#comments .card-text") == ["Comment 2", "Comment 1", "Comment 0"]
+    assert long_page.texts("#comments .card-text") == [
+        "Comment 1204",
+        "Comment 1203",
+        "Comment 1202",
+    ]
+    assert long_page.texts(".pagination a.page-link")[-1] == "402"
