@@ -1,0 +1,114 @@
+"""A real SMTP server for the tests (aiosmtpd on a free port) and what it received."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from tests.servers import free_port
+
+# How long a test waits for a mail that a job sends after the response.
+MAIL_WAIT_SECONDS = 20.0
+RESET_LINK = re.compile(r"https?://\S+/password-reset/(\S+)")
+
+
+class Mailbox:
+    """The messages an SMTP server received, parsed, in order of arrival."""
+
+    def __init__(self) -> None:
+        self._messages: list[EmailMessage] = []
+        self._arrived = threading.Condition()
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._arrived:
+            self._messages.append(message)  # type: ignore[arg-type]
+            self._arrived.notify_all()
+        return "250 OK"
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self._arrived:
+            return list(self._messages)
+
+    def wait_for(
+        self, to: str, *, count: int = 1, seconds: float = MAIL_WAIT_SECONDS
+    ) -> list[EmailMessage]:
+        """The first `count` messages to `to`, once they have arrived (AssertionError if not)."""
+        deadline = time.monotonic() + seconds
+        with self._arrived:
+            while True:
+                found = [m for m in self._messages if to in str(m["To"])]
+                if len(found) >= count:
+                    return found[:count]
+                left = deadline - time.monotonic()
+                assert left > 0, f"no mail to {to} within {seconds} s: {self._messages}"
+                self._arrived.wait(left)
+
+
+def text_body(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None, message
+    return str(part.get_content())
+
+
+def html_body(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("html",))
+    assert part is not None, message
+    return str(part.get_content())
+
+
+def reset_token(message: EmailMessage) -> str:
+    """The token of the reset link in `message`'s text body."""
+    match = RESET_LINK.search(text_body(message))
+    assert match, text_body(message)
+    return match.group(1)
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[int, Mailbox]]:
+    """An SMTP server on 127.0.0.1 and a free port, with its mailbox, until the block ends."""
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, mailbox
+    finally:
+        controller.stop()
+
+
+class StallingSmtpServer:
+    """A server that accepts connections and never answers (an SMTP server that hangs)."""
+
+    def __init__(self) -> None:
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._socket.getsockname()[1]
+        self.connected = threading.Event()
+        self._held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            self._held.append(connection)
+            self.connected.set()
+
+    def close(self) -> None:
+        self._socket.close()
+        for connection in self._held:
+            connection.close()
