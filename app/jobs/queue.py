@@ -17,6 +17,11 @@ log = structlog.get_logger(__name__)
 QUEUE = "default"
 # A retry waits at most this long (Dramatiq's backoff doubles from the first wait).
 MAX_BACKOFF_MS = 3600 * 1000
+# One broker command in ten (of a million) also looks for workers silent beyond the
+# heartbeat timeout and puts their jobs back in the queue. Dramatiq's default (one in
+# a thousand) left a dead worker's job waiting for minutes on a quiet queue, where the
+# only commands are the idle workers' polls; the look is one cheap Lua step in Redis.
+MAINTENANCE_CHANCE = 100_000
 
 
 class DeadLetterLog(Middleware):
@@ -67,6 +72,7 @@ class RedisQueue:
             client=client,
             namespace=config["JOBS_KEY_PREFIX"],
             heartbeat_timeout=int(config["JOBS_HEARTBEAT_TIMEOUT_SECONDS"] * 1000),
+            maintenance_chance=MAINTENANCE_CHANCE,
             middleware=[*middleware, retries, DeadLetterLog()],
         )
         self.actors = {

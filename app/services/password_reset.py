@@ -30,7 +30,7 @@ SALT = "conduit-password-reset-v1"
 INVALID = "is invalid"
 EXPIRED = "has expired: ask for a new link"
 SPENT = "has already been used, or the password has changed since: ask for a new link"
-NO_MAIL = "password reset by e-mail is not available on this site: ask its administrator"
+NO_MAIL = "is not available on this site (it sends no mail): ask its administrator"
 
 
 def _serializer() -> URLSafeSerializer:
@@ -44,7 +44,7 @@ def _fingerprint(email: str) -> str:
 def request_password_reset(*, email: str) -> None:
     """Send a reset link to `email` if an account has it; the same for any address."""
     if not mail.can_send():
-        raise Unavailable.on("email", NO_MAIL)
+        raise Unavailable.on("password reset", NO_MAIL)
     jobs.enqueue(send_password_reset_mail, email=email)
 
 
