@@ -565,7 +565,7 @@ def test_mail_defaults_send_nothing_and_reset_links_last_half_an_hour():
 
 
 def test_tls_and_ssl_at_once_are_refused():
-    with pytest.raises(ConfigError, match="MAIL_USE_TLS .* MAIL_USE_SSL"):
+    with pytest.raises(ConfigError, match=r"MAIL_USE_TLS .* MAIL_USE_SSL"):
         Config({"MAIL_USE_TLS": "true", "MAIL_USE_SSL": "true"})
 
 
