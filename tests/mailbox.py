@@ -24,11 +24,18 @@ RESET_LINK = re.compile(r"https?://\S+/password-reset/(\S+)")
 class Mailbox:
     """The messages an SMTP server received, parsed, in order of arrival."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, refuse: int = 0) -> None:
         self._messages: list[EmailMessage] = []
         self._arrived = threading.Condition()
+        # The first `refuse` mails are refused with a temporary failure, as a busy
+        # mail server does; `refused` counts them.
+        self._refuse = refuse
+        self.refused = 0
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.refused < self._refuse:
+            self.refused += 1
+            return "451 Try again later"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._arrived:
             self._messages.append(message)  # type: ignore[arg-type]
@@ -75,9 +82,10 @@ def reset_token(message: EmailMessage) -> str:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[int, Mailbox]]:
-    """An SMTP server on 127.0.0.1 and a free port, with its mailbox, until the block ends."""
-    mailbox = Mailbox()
+def smtp_server(*, refuse: int = 0) -> Iterator[tuple[int, Mailbox]]:
+    """An SMTP server on 127.0.0.1 and a free port, with its mailbox, until the block ends
+    (refusing the first `refuse` mails)."""
+    mailbox = Mailbox(refuse=refuse)
     port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()

@@ -73,7 +73,9 @@ class RedisQueue:
             namespace=config["JOBS_KEY_PREFIX"],
             heartbeat_timeout=int(config["JOBS_HEARTBEAT_TIMEOUT_SECONDS"] * 1000),
             maintenance_chance=MAINTENANCE_CHANCE,
-            middleware=[*middleware, retries, DeadLetterLog()],
+            # Dramatiq calls the "after" hooks last to first: the log runs after
+            # Retries has decided whether the job failed for good.
+            middleware=[*middleware, DeadLetterLog(), retries],
         )
         self.actors = {
             name: dramatiq.Actor(
