@@ -587,3 +587,11 @@ def test_debug_links_to_the_development_server_unless_told():
     config.check(debug=True)
 
     assert config.PUBLIC_BASE_URL == "http://127.0.0.1:5000"
+
+
+def test_every_variable_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+
+    missing = [name for name in Config.variables() if f"`{name}`" not in readme]
+
+    assert missing == []
