@@ -217,8 +217,13 @@ def smtp() -> Iterator[tuple[int, Mailbox]]:
 
 @pytest.fixture
 def mail_settings(smtp: tuple[int, Mailbox], monkeypatch: pytest.MonkeyPatch) -> Mailbox:
-    """Apps built after this send their mail to the test SMTP server; its mailbox."""
+    """Apps built after this send their mail to the test SMTP server; its mailbox.
+
+    They have no Redis either, so that their jobs run in the app once a response is
+    closed: the jobs on Redis, run by real workers, are tests/infra/test_jobs_redis.py's.
+    """
     port, mailbox = smtp
     monkeypatch.setenv("MAIL_SERVER", "127.0.0.1")
     monkeypatch.setenv("MAIL_PORT", str(port))
+    monkeypatch.setenv("TEST_REDIS_URL", "")
     return mailbox

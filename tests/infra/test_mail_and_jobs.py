@@ -17,6 +17,8 @@ from tests.mailbox import reset_token
 from tests.web.helpers import Browser
 
 RESET = "/api/users/password-reset"
+# Without Redis, whatever the suite's TEST_REDIS_URL: jobs run in the app.
+NO_REDIS = {"TEST_REDIS_URL": ""}
 
 
 def _ask(client, email: str = "jake@example.com"):
@@ -33,7 +35,8 @@ def stalling_smtp() -> Iterator[StallingSmtpServer]:
 def test_the_request_answers_before_any_smtp_and_the_job_runs_after(build, stalling_smtp, capsys):
     app = build(
         configured(
-            {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(stalling_smtp.port)}, MAIL_TIMEOUT=0.5
+            {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(stalling_smtp.port), **NO_REDIS},
+            MAIL_TIMEOUT=0.5,
         )
     )
     UserFactory(username="jake", email="jake@example.com")
@@ -53,7 +56,7 @@ def test_the_request_answers_before_any_smtp_and_the_job_runs_after(build, stall
 
 
 def test_without_a_mail_server_in_production_the_api_says_reset_is_not_available(build):
-    app = build(configured({"MAIL_SERVER": ""}))
+    app = build(configured({"MAIL_SERVER": "", **NO_REDIS}))
     assert not app.debug
     UserFactory(username="jake", email="jake@example.com")
 
@@ -63,7 +66,7 @@ def test_without_a_mail_server_in_production_the_api_says_reset_is_not_available
 
 
 def test_without_a_mail_server_in_production_the_web_page_says_so(build):
-    app = build(configured({"MAIL_SERVER": ""}))
+    app = build(configured({"MAIL_SERVER": "", **NO_REDIS}))
     browser = Browser(app.test_client())
 
     page = browser.submit("/password-reset", {"email": "jake@example.com"})
@@ -73,7 +76,7 @@ def test_without_a_mail_server_in_production_the_web_page_says_so(build):
 
 
 def test_in_debug_without_a_mail_server_the_mail_is_written_to_the_log(build, capsys):
-    app = build(configured({"MAIL_SERVER": ""}))
+    app = build(configured({"MAIL_SERVER": "", **NO_REDIS}))
     app.debug = True
     UserFactory(username="jake", email="jake@example.com")
     capsys.readouterr()
@@ -122,6 +125,7 @@ def test_the_mail_comes_from_the_configured_sender(build, smtp):
                 "MAIL_PORT": str(port),
                 "MAIL_DEFAULT_SENDER": "Conduit <hello@conduit.example.com>",
                 "PUBLIC_BASE_URL": "https://conduit.example.com/",
+                **NO_REDIS,
             }
         )
     )
