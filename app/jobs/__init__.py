@@ -42,7 +42,6 @@ log = structlog.get_logger(__name__)
 
 F = TypeVar("F", bound=Callable[..., None])
 EXTENSION = "conduit_jobs"
-QUEUE = "default"
 
 # Every job the app has, by name: a worker must know them all before it runs one.
 _JOBS: dict[str, Callable[..., None]] = {}
@@ -58,12 +57,18 @@ def job_name(function: Callable[..., None]) -> str:
     return f"{function.__module__}.{function.__qualname__}"
 
 
+def registered_jobs() -> list[str]:
+    """The names of every job, for a worker to declare."""
+    return sorted(_JOBS)
+
+
 def init_jobs(app: Flask) -> None:
     """Set up the queue of `app` (on Redis with REDIS_URL) and its `flask worker` command."""
+    # Imported here: both modules use this one's `run_job` and `registered_jobs`.
     from app.jobs.queue import RedisQueue
     from app.jobs.worker import worker_command
 
-    queue = RedisQueue(app, dict(_JOBS)) if app.config["REDIS_URL"] else None
+    queue = RedisQueue(app, registered_jobs()) if app.config["REDIS_URL"] else None
     app.extensions[EXTENSION] = queue
     app.cli.add_command(worker_command)
 

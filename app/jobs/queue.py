@@ -12,6 +12,8 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import Middleware, Retries, default_middleware
 from flask import Flask
 
+from app.jobs import run_job
+
 log = structlog.get_logger(__name__)
 
 QUEUE = "default"
@@ -46,17 +48,15 @@ class DeadLetterLog(Middleware):
 
 
 class RedisQueue:
-    """The jobs of an app as Dramatiq actors on Redis (REDIS_URL, JOBS_KEY_PREFIX)."""
+    """The jobs of an app (by name) as Dramatiq actors on Redis (REDIS_URL, JOBS_KEY_PREFIX)."""
 
     def __init__(
         self,
         app: Flask,
-        jobs: dict[str, Callable[..., None]],
+        jobs: list[str],
         *,
         socket_timeout: float | None = None,
     ) -> None:
-        from app.jobs import run_job
-
         config = app.config
         timeout = socket_timeout or config["REDIS_SOCKET_TIMEOUT"]
         client = redis.Redis.from_url(
@@ -79,7 +79,7 @@ class RedisQueue:
         )
         self.actors = {
             name: dramatiq.Actor(
-                _runner(app, name, run_job),
+                _runner(app, name),
                 broker=self.broker,
                 actor_name=name,
                 queue_name=QUEUE,
@@ -96,9 +96,7 @@ class RedisQueue:
         self.broker.close()
 
 
-def _runner(
-    app: Flask, name: str, run_job: Callable[[Flask, str, dict[str, Any]], None]
-) -> Callable[..., None]:
+def _runner(app: Flask, name: str) -> Callable[..., None]:
     def run(**arguments: Any) -> None:
         run_job(app, name, arguments)
 

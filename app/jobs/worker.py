@@ -11,6 +11,9 @@ from dramatiq import Worker
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.jobs import registered_jobs
+from app.jobs.queue import RedisQueue
+
 log = structlog.get_logger(__name__)
 
 # The worker waits longer for Redis than a request does: it has no client waiting.
@@ -32,16 +35,13 @@ STOP_TIMEOUT_MS = 25_000
 @with_appcontext
 def worker_command(threads: int | None) -> None:
     """Run background jobs (mail) from the Redis queue until SIGTERM or SIGINT."""
-    from app.jobs import _JOBS
-    from app.jobs.queue import RedisQueue
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not app.config["REDIS_URL"]:
         raise click.ClickException(
             "REDIS_URL is not set: without Redis, jobs run in the web process and "
             "no worker is needed"
         )
-    queue = RedisQueue(app, dict(_JOBS), socket_timeout=WORKER_SOCKET_TIMEOUT)
+    queue = RedisQueue(app, registered_jobs(), socket_timeout=WORKER_SOCKET_TIMEOUT)
     worker = Worker(
         queue.broker,
         worker_threads=threads or app.config["JOBS_WORKER_THREADS"],
@@ -51,7 +51,7 @@ def worker_command(threads: int | None) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     worker.start()
-    log.info("worker started", jobs=sorted(_JOBS), threads=worker.worker_threads)
+    log.info("worker started", jobs=registered_jobs(), threads=worker.worker_threads)
     stop.wait()
     log.info("worker stopping: finishing the jobs it runs")
     worker.stop(timeout=STOP_TIMEOUT_MS)
