@@ -164,12 +164,6 @@ class Config(BaseSettings):
     # Without Redis each process caches on its own and cannot tell the others
     # to forget: keep shared data (the tag list) only briefly then.
     TAGS_CACHE_SECONDS: int = Field(ge=1, default_factory=lambda s: 300 if s["REDIS_URL"] else 10)
-    # What a list page shows every viewer (articles, authors, counts, the total),
-    # kept for this long. Only with a cache that every process shares, since
-    # every write must make it stale everywhere at once: 0 (the default without
-    # Redis) reads lists from the database on every request. Short: it bounds
-    # how long a page stays stale after a write that could not reach Redis.
-    LIST_CACHE_SECONDS: int = Field(ge=0, default_factory=lambda s: 60 if s["REDIS_URL"] else 0)
     # Each account's credentials generation, kept for this long for the routes
     # where signing in is optional (app/services/credentials.py). It bounds how long
     # a token revoked by a password change may still pass there when the change
@@ -178,13 +172,6 @@ class Config(BaseSettings):
     CREDENTIALS_CACHE_SECONDS: int = Field(
         ge=0, default_factory=lambda s: 60 if s["CACHE_TYPE"] == REDIS else 10
     )
-    # Writers announce each new generation of cached entries on a Redis channel
-    # and every process listens, so that reading a copy costs no round trip
-    # (app/services/generation_watch.py). Off: every read asks Redis, as on a
-    # Redis that forbids PUBLISH/SUBSCRIBE. The same for every process sharing
-    # the cache: a process that does not announce leaves the others stale.
-    # Unset: on with Redis (see `_refuse_contradictions`).
-    CACHE_ANNOUNCEMENTS: Flag | None = None
 
     # Mail (app/mail), sent by the background jobs (app/jobs). Without MAIL_SERVER,
     # mail is written to the log in debug; elsewhere the features that send it
@@ -297,25 +284,11 @@ class Config(BaseSettings):
                 f"than DATABASE_STATEMENT_TIMEOUT_MS ({statement_ms}, 0 is no limit): a slow "
                 "statement must be cancelled by the server before the app gives up on it"
             )
-        if self.LIST_CACHE_SECONDS and self.CACHE_TYPE != REDIS:
-            raise ConfigError(
-                "LIST_CACHE_SECONDS needs a cache every process shares (REDIS_URL, "
-                f"CACHE_TYPE=RedisCache), not {self.CACHE_TYPE}: processes could not tell "
-                "each other that a list changed"
-            )
-        if self.CACHE_ANNOUNCEMENTS and self.CACHE_TYPE != REDIS:
-            raise ConfigError(
-                f"CACHE_ANNOUNCEMENTS needs Redis (REDIS_URL, CACHE_TYPE=RedisCache), "
-                f"not {self.CACHE_TYPE}"
-            )
         if self.MAIL_USE_TLS and self.MAIL_USE_SSL:
             raise ConfigError(
                 "MAIL_USE_TLS (STARTTLS, usually port 587) and MAIL_USE_SSL (TLS from the "
                 "start, usually port 465) exclude each other: set one"
             )
-        self.CACHE_ANNOUNCEMENTS = (
-            self.CACHE_TYPE == REDIS and self.CACHE_ANNOUNCEMENTS is not False
-        )
         return self
 
     # Flask's names for settings read under others, worked out when the app reads them.
@@ -457,9 +430,6 @@ class TestConfig(Config):
         self.ARGON2_PARALLELISM = 1
         # Tests sign in hundreds of times a minute; the limiter's own tests turn it on.
         self.RATELIMIT_ENABLED = False
-        # Factories write rows behind the services' backs: lists are not cached,
-        # except by the tests of that cache (tests/infra/test_list_cache_redis.py).
-        self.LIST_CACHE_SECONDS = 0
         # A prefix of its own per app: tests sharing one Redis never see each other.
         run = secrets.token_hex(4)
         self.CACHE_KEY_PREFIX = f"conduit-test-{run}:cache:"

@@ -4,9 +4,8 @@
 
 Runs each list the benchmark measures (the global list, ?tag=, ?author=,
 ?favorited=, the feed; signed in as the benchmark's viewer, so with the
-`favorited` and `following` subqueries) through the articles service, with the
-list cache off so that the plan includes the count, captures the one statement
-each sends, and prints `EXPLAIN (ANALYZE, BUFFERS)` of it, run twice so that the
+`favorited` and `following` subqueries) through the articles service, captures
+the one statement each sends, and prints `EXPLAIN (ANALYZE, BUFFERS)` of it, run twice so that the
 second, printed run has warm caches as a busy server would. The statements
 themselves are SQLAlchemy's; only the EXPLAIN prefix is added here.
 """
@@ -40,7 +39,6 @@ def _captured(engine: sa.Engine, read: Callable[[], object]) -> list[tuple[str, 
 
 
 def explain(database_url: str) -> None:
-    os.environ["LIST_CACHE_SECONDS"] = "0"
     # Choosing the subjects scans whole tables once; the plans are what is timed.
     os.environ["DATABASE_STATEMENT_TIMEOUT_MS"] = "120000"
     app = local_app(database_url, secrets.token_urlsafe(32))

@@ -78,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--scale", choices=sorted(seeding.SCALES), default="small")
     parser.add_argument("--signed-in", action="store_true", help="as the benchmark's viewer")
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument(
+        "--cache", choices=("on", "off"), default="on", help="off: CACHE_TYPE=NullCache"
+    )
     parser.add_argument("--profiler", choices=("none", "pyinstrument"), default="none")
     parser.add_argument("--database-url", help="default: conduit_bench_<scale> on 127.0.0.1:5432")
     parser.add_argument("--redis-url", default=bench.DEFAULT_REDIS_URL)
@@ -96,7 +99,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     # The server's settings (Redis, caches), as gunicorn would see them; but no
     # access lines, which would go to this terminal.
     os.environ.update(
-        bench.server_environment(database_url, secret, args.redis_url, log_level="WARNING")
+        bench.server_environment(
+            database_url, secret, args.redis_url, log_level="WARNING", cache=args.cache == "on"
+        )
     )
     bench.forget_redis_keys(args.redis_url)
     from app import create_app

@@ -344,11 +344,13 @@ def server_environment(
     *,
     workers: int | None = None,
     threads: int | None = None,
+    cache: bool = True,
 ) -> dict[str, str]:
     """The production settings, explicitly: blank means the default, whatever .env says.
 
     `workers` and `threads` (None: gunicorn.conf.py's defaults) apply to the app and
     the baseline alike; a pool smaller than the threads is refused, so it grows with them.
+    `cache=False` turns the app's cache off (`CACHE_TYPE=NullCache`): what a miss costs.
     """
     env = {
         **os.environ,
@@ -360,7 +362,7 @@ def server_environment(
         "REDIS_KEY_PREFIX": REDIS_KEY_PREFIX,
         "RATELIMIT_ENABLED": "false",
         "RATELIMIT_STORAGE_URI": "",
-        "CACHE_TYPE": "",
+        "CACHE_TYPE": "" if cache else "NullCache",
         "CACHE_DEFAULT_TIMEOUT": "",
         "TAGS_CACHE_SECONDS": "",
         "LOG_LEVEL": log_level,
@@ -384,7 +386,11 @@ def server_environment(
         "GUNICORN_ACCESS_LOG": "",
     }
     # gunicorn itself reads WEB_CONCURRENCY and refuses a blank one: leave it unset.
-    for name in ("FLASK_DEBUG", "PORT", "GUNICORN_BIND", "BENCH_BASELINE_BODY", "WEB_CONCURRENCY"):
+    # gunicorn.conf.py makes each server a metrics folder of its own.
+    for name in (
+        *("FLASK_DEBUG", "PORT", "GUNICORN_BIND", "BENCH_BASELINE_BODY", "WEB_CONCURRENCY"),
+        "PROMETHEUS_MULTIPROC_DIR",
+    ):
         env.pop(name, None)
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)
@@ -836,14 +842,19 @@ def start_servers(env: dict[str, str], work: Path) -> tuple[Server, Server, dict
     """The app, then the baseline serving the app's own first list page; both sizes."""
     started: list[Server] = []
     try:
-        app_server = start_server("app", "wsgi:app", env, work)
+        # The app serves its metrics as in production, on a port of its own.
+        metrics = {"METRICS_PORT": str(free_port())}
+        app_server = start_server("app", "wsgi:app", {**env, **metrics}, work)
         started.append(app_server)
         with urllib.request.urlopen(f"{app_server.url}/api/articles?limit=20", timeout=30) as got:
             real = got.read()
         body_file = work / "articles-limit-20.json"
         body_file.write_bytes(real)
         baseline = start_server(
-            "baseline", "bench.baseline:app", {**env, "BENCH_BASELINE_BODY": str(body_file)}, work
+            "baseline",
+            "bench.baseline:app",
+            {**env, "BENCH_BASELINE_BODY": str(body_file), "METRICS_PORT": "0"},
+            work,
         )
         started.append(baseline)
         with urllib.request.urlopen(f"{baseline.url}/api/articles", timeout=30) as got:
@@ -883,7 +894,7 @@ def serving(args: argparse.Namespace, setup: Setup) -> Iterator[Serving]:
     print(
         f"servers: gunicorn -c gunicorn.conf.py, app (wsgi:app) and baseline alike: {workers} "
         f"workers, {threads}; LOG_LEVEL={args.log_level}, "
-        f"Redis {args.redis_url} (prefix {REDIS_KEY_PREFIX})\n"
+        f"Redis {args.redis_url} (prefix {REDIS_KEY_PREFIX}), cache {args.cache}\n"
         "NOTE: rate limiting is OFF for this run (RATELIMIT_ENABLED=false): wrk sends every "
         "request from one address, which the production limit would throttle.",
         flush=True,
@@ -895,6 +906,7 @@ def serving(args: argparse.Namespace, setup: Setup) -> Iterator[Serving]:
         args.log_level,
         workers=args.workers,
         threads=args.threads,
+        cache=args.cache == "on",
     )
     app_server, baseline, body_sizes = start_servers(env, setup.work)
     try:
@@ -913,6 +925,7 @@ def serving(args: argparse.Namespace, setup: Setup) -> Iterator[Serving]:
             "threads": args.threads or "default",
             "rate_limiting": False,
             "log_level": args.log_level,
+            "cache": args.cache,
             "redis": f"{args.redis_url} prefix {REDIS_KEY_PREFIX}",
             **body_sizes,
         }
@@ -992,7 +1005,8 @@ def print_heading(report: dict[str, Any]) -> None:
     print(
         f"\n== {report['scale']} scale, {report['started_at']}: {info['nproc']} CPUs, "
         f"{info['memory_gib']} GiB; {settings['wrk']}; {settings['app_workers']} workers, "
-        f"{settings['threads']} threads (app and baseline); rate limiting OFF"
+        f"{settings['threads']} threads (app and baseline); cache {settings.get('cache', 'on')}; "
+        "rate limiting OFF"
     )
     if report["seeding"]:
         seconds = report["seeding"]["seconds"]
@@ -1069,6 +1083,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--threads",
         type=int,
         help="threads per worker of the app and the baseline (default: gunicorn.conf.py's, 4)",
+    )
+    parser.add_argument(
+        "--cache",
+        choices=("on", "off"),
+        default="on",
+        help="the app's cache (default on; off: CACHE_TYPE=NullCache, what a miss costs)",
     )
     parser.add_argument("--reuse", action="store_true", help="keep the database if it is seeded")
     parser.add_argument("--seed", type=int, default=1)

@@ -24,7 +24,6 @@ from app import create_app
 from app.api.auth import issue_token
 from app.extensions import db
 from app.models import User
-from app.services.cache import close_watch
 from config import TestConfig
 from tests.e2e.frontends import FRONTENDS
 from tests.e2e.frontends import missing as missing_for_frontends
@@ -142,7 +141,6 @@ def app() -> Iterator[Flask]:
         if POSTGRES_URL:
             _empty_all_tables()
         db.engine.dispose()
-    close_watch(app)
 
 
 class IsolatedClient(FlaskClient):

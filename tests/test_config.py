@@ -419,15 +419,7 @@ def test_session_lifetime_comes_from_the_environment():
     assert timedelta(hours=1) == config.PERMANENT_SESSION_LIFETIME
 
 
-# Cached list pages ----------------------------------------------------------
-
-
-def test_list_pages_are_cached_briefly_with_redis_and_not_without():
-    with_redis = Config({"REDIS_URL": "redis://cache.internal:6379/0"})
-    without = Config({})
-
-    assert with_redis.LIST_CACHE_SECONDS == 60
-    assert without.LIST_CACHE_SECONDS == 0
+# Cache lifetimes -------------------------------------------------------------
 
 
 PER_PROCESS_CACHE = {"REDIS_URL": "redis://cache.internal:6379/0", "CACHE_TYPE": "SimpleCache"}
@@ -436,7 +428,7 @@ PER_PROCESS_CACHE = {"REDIS_URL": "redis://cache.internal:6379/0", "CACHE_TYPE":
 def test_credentials_generations_are_cached_longer_with_redis_and_may_be_not_at_all():
     with_redis = Config({"REDIS_URL": "redis://cache.internal:6379/0"})
     without = Config({})
-    per_process = Config({**PER_PROCESS_CACHE, "LIST_CACHE_SECONDS": "0"})
+    per_process = Config(PER_PROCESS_CACHE)
     never = Config({"CREDENTIALS_CACHE_SECONDS": "0"})
 
     assert with_redis.CREDENTIALS_CACHE_SECONDS == 60
@@ -445,49 +437,6 @@ def test_credentials_generations_are_cached_longer_with_redis_and_may_be_not_at_
     assert never.CREDENTIALS_CACHE_SECONDS == 0
     with pytest.raises(ConfigError, match="CREDENTIALS_CACHE_SECONDS must be at least 0"):
         Config({"CREDENTIALS_CACHE_SECONDS": "-1"})
-
-
-@pytest.mark.parametrize(
-    ("environ", "refusal"),
-    [
-        ({"LIST_CACHE_SECONDS": "60"}, "LIST_CACHE_SECONDS needs a cache every process"),
-        (
-            {**PER_PROCESS_CACHE, "LIST_CACHE_SECONDS": "60"},
-            "LIST_CACHE_SECONDS needs a cache every process",
-        ),
-        ({"CACHE_ANNOUNCEMENTS": "true"}, "CACHE_ANNOUNCEMENTS needs Redis"),
-        (
-            {**PER_PROCESS_CACHE, "LIST_CACHE_SECONDS": "0", "CACHE_ANNOUNCEMENTS": "true"},
-            "CACHE_ANNOUNCEMENTS needs Redis",
-        ),
-    ],
-    ids=[
-        "cached lists, no redis",
-        "cached lists, per-process cache",
-        "announcements, no redis",
-        "announcements, per-process cache",
-    ],
-)
-def test_settings_that_need_a_shared_redis_are_refused_without_it(environ, refusal):
-    with pytest.raises(ConfigError, match=refusal):
-        Config(environ)
-
-
-def test_new_generations_are_announced_with_redis_unless_turned_off():
-    redis_url = "redis://cache.internal:6379/0"
-
-    assert Config({"REDIS_URL": redis_url}).CACHE_ANNOUNCEMENTS is True
-    assert (
-        Config({"REDIS_URL": redis_url, "CACHE_ANNOUNCEMENTS": "false"}).CACHE_ANNOUNCEMENTS
-        is False
-    )
-    assert Config({}).CACHE_ANNOUNCEMENTS is False
-    assert (
-        Config(
-            {"REDIS_URL": redis_url, "CACHE_TYPE": "NullCache", "LIST_CACHE_SECONDS": "0"}
-        ).CACHE_ANNOUNCEMENTS
-        is False
-    )
 
 
 # Declared settings --------------------------------------------------------------

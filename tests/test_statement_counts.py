@@ -10,9 +10,7 @@ The numbers, anonymous and signed-in alike unless noted:
     GET /api/profiles/<username>         1
 
 A page past the end has no row to carry the total: it costs one more statement.
-These are the counts without the list cache (LIST_CACHE_SECONDS, Redis only): a
-cached list page costs none anonymous and one signed in (the viewer's flags), as
-tests/infra/test_list_cache_redis.py asserts.
+Lists are never cached: a favorites count is a column of the article's row.
 
 Each request starts with an empty session, as a request in production does, so
 that nothing is served from the identity map of the objects the test made.

@@ -20,12 +20,12 @@ from typing import Any, Literal, TypeVar
 from flask import Response, current_app, g, request
 from flask_jwt_extended import create_access_token, get_jwt, verify_jwt_in_request
 
+from app.cache.expiring import ExpiringLRU, wall_clock
 from app.errors import error_response
 from app.exceptions import NotFound, Unauthorized
 from app.extensions import jwt
 from app.models import User
 from app.services import credentials, users
-from app.services.cache import ExpiringLRU, wall_clock
 
 F = TypeVar("F", bound=Callable[..., Any])
 AuthMode = Literal["required", "optional"]

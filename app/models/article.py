@@ -21,6 +21,9 @@ class Article(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How many favorites rows name this article, kept by the services in the same
+    # transaction as the row they insert or delete: no list counts rows to show it.
+    favorites_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = (
         # Lists are newest first with the id as tie-breaker: one index per order.

@@ -10,11 +10,12 @@ from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.models import Article, Comment, User
 from app.models.base import utcnow
+from app.queries.articles import author_view, following_expression
 from app.services import rules
 from app.services.articles import article_gone, load_article, writing_to_article
-from app.services.profiles import author_view, following_expression, profile_view
-from app.services.sql import delete_counting
+from app.services.profiles import profile_view
 from app.services.views import CommentPage, CommentView
+from app.sql import delete_counting
 
 # Ids beyond this cannot exist (the column is a 32-bit INTEGER), and PostgreSQL
 # refuses to compare one with a larger value ("integer out of range").

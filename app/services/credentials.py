@@ -10,9 +10,8 @@ Routes that need the signed-in user load the account anyway, and compare with
 it. Routes where signing in is optional load no account: they take the
 generation from the cache (`current_generation`), in a family of the account's
 own that each change replaces once committed, as list pages are
-(app/services/cache.py). With Redis, every process then sees the change as soon
-as it has answered (with announcements, from its own copy of the entry, without
-even a round trip); the database is read only when the cache holds no current
+(app/cache). With Redis, every process then sees the change as soon as it has
+answered; the database is read only when the cache holds no current
 entry, at most once per CREDENTIALS_CACHE_SECONDS per account. A change that
 could not reach Redis may leave an old entry current: copies of it live at most
 twice CREDENTIALS_CACHE_SECONDS, and so does a revoked token on those routes.
@@ -23,13 +22,14 @@ only when its copy expires (the same bound).
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app import cache
 from app.extensions import db
 from app.models import User
-from app.services import cache, sessions
+from app.services import sessions
 
 # The family of each account's cached generation; the version is raised when what
 # is cached changes.
@@ -38,7 +38,7 @@ GENERATION_ENTRY = "generation"
 
 
 def credentials_family(user_id: int) -> str:
-    """The account's own family of cache entries (see `cache.get_in_generations`)."""
+    """The account's own family of cache entries (see `cache.read_through`)."""
     return f"{CREDENTIALS}:{user_id}"
 
 
@@ -73,7 +73,7 @@ def revoke_credentials(
     user_id = user.id
 
     def credentials_revoked(_session: Session) -> None:
-        cache.new_generation(credentials_family(user_id))
+        cache.invalidate(credentials_family(user_id))
 
     # After the commit, not before: a process that read the generation in between
     # would cache the old one in the new cache generation.
@@ -87,21 +87,21 @@ def current_generation(*, user_id: int) -> int | None:
     timeout: int = current_app.config["CREDENTIALS_CACHE_SECONDS"]
     if not timeout:
         return _stored_generation(user_id)
-    ((key, cached),) = cache.get_in_generations(
-        [(credentials_family(user_id), GENERATION_ENTRY)], timeout=timeout
-    )
-    if isinstance(cached, int) and not isinstance(cached, bool):
-        return cached
-    stored = _stored_generation(user_id)
     # Read after the cache generation was: a change committed meanwhile has started
     # a new one, and this value goes to the old one, where nobody looks any more.
-    if key is not None and stored is not None:
-        cache.put_in_generation(key, stored, timeout=timeout)
-    return stored
+    return cache.read_through(
+        credentials_family(user_id),
+        GENERATION_ENTRY,
+        lambda: _stored_generation(user_id),
+        timeout=timeout,
+    )
+
+
+# Built once: SQLAlchemy then keeps its cache key and compiled form, which building
+# it per request (a signed-in read on every optional route) computed again.
+_GENERATION = select(User.credentials_generation).where(User.id == bindparam("user_id"))
 
 
 def _stored_generation(user_id: int) -> int | None:
-    generation: int | None = db.session.scalar(
-        select(User.credentials_generation).where(User.id == user_id)
-    )
+    generation: int | None = db.session.scalar(_GENERATION, {"user_id": user_id})
     return generation

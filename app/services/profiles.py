@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Row, delete, exists, false, func, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import delete, func, select
 
 from app.exceptions import Invalid, NotFound
 from app.extensions import db
 from app.models import Follow, User
-from app.services import marks, rules
-from app.services.sql import insert_ignoring_duplicates
+from app.queries.articles import following_expression
+from app.services import rules
 from app.services.views import ProfileView
-
-
-def following_expression(
-    author_id: ColumnElement[int], viewer_id: int | ColumnElement[int] | None
-) -> ColumnElement[bool]:
-    """SQL that tells whether `viewer_id` follows the user in `author_id` (false for anonymous)."""
-    if viewer_id is None:
-        return false()
-    return exists().where(Follow.follower_id == viewer_id, Follow.followed_id == author_id)
-
-
-def author_view(row: Row[Any]) -> ProfileView:
-    """The author columns of a list query's row (username, bio, image, following)."""
-    return ProfileView(
-        username=row.username, bio=row.bio, image=row.image, following=bool(row.following)
-    )
+from app.sql import insert_ignoring_duplicates
 
 
 def profile_view(user: User, *, following: bool) -> ProfileView:
@@ -68,7 +50,6 @@ def follow_user(*, actor: User, username: str) -> ProfileView:
         db.session, Follow, [{"follower_id": actor.id, "followed_id": target.id}]
     )
     db.session.commit()
-    marks.marks_changed(actor.id)
     return profile_view(target, following=True)
 
 
@@ -79,5 +60,4 @@ def unfollow_user(*, actor: User, username: str) -> ProfileView:
         delete(Follow).where(Follow.follower_id == actor.id, Follow.followed_id == target.id)
     )
     db.session.commit()
-    marks.marks_changed(actor.id)
     return profile_view(target, following=False)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from app.exceptions import Invalid, NotFound, Unauthorized
 from app.extensions import db, passwords
 from app.models import User
-from app.services import cache, credentials
+from app.services import credentials
 
 
 class _Unset:
@@ -122,7 +122,4 @@ def update_user(
     if not isinstance(image, _Unset):
         user.image = image
     _commit_unique(username=new_username, email=new_email, exclude_id=user.id)
-    if new_username is not None or not isinstance(bio, _Unset) or not isinstance(image, _Unset):
-        # Lists show authors' names, bios and images.
-        cache.new_generation(cache.ARTICLE_LISTS)
     return user

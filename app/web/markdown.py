@@ -12,7 +12,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from app.services.cache import cached
+from app.cache import cached
 
 _markdown = MarkdownIt("js-default")
 # Rendered bodies are kept a day after their last use at most.

@@ -19,7 +19,6 @@ from flask_jwt_extended import create_access_token
 from app.api import auth
 from app.extensions import cache
 from app.models import User
-from app.services.cache import LOCAL_ENTRIES_EXTENSION
 from tests.api.helpers import assert_error
 from tests.conftest import StatementCounter
 from tests.factories import PASSWORD, ArticleFactory, CommentFactory
@@ -246,6 +245,5 @@ def test_an_account_whose_generation_is_not_cached_costs_one_statement_once(
 
 
 def _forget_cached_generations(app: Flask) -> None:
-    """Empty the app's cache and its process's copies, as once their entries expired."""
+    """Empty the app's cache, as once its entries expired."""
     cache.clear()
-    app.extensions.pop(LOCAL_ENTRIES_EXTENSION, None)

@@ -203,8 +203,6 @@ def server_environment(database_url: str, redis_url: str, **settings: str) -> di
         "RATELIMIT_AUTH_ACCOUNT": "1000 per minute",
         "RATELIMIT_DEFAULT": "100000 per minute",
         "CACHE_TYPE": "",
-        "CACHE_ANNOUNCEMENTS": "",
-        "LIST_CACHE_SECONDS": "",
         "TAGS_CACHE_SECONDS": "",
         "SECRET_KEY": SECRET,
         "JWT_SECRET_KEY": "",

@@ -20,7 +20,6 @@ from flask import Flask
 
 from app import create_app
 from app.extensions import db
-from app.services.cache import close_watch
 from config import Config
 from tests.conftest import POSTGRES_URL, IsolatedClient, _empty_all_tables
 from tests.infra.helpers import (
@@ -90,7 +89,6 @@ def build() -> Iterator[Callable[..., Flask]]:
                     if schema and on_postgres:
                         _empty_all_tables()
                     db.engine.dispose()
-                close_watch(built)
                 _forget_redis_keys(built)
 
             cleanup.callback(close)

@@ -11,8 +11,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from app.extensions import cache
-from app.services.cache import get_in_generations
+from app.cache import read_through
 from app.services.tags import TAGS, TAGS_ENTRY
 from app.web import markdown
 from tests.api.helpers import assert_no_content, create_article
@@ -211,6 +210,7 @@ def test_cache_type_nullcache_turns_caching_off(build, renders):
 def test_the_tag_list_is_cached_in_its_generation(app, client):
     client.get("/api/tags")
 
-    ((key, value),) = get_in_generations([(TAGS, TAGS_ENTRY)], timeout=10)
-    assert value == []
-    assert cache.get(key) == []
+    def not_cached() -> list[str]:
+        raise AssertionError("the tag list was not cached")
+
+    assert read_through(TAGS, TAGS_ENTRY, not_cached, timeout=10) == []

@@ -30,11 +30,10 @@ def make_app(build: Callable[..., Flask], shared_database: dict[str, str]) -> Ca
     """App processes of one deployment: one database, one Redis, one key prefix."""
     prefix = f"conduit-tokens-{secrets.token_hex(4)}:cache:"
 
-    def make(*, announcements: bool) -> Flask:
+    def make() -> Flask:
         config = configured(
             {**shared_database, "TEST_REDIS_URL": REDIS_URL or ""},
             CACHE_KEY_PREFIX=prefix,
-            CACHE_ANNOUNCEMENTS=announcements,
             CREDENTIALS_CACHE_SECONDS=300,
         )
         return build(config)
@@ -55,9 +54,8 @@ def _answers(app: Flask, headers: dict[str, str]) -> list[int]:
     return [client.get(url, headers=headers).status_code for url in urls]
 
 
-@pytest.mark.parametrize("announcements", [True, False], ids=["announced", "asking redis"])
-def test_a_password_change_on_one_process_revokes_the_token_on_the_other(make_app, announcements):
-    one, other = make_app(announcements=announcements), make_app(announcements=announcements)
+def test_a_password_change_on_one_process_revokes_the_token_on_the_other(make_app):
+    one, other = make_app(), make_app()
     UserFactory(username="jake", email="jake@example.com")
     old = _sign_in(one)
     # The other process has verified the token and holds the account's generation:
@@ -81,7 +79,7 @@ def test_a_password_change_on_one_process_revokes_the_token_on_the_other(make_ap
 
 
 def test_a_process_reads_a_cached_generation_without_a_statement(make_app):
-    one, other = make_app(announcements=True), make_app(announcements=True)
+    one, other = make_app(), make_app()
     UserFactory(username="jake", email="jake@example.com")
     # Signing in caches the generation in Redis, for every process.
     headers = _sign_in(one)
@@ -96,7 +94,7 @@ def test_a_process_reads_a_cached_generation_without_a_statement(make_app):
 
 
 def test_another_accounts_cached_generation_survives_the_change(make_app):
-    one, other = make_app(announcements=True), make_app(announcements=True)
+    one, other = make_app(), make_app()
     jake = UserFactory(username="jake", email="jake@example.com")
     celeb = UserFactory(username="celeb", email="celeb@example.com")
     with other.app_context():

@@ -336,6 +336,31 @@ def test_update_article_touches_updated_at_only_when_something_changes(app, user
     assert changed.created_at == T0
 
 
+def test_an_edit_that_changes_nothing_writes_nothing(app, user, statements):
+    _publish(user, "Same", tag_list=["b", "a"])
+    db.session.execute(update(Article).values(updated_at=T0))
+    db.session.commit()
+    db.session.remove()
+    statements.reset()
+
+    # What the editor sends: every field, as stored, the tags in another order.
+    view = articles.update_article(
+        actor=user,
+        slug="same",
+        title="Same",
+        description="About Same",
+        body="All of Same",
+        tag_list=["a", "b", "a"],
+    )
+
+    writes = [s for s in statements.statements if not s.lstrip().upper().startswith("SELECT")]
+    assert writes == []
+    # The article, its tags, and the article as the editor gets it back.
+    assert statements.count == 3
+    assert view.updated_at == T0
+    assert view.tag_list == ("a", "b")
+
+
 def test_update_article_returns_the_viewers_flags(app, user, other_user):
     _publish(other_user, "Theirs")
     _publish(user, "Mine")
@@ -455,6 +480,19 @@ def test_favorite_and_unfavorite_are_idempotent_with_exact_counts(app, user, oth
     assert removed_again == removed
     assert articles.get_article(slug="loved", viewer_id=third.id).favorited is True
     assert _count(Favorite) == 1
+
+
+def test_the_stored_favorites_count_follows_the_rows(app, user, other_user):
+    third = UserFactory()
+    _publish(other_user, "Counted")
+    for actor in (user, user, third):
+        articles.favorite_article(actor=actor, slug="counted")
+    articles.unfavorite_article(actor=user, slug="counted")
+    articles.unfavorite_article(actor=user, slug="counted")
+
+    assert _stored("counted").favorites_count == _count(Favorite) == 1
+    listed = articles.list_articles(viewer_id=None).articles
+    assert [item.favorites_count for item in listed] == [1]
 
 
 def test_unfavorite_of_an_article_never_favorited_changes_nothing(app, user, other_user):

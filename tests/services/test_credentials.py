@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from app import cache
 from app.exceptions import Invalid
 from app.extensions import db
 from app.models import User
-from app.services import cache, credentials, sessions, users
+from app.services import credentials, sessions, users
 from tests.factories import UserFactory
 
 
@@ -80,16 +81,18 @@ def test_a_committed_revocation_makes_the_cached_generation_stale(app, user):
 
 def test_a_generation_read_before_a_revocation_is_never_cached_after_it(app, user):
     family = credentials.credentials_family(user.id)
-    # A request read the cache and then the database (generation 0)...
-    ((key, cached),) = cache.get_in_generations(
-        [(family, credentials.GENERATION_ENTRY)], timeout=60
+
+    def read_then_revoked() -> int | None:
+        # A request missed the cache and read the database (generation 0)...
+        stored = _stored(user.id)
+        # ...and the password changed before it stored what it read.
+        credentials.revoke_credentials(user=user)
+        db.session.commit()
+        return stored
+
+    assert (
+        cache.read_through(family, credentials.GENERATION_ENTRY, read_then_revoked, timeout=60) == 0
     )
-    assert key is not None
-    assert cached is None
-    # ...and the password changed before it stored what it read.
-    credentials.revoke_credentials(user=user)
-    db.session.commit()
-    cache.put_in_generation(key, 0, timeout=60)
 
     assert credentials.current_generation(user_id=user.id) == 1
 

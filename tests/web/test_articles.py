@@ -347,6 +347,18 @@ def test_the_editor_shows_errors_with_422_and_publishes_nothing(signed_in, field
     )
 
 
+def test_saving_the_editor_unchanged_writes_nothing(signed_in, statements):
+    slug = signed_in.submit("/editor", {**NEW_ARTICLE, "body": "One\nline, then another"})
+    slug = urlsplit(slug.location).path.rsplit("/", 1)[1]
+    statements.reset()
+
+    page = signed_in.submit(f"/editor/{slug}")
+
+    assert page.status == 302
+    writes = [s for s in statements.statements if not s.lstrip().upper().startswith("SELECT")]
+    assert writes == []
+
+
 def test_the_editor_with_everything_blank_names_every_field(signed_in):
     page = signed_in.submit("/editor", {"title": "", "description": "", "body": ""})
 

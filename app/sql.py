@@ -1,4 +1,4 @@
-"""Small SQL helpers the services share."""
+"""Small SQL helpers: inserts that skip duplicates, counted deletes, string aggregates."""
 
 from __future__ import annotations
 

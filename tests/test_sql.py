@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Follow, Tag
-from app.services.sql import insert_ignoring_duplicates
+from app.sql import insert_ignoring_duplicates
 
 
 def test_insert_ignoring_duplicates_skips_existing_rows_and_counts_the_new_ones(app):

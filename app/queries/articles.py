@@ -1,0 +1,267 @@
+"""The statements that read articles: lists, the feed and single articles.
+
+Every read is one statement whatever the page size: the page with each
+article's author, favorites count (stored in the article's row), `favorited`,
+`following` and tags, and the number of matching articles alongside.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Result,
+    Row,
+    ScalarSelect,
+    Select,
+    bindparam,
+    cast,
+    exists,
+    false,
+    func,
+    select,
+    true,
+)
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.extensions import db
+from app.models import Article, ArticleTag, Favorite, Follow, Tag, User
+from app.services.views import ArticlePage, ArticleView, ProfileView
+from app.sql import StringListAggregate
+
+VIEWER = bindparam("viewer_id", type_=Integer)
+LIMIT = bindparam("limit", type_=Integer)
+OFFSET = bindparam("offset", type_=Integer)
+
+
+def following_expression(
+    author_id: ColumnElement[int], viewer_id: int | ColumnElement[int] | None
+) -> ColumnElement[bool]:
+    """SQL that tells whether `viewer_id` follows the user in `author_id` (false for anonymous)."""
+    if viewer_id is None:
+        return false()
+    return exists().where(Follow.follower_id == viewer_id, Follow.followed_id == author_id)
+
+
+def author_view(row: Row[Any]) -> ProfileView:
+    """The author columns of a query's row (username, bio, image, following)."""
+    return ProfileView(
+        username=row.username, bio=row.bio, image=row.image, following=bool(row.following)
+    )
+
+
+def _favorited_expression(signed_in: bool) -> ColumnElement[bool]:
+    if not signed_in:
+        return false()
+    return exists().where(Favorite.article_id == Article.id, Favorite.user_id == VIEWER)
+
+
+@functools.cache
+def _article_query(*, signed_in: bool, with_body: bool) -> Select[Any]:
+    """One row per article with everything its view needs: author, count, flags, tags."""
+    # A look-up by primary key per tag: PostgreSQL would otherwise scan every tag
+    # to hash-join the few of one article.
+    tag_name = select(Tag.name).where(Tag.id == ArticleTag.tag_id).scalar_subquery()
+    tag_names = (
+        select(StringListAggregate(tag_name))
+        .where(ArticleTag.article_id == Article.id)
+        .correlate(Article)
+        .scalar_subquery()
+    )
+    columns = [
+        Article.slug,
+        Article.title,
+        Article.description,
+        Article.created_at,
+        Article.updated_at,
+        Article.favorites_count,
+        User.username,
+        User.bio,
+        User.image,
+        _favorited_expression(signed_in).label("favorited"),
+        following_expression(Article.author_id, VIEWER if signed_in else None).label("following"),
+        tag_names.label("tag_names"),
+    ]
+    if with_body:
+        columns.append(Article.body)
+    return select(*columns).join(User, User.id == Article.author_id)
+
+
+def _view(row: Row[Any], *, with_body: bool) -> ArticleView:
+    return ArticleView(
+        slug=row.slug,
+        title=row.title,
+        description=row.description,
+        body=row.body if with_body else None,
+        tag_list=tuple(sorted(row.tag_names or ())),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        favorited=bool(row.favorited),
+        favorites_count=row.favorites_count,
+        author=author_view(row),
+    )
+
+
+@dataclass(frozen=True)
+class ListShape:
+    """Which filters a list applies (their values are bound when it runs)."""
+
+    signed_in: bool
+    tag: bool = False
+    author: bool = False
+    favorited: bool = False
+    feed: bool = False
+
+
+@dataclass(frozen=True)
+class _ListStatements:
+    page: Select[Any]
+    page_with_total: Select[Any]
+    total: Select[Any]
+
+
+def _user_id_by_name(name: str) -> ScalarSelect[int]:
+    """The id of the user named by the bound parameter `name` (compared lower-cased)."""
+    return select(User.id).where(func.lower(User.username) == bindparam(name)).scalar_subquery()
+
+
+def _newest_of_each_followed_author() -> Select[Any]:
+    """The ids of the newest `offset + limit` articles by the authors the viewer follows:
+    the newest `offset + limit` of each author, merged and cut again, all from the
+    author index (no article row is read to choose them)."""
+    followed = (
+        select(Follow.followed_id.label("author_id"))
+        .where(Follow.follower_id == VIEWER)
+        .subquery("followed")
+    )
+    written = aliased(Article, name="written")
+    # In bigint: offset + limit may pass the int4 range that each of them fits.
+    wanted = cast(LIMIT, BigInteger) + cast(OFFSET, BigInteger)
+    newest = (
+        select(written.id, written.created_at)
+        .where(written.author_id == followed.c.author_id)
+        .order_by(written.created_at.desc(), written.id.desc())
+        .limit(wanted)
+        .lateral("newest")
+    )
+    return (
+        select(newest.c.id)
+        .select_from(followed)
+        .join(newest, true())
+        .order_by(newest.c.created_at.desc(), newest.c.id.desc())
+        .limit(wanted)
+    )
+
+
+@functools.cache
+def _list_statements(shape: ListShape, *, lateral: bool) -> _ListStatements:
+    """The page (with or without the total) and the total of a list of that shape.
+
+    A tag's articles are read from article_tags in its index order (newest first),
+    so that the page stops after `limit` entries however many the tag has. Where the
+    database has LATERAL joins (`lateral`: PostgreSQL), the feed's page is chosen
+    among the newest `offset + limit` articles of each followed author, which the
+    author index hands over in order: its cost follows the number of follows, not
+    the number of articles they wrote.
+    """
+    filters: list[ColumnElement[bool]] = []
+    page_filters: list[ColumnElement[bool]] = []
+    if shape.author:
+        filters.append(Article.author_id == _user_id_by_name("author"))
+    if shape.favorited:
+        favorites = select(Favorite.article_id).where(
+            Favorite.user_id == _user_id_by_name("favorited")
+        )
+        filters.append(Article.id.in_(favorites))
+    if shape.feed:
+        followed = select(Follow.followed_id).where(Follow.follower_id == VIEWER)
+        filters.append(Article.author_id.in_(followed))
+        if lateral:
+            page_filters.append(Article.id.in_(_newest_of_each_followed_author()))
+    query = _article_query(signed_in=shape.signed_in, with_body=False)
+    if shape.tag:
+        tag_id = select(Tag.id).where(Tag.name == bindparam("tag")).scalar_subquery()
+        query = query.join(ArticleTag, ArticleTag.article_id == Article.id)
+        filters.insert(0, ArticleTag.tag_id == tag_id)
+        total = select(func.count()).select_from(ArticleTag).where(*filters)
+        if len(filters) > 1:
+            total = total.join(Article, Article.id == ArticleTag.article_id)
+        order = (ArticleTag.article_created_at.desc(), ArticleTag.article_id.desc())
+    else:
+        total = select(func.count()).select_from(Article).where(*filters)
+        order = (Article.created_at.desc(), Article.id.desc())
+    page = query.where(*filters, *page_filters).order_by(*order).limit(LIMIT).offset(OFFSET)
+    return _ListStatements(
+        page=page,
+        page_with_total=page.add_columns(total.scalar_subquery().label("total")),
+        total=total,
+    )
+
+
+def _read(statement: Select[Any], parameters: dict[str, Any]) -> Result[Any]:
+    """Run a read on the session's connection, as Core: these statements select
+    columns, never entities, and the ORM's execution around them (its compile state,
+    its result) cost more than the rows themselves."""
+    return db.session.connection().execute(statement, parameters)
+
+
+def _rows(shape: ListShape, parameters: dict[str, Any]) -> tuple[Sequence[Row[Any]], int]:
+    statements = _list_statements(shape, lateral=db.session.get_bind().dialect.name == "postgresql")
+    rows = _read(statements.page_with_total, parameters).all()
+    if rows:
+        return rows, rows[0].total
+    if parameters["offset"]:
+        return rows, _read(statements.total, parameters).scalar() or 0
+    return rows, 0
+
+
+def read_page(shape: ListShape, parameters: dict[str, Any]) -> ArticlePage:
+    """A page of a list and how many articles it has in all.
+
+    One statement: the total rides along on every row as an uncorrelated subquery
+    (PostgreSQL computes it once); only a page past the end, which has no row to
+    carry it, costs a second statement.
+    """
+    rows, total = _rows(shape, parameters)
+    return ArticlePage(articles=[_view(row, with_body=False) for row in rows], total=total)
+
+
+@functools.cache
+def _single_statement(*, signed_in: bool, by: str) -> Select[Any]:
+    column = Article.slug if by == "slug" else Article.id
+    return _article_query(signed_in=signed_in, with_body=True).where(column == bindparam(by))
+
+
+def read_article(*, viewer_id: int | None, by: str, value: str | int) -> ArticleView | None:
+    """One article with its body as `viewer_id` sees it, by "slug" or "article_id".
+
+    By id it is a writer's read-back after a commit, which goes through the ORM
+    session: its first statement after a commit is retried on a lost connection
+    (app/database.py).
+    """
+    parameters: dict[str, Any] = {by: value}
+    if viewer_id is not None:
+        parameters["viewer_id"] = viewer_id
+    statement = _single_statement(signed_in=viewer_id is not None, by=by)
+    result = (
+        _read(statement, parameters) if by == "slug" else db.session.execute(statement, parameters)
+    )
+    row = result.first()
+    return None if row is None else _view(row, with_body=True)
+
+
+def tag_names(article_id: int) -> list[str]:
+    """The article's tags, sorted."""
+    return sorted(
+        db.session.scalars(
+            select(Tag.name)
+            .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+            .where(ArticleTag.article_id == article_id)
+        )
+    )
