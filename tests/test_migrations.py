@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -343,23 +344,32 @@ def test_downgrade_of_the_credentials_generation_keeps_the_users_unique_indexes(
     assert {"uq_users_username_lower", "uq_users_email_lower"} <= names
 
 
+@contextmanager
+def _app_on_scratch_postgres(suffix: str, **settings: object) -> Iterator[Flask]:
+    """An app on a new, empty PostgreSQL database (not the suite's), with `settings`."""
+    assert POSTGRES_URL
+    with scratch_postgres_database(POSTGRES_URL, suffix) as url:
+
+        class ScratchConfig(SuiteConfig):
+            def __init__(self) -> None:
+                super().__init__({})
+                self.SQLALCHEMY_DATABASE_URI = url
+                for name, value in settings.items():
+                    setattr(self, name, value)
+
+        app = create_app(ScratchConfig)
+        with app.app_context():
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+
+
 if POSTGRES_URL:
 
     @pytest.fixture
     def scratch_postgres_app() -> Iterator[Flask]:
-        """An app on a new, empty PostgreSQL database (not the suite's)."""
-        with scratch_postgres_database(POSTGRES_URL, "migrations") as url:
-
-            class ScratchConfig(SuiteConfig):
-                def __init__(self) -> None:
-                    super().__init__({})
-                    self.SQLALCHEMY_DATABASE_URI = url
-
-            app = create_app(ScratchConfig)
-            with app.app_context():
-                yield app
-                db.session.remove()
-                db.engine.dispose()
+        with _app_on_scratch_postgres("migrations") as app:
+            yield app
 
     @pytest.mark.postgres
     def test_upgrade_gives_an_article_with_a_reserved_slug_another_on_postgres(
@@ -374,21 +384,11 @@ if POSTGRES_URL:
 
     @pytest.fixture
     def impatient_postgres_app() -> Iterator[Flask]:
-        """An app on a new PostgreSQL database whose requests give up after 1 ms."""
-        with scratch_postgres_database(POSTGRES_URL, "impatient") as url:
-
-            class ImpatientConfig(SuiteConfig):
-                def __init__(self) -> None:
-                    super().__init__({})
-                    self.SQLALCHEMY_DATABASE_URI = url
-                    self.DATABASE_STATEMENT_TIMEOUT_MS = 1
-                    self.DATABASE_REPLY_TIMEOUT_MS = 1001
-
-            app = create_app(ImpatientConfig)
-            with app.app_context():
-                yield app
-                db.session.remove()
-                db.engine.dispose()
+        """Requests give up after 1 ms there."""
+        with _app_on_scratch_postgres(
+            "impatient", DATABASE_STATEMENT_TIMEOUT_MS=1, DATABASE_REPLY_TIMEOUT_MS=1001
+        ) as app:
+            yield app
 
     @pytest.mark.postgres
     def test_migrations_are_not_held_to_the_requests_statement_timeout(impatient_postgres_app):
