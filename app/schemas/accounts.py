@@ -71,7 +71,6 @@ class AccountExport(WireModel):
 
     format: Literal["conduit-account-export"]
     version: Literal[1]
-    exported_at: Timestamp
     profile: ExportedProfile
     articles: list[ExportedArticle]
     comments: list[ExportedComment] = Field(description="The account's comments, on any article.")

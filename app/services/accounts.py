@@ -25,7 +25,6 @@ from app import cache
 from app.exceptions import Invalid, NotFound
 from app.extensions import db, passwords
 from app.models import Article, ArticleTag, Comment, Favorite, Follow, Tag, User
-from app.models.base import utcnow
 from app.services import credentials, sessions, tags
 from app.sql import StringListAggregate
 
@@ -234,7 +233,7 @@ def export_account(*, user: User) -> Iterator[str]:
     header = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION}
 
     def pieces() -> Iterator[str]:
-        yield _dump({**header, "exportedAt": _timestamp(utcnow()), "profile": profile})[:-1]
+        yield _dump({**header, "profile": profile})[:-1]
         for name, items in (
             ("articles", _articles(user_id)),
             ("comments", _comments(user_id)),
