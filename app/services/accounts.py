@@ -1,10 +1,12 @@
 """Leaving Conduit: an account's data to take away, and the account's deletion.
 
-The export is a JSON document written piece by piece: each part is one statement
-read in batches (`yield_per`), so an account with thousands of articles costs
-the same few statements, and the memory of one batch, not of the whole account.
-Both surfaces send the same document, which the API's OpenAPI document describes
-(app/schemas/accounts.py).
+The export is a JSON document written piece by piece: each part is read in
+batches of `EXPORT_BATCH` rows, one statement a batch, each starting after the
+last row of the one before (by an index, never an OFFSET). The memory it holds is
+one batch, not the whole account, and it holds no transaction or cursor open
+while a slow client downloads (GET requests read on autocommit connections, where
+PostgreSQL has no server-side cursor: app/database.py). Both surfaces send the
+same document, which the API's OpenAPI document describes (app/schemas/accounts.py).
 
 Deleting an account takes everything that is the account's with it, and keeps
 every other account's numbers exact: the stored favorites count of each article
@@ -18,8 +20,8 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, delete, exists, literal, or_, select, tuple_, update
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from app import cache
 from app.exceptions import Invalid, NotFound
@@ -107,14 +109,20 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _rows(statement: Select[Any]) -> Iterator[Any]:
-    """The rows of `statement`, fetched `EXPORT_BATCH` at a time (a server-side cursor
-    on PostgreSQL): one statement, whatever the number of rows."""
-    result = db.session.execute(statement.execution_options(yield_per=EXPORT_BATCH))
-    try:
-        yield from result
-    finally:
-        result.close()
+def _rows(statement: Select[Any], *keys: InstrumentedAttribute[Any]) -> Iterator[Any]:
+    """The rows of `statement` in the order of `keys` (unique together, and selected by
+    it), read `EXPORT_BATCH` at a time: one statement per batch."""
+    after: tuple[Any, ...] | None = None
+    while True:
+        batch = statement.order_by(*keys).limit(EXPORT_BATCH)
+        if after is not None:
+            last = (literal(value, key.type) for key, value in zip(keys, after, strict=True))
+            batch = batch.where(tuple_(*keys) > tuple_(*last))
+        rows = db.session.execute(batch).all()
+        yield from rows
+        if len(rows) < EXPORT_BATCH:
+            return
+        after = tuple(getattr(rows[-1], key.key) for key in keys)
 
 
 def _array(items: Iterable[dict[str, Any]]) -> Iterator[str]:
@@ -131,21 +139,18 @@ def _articles(user_id: int) -> Iterator[dict[str, Any]]:
         .where(ArticleTag.article_id == Article.id)
         .scalar_subquery()
     )
-    statement = (
-        select(
-            Article.slug,
-            Article.title,
-            Article.description,
-            Article.body,
-            Article.created_at,
-            Article.updated_at,
-            Article.favorites_count,
-            tag_names.label("tag_list"),
-        )
-        .where(Article.author_id == user_id)
-        .order_by(Article.created_at, Article.id)
-    )
-    for row in _rows(statement):
+    statement = select(
+        Article.id,
+        Article.slug,
+        Article.title,
+        Article.description,
+        Article.body,
+        Article.created_at,
+        Article.updated_at,
+        Article.favorites_count,
+        tag_names.label("tag_list"),
+    ).where(Article.author_id == user_id)
+    for row in _rows(statement, Article.created_at, Article.id):
         yield {
             "slug": row.slug,
             "title": row.title,
@@ -170,9 +175,8 @@ def _comments(user_id: int) -> Iterator[dict[str, Any]]:
         )
         .join(Article, Article.id == Comment.article_id)
         .where(Comment.author_id == user_id)
-        .order_by(Comment.created_at, Comment.id)
     )
-    for row in _rows(statement):
+    for row in _rows(statement, Comment.created_at, Comment.id):
         yield {
             "id": row.id,
             "body": row.body,
@@ -185,13 +189,14 @@ def _comments(user_id: int) -> Iterator[dict[str, Any]]:
 def _favorites(user_id: int) -> Iterator[dict[str, Any]]:
     author = aliased(User)
     statement = (
-        select(Article.slug, Article.title, author.username, Favorite.created_at)
+        select(
+            Favorite.article_id, Article.slug, Article.title, author.username, Favorite.created_at
+        )
         .join(Article, Article.id == Favorite.article_id)
         .join(author, author.id == Article.author_id)
         .where(Favorite.user_id == user_id)
-        .order_by(Favorite.created_at, Article.id)
     )
-    for row in _rows(statement):
+    for row in _rows(statement, Favorite.created_at, Favorite.article_id):
         yield {
             "slug": row.slug,
             "title": row.title,
@@ -207,12 +212,11 @@ def _follows(user_id: int, *, following: bool) -> Iterator[dict[str, Any]]:
         else (Follow.followed_id, Follow.follower_id)
     )
     statement = (
-        select(User.username, Follow.created_at)
+        select(User.id, User.username, Follow.created_at)
         .join(Follow, theirs == User.id)
         .where(mine == user_id)
-        .order_by(Follow.created_at, User.id)
     )
-    for row in _rows(statement):
+    for row in _rows(statement, Follow.created_at, User.id):
         yield {"username": row.username, "since": _timestamp(row.created_at)}
 
 

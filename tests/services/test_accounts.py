@@ -4,7 +4,7 @@ every part of the account and reads it in a fixed number of statements."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -211,13 +211,32 @@ def _exported_with(user: User, statements, count: int) -> int:
     return statements.count
 
 
-def test_the_export_costs_the_same_statements_for_any_number_of_articles(
-    app, user, statements, monkeypatch
-):
-    # Batches of 3: 25 articles are read in nine round trips of one statement.
-    monkeypatch.setattr(accounts, "EXPORT_BATCH", 3)
-
+def test_the_export_costs_the_same_statements_for_any_number_of_articles(app, user, statements):
     few = _exported_with(user, statements, 2)
     many = _exported_with(user, statements, 25)
 
     assert few == many == 5
+
+
+def test_the_export_costs_one_statement_per_batch(app, user, statements, monkeypatch):
+    monkeypatch.setattr(accounts, "EXPORT_BATCH", 3)
+
+    # 25 articles, comments and favorites: nine batches of each (the last one short);
+    # no follows: one statement each way.
+    assert _exported_with(user, statements, 25) == 3 * 9 + 2
+    # A last batch that comes out full costs one more to find nothing after it.
+    assert _exported_with(user, statements, 27) == 3 * 10 + 2
+
+
+def test_rows_written_at_the_same_instant_are_each_exported_once(app, user, monkeypatch):
+    monkeypatch.setattr(accounts, "EXPORT_BATCH", 3)
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    fans = [UserFactory(username=f"fan{number}") for number in range(7)]
+    db.session.add_all(
+        Follow(follower_id=fan.id, followed_id=user.id, created_at=at) for fan in fans
+    )
+    db.session.commit()
+
+    document = _export(user)
+
+    assert [f["username"] for f in document["followers"]] == [fan.username for fan in fans]
