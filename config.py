@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any, ClassVar, Self
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -60,6 +61,15 @@ def _comma_list(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _base_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        raise ConfigError(f"PUBLIC_BASE_URL must be an http(s) URL, not {url!r}")
+    return url.rstrip("/")
 
 
 def _full_origins(origins: list[str]) -> list[str]:
@@ -163,10 +173,49 @@ class Config(BaseSettings):
         ge=0, default_factory=lambda s: 60 if s["CACHE_TYPE"] == REDIS else 10
     )
 
+    # Mail (app/mail), sent by the background jobs (app/jobs). Without MAIL_SERVER,
+    # mail is written to the log in debug; elsewhere the features that send it
+    # answer that they are not available here.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT: int = Field(25, ge=1, le=65535)
+    MAIL_USE_TLS: Flag = False
+    MAIL_USE_SSL: Flag = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER: str = "Conduit <no-reply@localhost>"
+    # An SMTP server that stops answering fails the sending (which is retried)
+    # after this long, instead of holding a worker for good.
+    MAIL_TIMEOUT: Seconds = 10.0
+    # Flask-Mailman writes to memory in tests unless told: the tests use real SMTP.
+    MAIL_BACKEND: ClassVar[str] = "smtp"
+    # Where people reach the site: the links in mails start with it (a worker has
+    # no request to take a host from, and a request's Host can be forged).
+    # Unset: http://127.0.0.1:5000 in debug; required with MAIL_SERVER otherwise.
+    PUBLIC_BASE_URL: Annotated[str | None, AfterValidator(_base_url)] = None
+    # How long a password reset link works.
+    PASSWORD_RESET_SECONDS: int = Field(1800, ge=60)
+
+    # Background jobs (app/jobs): on Redis with REDIS_URL, run by `flask worker`;
+    # without it, in the web process after the response.
+    JOBS_MAX_RETRIES: int = Field(5, ge=0)
+    # The first retry waits this long, each next one twice as long.
+    JOBS_RETRY_BACKOFF_SECONDS: Seconds = 15.0
+    # A worker silent for this long is taken for dead: the jobs it had taken go to
+    # another. Longer than any job runs (MAIL_TIMEOUT), or a slow job runs twice.
+    JOBS_HEARTBEAT_TIMEOUT_SECONDS: Seconds = 60.0
+    JOBS_WORKER_THREADS: int = Field(2, ge=1)
+    JOBS_KEY_PREFIX: Annotated[str, DERIVED] = Field(
+        default_factory=lambda s: f"{s['REDIS_KEY_PREFIX']}:jobs"
+    )
+
     RATELIMIT_ENABLED: Flag = True
     RATELIMIT_DEFAULT: str = "600 per minute"
     RATELIMIT_AUTH: str = "10 per minute"
     RATELIMIT_AUTH_ACCOUNT: str = "5 per minute"
+    # Password reset requests and new passwords set with a reset link, per client
+    # address; reset requests per e-mail address (each sends a mail).
+    RATELIMIT_PASSWORD_RESET: str = "10 per hour"
+    RATELIMIT_PASSWORD_RESET_ACCOUNT: str = "3 per hour"
     RATELIMIT_STORAGE_URI: str = Field(default_factory=lambda s: s["REDIS_URL"] or "memory://")
     RATELIMIT_STORAGE_OPTIONS: Annotated[dict[str, float], DERIVED] = Field(
         default_factory=lambda s: (
@@ -235,6 +284,11 @@ class Config(BaseSettings):
                 f"than DATABASE_STATEMENT_TIMEOUT_MS ({statement_ms}, 0 is no limit): a slow "
                 "statement must be cancelled by the server before the app gives up on it"
             )
+        if self.MAIL_USE_TLS and self.MAIL_USE_SSL:
+            raise ConfigError(
+                "MAIL_USE_TLS (STARTTLS, usually port 587) and MAIL_USE_SSL (TLS from the "
+                "start, usually port 465) exclude each other: set one"
+            )
         return self
 
     # Flask's names for settings read under others, worked out when the app reads them.
@@ -289,6 +343,13 @@ class Config(BaseSettings):
             self.LOG_FORMAT = "console" if debug else "json"
         if self.LOG_FORMAT not in ("json", "console"):
             raise ConfigError(f"LOG_FORMAT must be json or console, not {self.LOG_FORMAT!r}")
+        if debug and self.PUBLIC_BASE_URL is None:
+            self.PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+        if self.MAIL_SERVER and not self.PUBLIC_BASE_URL:
+            raise ConfigError(
+                "MAIL_SERVER is set but PUBLIC_BASE_URL is not: the links in mails need "
+                "the address people reach the site at (https://conduit.example.com)"
+            )
         if debug or self.TESTING:
             self.SECRET_KEY = self.SECRET_KEY or secrets.token_urlsafe(32)
             self.JWT_SECRET_KEY = self.JWT_SECRET_KEY or self.SECRET_KEY
@@ -373,3 +434,6 @@ class TestConfig(Config):
         run = secrets.token_hex(4)
         self.CACHE_KEY_PREFIX = f"conduit-test-{run}:cache:"
         self.RATELIMIT_KEY_PREFIX = f"conduit-test-{run}-limits"
+        self.JOBS_KEY_PREFIX = f"conduit-test-{run}:jobs"
+        # Links in the mails the tests read.
+        self.PUBLIC_BASE_URL = self.PUBLIC_BASE_URL or "http://conduit.test"

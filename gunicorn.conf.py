@@ -58,7 +58,8 @@ errorlog = "-"
 # (app/metrics). Workers count into files in one folder, chosen before the app is
 # imported (prometheus_client reads it then); 0 turns the endpoint off.
 metrics_port = _int("METRICS_PORT", 9100)
-metrics_folder_made_here = metrics_port and "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+# A blank value counts as unset (prometheus_client would take it for the current folder).
+metrics_folder_made_here = metrics_port and not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 if metrics_folder_made_here:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="conduit-metrics-")
 if metrics_port:

@@ -14,6 +14,8 @@ from app.errors import (
 )
 from app.extensions import db, init_extensions, limiter
 from app.health import bp as health_bp
+from app.jobs import init_jobs
+from app.mail import init_mail
 from app.metrics import init_metrics
 from app.observability import RequestIdMiddleware, configure_logging, register_access_log
 from app.schemas.common import ErrorBody
@@ -59,6 +61,7 @@ def create_app(config_class: type[Config] = Config) -> OpenAPI:
     )
     init_extensions(app)
     register_access_log(app, access_log)
+    init_mail(app)
     with app.app_context():
         init_metrics(app, db.engine)
     # Inside the middlewares that add headers, so that its answers carry them too.
@@ -70,6 +73,8 @@ def create_app(config_class: type[Config] = Config) -> OpenAPI:
     # Probes must never be turned away.
     limiter.exempt(health_bp)
     register_error_handlers(app)
+    # After the blueprints: every job is known once their modules are imported.
+    init_jobs(app)
     # Outermost, so that every response carries the id, whatever produced it.
     app.wsgi_app = RequestIdMiddleware(app.wsgi_app)
 

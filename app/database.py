@@ -36,10 +36,10 @@ from typing import Any
 import structlog
 from flask import Flask, current_app, has_request_context, request
 from flask_sqlalchemy.session import Session
-from sqlalchemy import Engine, event, exc
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import Result
 from sqlalchemy.orm import ORMExecuteState, scoped_session
-from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 
 from app.database_guard import DatabaseGuard, DatabaseUnavailable, connect_guarded
 
@@ -120,6 +120,20 @@ def configure_engine(app: Flask, engine: Engine) -> None:
     @event.listens_for(engine, "do_connect")
     def connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
         return connect_guarded(guard, cargs, cparams)
+
+
+def migration_engine(engine: Engine, *, connect_timeout: int) -> Engine:
+    """The engine that migrations run on, given the app's `engine`.
+
+    On PostgreSQL, connections of their own, without the app's statement timeout and
+    reply bound: a migration of a large table (an index rebuilt, a column filled for
+    every row) runs as long as it needs, where a request must give up in seconds.
+    """
+    if engine.dialect.name != "postgresql":
+        return engine
+    return create_engine(
+        engine.url, poolclass=NullPool, connect_args={"connect_timeout": connect_timeout}
+    )
 
 
 def ping_idle_connections(engine: Engine, *, after_idle_seconds: float) -> None:

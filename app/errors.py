@@ -26,7 +26,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlche
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.http import HTTP_STATUS_CODES
 
-from app.exceptions import DomainError, Forbidden, Invalid, NotFound, Unauthorized
+from app.exceptions import DomainError, Forbidden, Invalid, NotFound, Unauthorized, Unavailable
 from app.extensions import db, limiter
 from app.metrics import record_rate_limited
 from app.observability import REQUEST_ID_ENVIRON_KEY
@@ -39,6 +39,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Invalid: 422,
+    Unavailable: 501,
 }
 
 # Seconds a client should wait before trying again when a dependency is down.

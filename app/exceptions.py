@@ -37,3 +37,7 @@ class Unauthorized(DomainError):
 
 class Invalid(DomainError):
     """The input breaks a rule (including uniqueness: "has already been taken")."""
+
+
+class Unavailable(DomainError):
+    """This installation does not offer the feature (password reset without a mail server)."""

@@ -1,7 +1,10 @@
-"""Rate limits beyond the default one: sign-in and sign-up, on the API and the web.
+"""Rate limits beyond the default one: sign-in and sign-up, password reset, on the API
+and the web.
 
 Both surfaces share the buckets: ten tries from one address, or five at one
 account (e-mail), within a minute, whichever comes first (both configurable).
+Password reset has buckets of its own, per address (asking for a link and setting
+the new password) and per e-mail address (asking for a link, which sends a mail).
 """
 
 from __future__ import annotations
@@ -46,4 +49,31 @@ def auth_rate_limited(view: F) -> F:
     view = limiter.shared_limit(_per_address, scope="auth-address", methods=["POST"])(view)
     return limiter.shared_limit(
         _per_account, scope="auth-account", key_func=account_key, methods=["POST"]
+    )(view)
+
+
+def _reset_per_address() -> str:
+    limit: str = current_app.config["RATELIMIT_PASSWORD_RESET"]
+    return limit
+
+
+def _reset_per_account() -> str:
+    limit: str = current_app.config["RATELIMIT_PASSWORD_RESET_ACCOUNT"]
+    return limit
+
+
+def _reset_account_exempt() -> bool:
+    # Setting the new password names no e-mail address: only its address counts.
+    return _submitted_email() == ""
+
+
+def password_reset_rate_limited(view: F) -> F:
+    """Limit the POSTs of a password reset view, per address and per e-mail address."""
+    view = limiter.shared_limit(_reset_per_address, scope="reset-address", methods=["POST"])(view)
+    return limiter.shared_limit(
+        _reset_per_account,
+        scope="reset-account",
+        key_func=account_key,
+        methods=["POST"],
+        exempt_when=_reset_account_exempt,
     )(view)

@@ -386,7 +386,11 @@ def server_environment(
         "GUNICORN_ACCESS_LOG": "",
     }
     # gunicorn itself reads WEB_CONCURRENCY and refuses a blank one: leave it unset.
-    for name in ("FLASK_DEBUG", "PORT", "GUNICORN_BIND", "BENCH_BASELINE_BODY", "WEB_CONCURRENCY"):
+    # gunicorn.conf.py makes each server a metrics folder of its own.
+    for name in (
+        *("FLASK_DEBUG", "PORT", "GUNICORN_BIND", "BENCH_BASELINE_BODY", "WEB_CONCURRENCY"),
+        "PROMETHEUS_MULTIPROC_DIR",
+    ):
         env.pop(name, None)
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)
@@ -838,14 +842,19 @@ def start_servers(env: dict[str, str], work: Path) -> tuple[Server, Server, dict
     """The app, then the baseline serving the app's own first list page; both sizes."""
     started: list[Server] = []
     try:
-        app_server = start_server("app", "wsgi:app", env, work)
+        # The app serves its metrics as in production, on a port of its own.
+        metrics = {"METRICS_PORT": str(free_port())}
+        app_server = start_server("app", "wsgi:app", {**env, **metrics}, work)
         started.append(app_server)
         with urllib.request.urlopen(f"{app_server.url}/api/articles?limit=20", timeout=30) as got:
             real = got.read()
         body_file = work / "articles-limit-20.json"
         body_file.write_bytes(real)
         baseline = start_server(
-            "baseline", "bench.baseline:app", {**env, "BENCH_BASELINE_BODY": str(body_file)}, work
+            "baseline",
+            "bench.baseline:app",
+            {**env, "BENCH_BASELINE_BODY": str(body_file), "METRICS_PORT": "0"},
+            work,
         )
         started.append(baseline)
         with urllib.request.urlopen(f"{baseline.url}/api/articles", timeout=30) as got:

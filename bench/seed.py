@@ -473,6 +473,9 @@ def app_environment(database_url: str, **extra: str) -> dict[str, str]:
         "RATELIMIT_STORAGE_URI": "",
         "LOG_LEVEL": "WARNING",
         "LOG_FORMAT": "console",
+        # Bulk loads and index builds take minutes at the larger scales.
+        "DATABASE_STATEMENT_TIMEOUT_MS": "0",
+        "DATABASE_REPLY_TIMEOUT_MS": "",
         **extra,
     }
     env.pop("FLASK_DEBUG", None)

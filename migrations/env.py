@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.database import migration_engine
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -85,7 +87,9 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    connectable = get_engine()
+    connectable = migration_engine(
+        get_engine(), connect_timeout=current_app.config["DATABASE_CONNECT_TIMEOUT"]
+    )
 
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)

@@ -28,6 +28,7 @@ from config import TestConfig
 from tests.e2e.frontends import FRONTENDS
 from tests.e2e.frontends import missing as missing_for_frontends
 from tests.factories import UserFactory
+from tests.mailbox import Mailbox, smtp_server
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -203,3 +204,24 @@ def user(app: Flask) -> User:
 @pytest.fixture
 def other_user(app: Flask) -> User:
     return UserFactory(username="celeb", email="celeb@example.com")
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, Mailbox]]:
+    """A real SMTP server (aiosmtpd) on a free port: (port, mailbox)."""
+    with smtp_server() as served:
+        yield served
+
+
+@pytest.fixture
+def mail_settings(smtp: tuple[int, Mailbox], monkeypatch: pytest.MonkeyPatch) -> Mailbox:
+    """Apps built after this send their mail to the test SMTP server; its mailbox.
+
+    They have no Redis either, so that their jobs run in the app once a response is
+    closed: the jobs on Redis, run by real workers, are tests/infra/test_jobs_redis.py's.
+    """
+    port, mailbox = smtp
+    monkeypatch.setenv("MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setenv("MAIL_PORT", str(port))
+    monkeypatch.setenv("TEST_REDIS_URL", "")
+    return mailbox

@@ -161,3 +161,16 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
+
+
+def spawn_worker(env: Mapping[str, str], log: Path, root: Path) -> subprocess.Popen[bytes]:
+    """`flask worker` (the background job runner) in `root`, with `env`, its output into `log`."""
+    with log.open("ab") as log_file:
+        return subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+            cwd=root,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )

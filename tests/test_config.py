@@ -464,3 +464,83 @@ def test_settings_worked_out_from_others_are_not_read_from_the_environment():
     assert config.CACHE_KEY_PREFIX == "p:cache:"
     assert "CACHE_OPTIONS" not in Config.variables()
     assert "DATABASE_URL" in Config.variables()
+
+
+# Mail and jobs -----------------------------------------------------------------
+
+
+def test_mail_and_job_settings_are_read_from_the_environment():
+    config = Config(
+        {
+            "MAIL_SERVER": "smtp.example.com",
+            "MAIL_PORT": "587",
+            "MAIL_USE_TLS": "true",
+            "MAIL_USERNAME": "conduit",
+            "MAIL_PASSWORD": "smtp-secret",
+            "MAIL_DEFAULT_SENDER": "Conduit <hello@example.com>",
+            "MAIL_TIMEOUT": "3",
+            "PUBLIC_BASE_URL": "https://conduit.example.com/",
+            "PASSWORD_RESET_SECONDS": "600",
+            "JOBS_MAX_RETRIES": "2",
+            "JOBS_RETRY_BACKOFF_SECONDS": "1.5",
+            "JOBS_HEARTBEAT_TIMEOUT_SECONDS": "30",
+            "JOBS_WORKER_THREADS": "4",
+            "REDIS_KEY_PREFIX": "blue",
+        }
+    )
+
+    assert (config.MAIL_SERVER, config.MAIL_PORT, config.MAIL_USE_TLS) == (
+        "smtp.example.com",
+        587,
+        True,
+    )
+    assert (config.MAIL_USERNAME, config.MAIL_PASSWORD) == ("conduit", "smtp-secret")
+    assert config.MAIL_DEFAULT_SENDER == "Conduit <hello@example.com>"
+    assert config.MAIL_TIMEOUT == 3
+    assert config.PUBLIC_BASE_URL == "https://conduit.example.com"
+    assert config.PASSWORD_RESET_SECONDS == 600
+    assert (config.JOBS_MAX_RETRIES, config.JOBS_RETRY_BACKOFF_SECONDS) == (2, 1.5)
+    assert (config.JOBS_HEARTBEAT_TIMEOUT_SECONDS, config.JOBS_WORKER_THREADS) == (30, 4)
+    assert config.JOBS_KEY_PREFIX == "blue:jobs"
+
+
+def test_mail_defaults_send_nothing_and_reset_links_last_half_an_hour():
+    config = Config({})
+
+    assert config.MAIL_SERVER is None
+    assert config.MAIL_PORT == 25
+    assert config.PASSWORD_RESET_SECONDS == 1800
+    assert config.JOBS_KEY_PREFIX == "conduit:jobs"
+
+
+def test_tls_and_ssl_at_once_are_refused():
+    with pytest.raises(ConfigError, match=r"MAIL_USE_TLS .* MAIL_USE_SSL"):
+        Config({"MAIL_USE_TLS": "true", "MAIL_USE_SSL": "true"})
+
+
+@pytest.mark.parametrize("url", ["conduit.example.com", "ftp://conduit.example.com", "https://"])
+def test_a_public_base_url_that_is_not_an_http_url_is_refused(url):
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        Config({"PUBLIC_BASE_URL": url})
+
+
+def test_production_with_a_mail_server_needs_the_public_base_url():
+    config = Config({"SECRET_KEY": SECRET, "MAIL_SERVER": "smtp.example.com"})
+
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        config.check(debug=False)
+
+
+def test_debug_links_to_the_development_server_unless_told():
+    config = Config({})
+    config.check(debug=True)
+
+    assert config.PUBLIC_BASE_URL == "http://127.0.0.1:5000"
+
+
+def test_every_variable_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+
+    missing = [name for name in Config.variables() if f"`{name}`" not in readme]
+
+    assert missing == []

@@ -15,6 +15,7 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 
 from app import create_app
+from app.database import migration_engine
 from app.extensions import db
 from config import TestConfig as SuiteConfig
 from tests.conftest import MIGRATIONS, POSTGRES_URL
@@ -367,3 +368,45 @@ if POSTGRES_URL:
         slugs = _article_slugs_after_upgrade_from_0003(RESERVED_AND_PLAIN_SLUGS)
 
         _assert_only_reserved_slugs_were_renamed(slugs)
+
+
+if POSTGRES_URL:
+
+    @pytest.fixture
+    def impatient_postgres_app() -> Iterator[Flask]:
+        """An app on a new PostgreSQL database whose requests give up after 1 ms."""
+        with scratch_postgres_database(POSTGRES_URL, "impatient") as url:
+
+            class ImpatientConfig(SuiteConfig):
+                def __init__(self) -> None:
+                    super().__init__({})
+                    self.SQLALCHEMY_DATABASE_URI = url
+                    self.DATABASE_STATEMENT_TIMEOUT_MS = 1
+                    self.DATABASE_REPLY_TIMEOUT_MS = 1001
+
+            app = create_app(ImpatientConfig)
+            with app.app_context():
+                yield app
+                db.session.remove()
+                db.engine.dispose()
+
+    @pytest.mark.postgres
+    def test_migrations_are_not_held_to_the_requests_statement_timeout(impatient_postgres_app):
+        slow = sa.text("SELECT pg_sleep(0.05)")
+        with (
+            pytest.raises(sa.exc.OperationalError, match="statement timeout"),
+            db.engine.connect() as connection,
+        ):
+            connection.execute(slow)
+        engine = migration_engine(db.engine, connect_timeout=2)
+        try:
+            with engine.connect() as connection:
+                connection.execute(slow)
+                assert connection.execute(sa.text("SHOW statement_timeout")).scalar() == "0"
+
+            upgrade(directory=str(MIGRATIONS))
+
+            with engine.connect() as connection:
+                assert "articles" in sa.inspect(connection).get_table_names()
+        finally:
+            engine.dispose()

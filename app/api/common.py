@@ -61,6 +61,8 @@ UNAUTHORIZED = _error(
     },
 )
 
+NOT_AVAILABLE = _error("This installation does not offer the feature (it sends no mail).")
+
 
 def error_responses(rule: str, view: Callable[..., Any], method: str) -> dict[int, Any]:
     """The errors an operation can answer, from what it reads and who may call it.

@@ -5,15 +5,24 @@ from __future__ import annotations
 from flask import Response
 
 from app.api.auth import auth_required, current_actor, issue_token, presented_token, token_for
-from app.api.common import TOKEN_SECURITY, UNAUTHORIZED, api_blueprint
+from app.api.common import NOT_AVAILABLE, TOKEN_SECURITY, UNAUTHORIZED, api_blueprint
 from app.api.responses import json_response, no_content
 from app.downloads import json_download
-from app.limits import auth_rate_limited
+from app.limits import auth_rate_limited, password_reset_rate_limited
 from app.models import User
 from app.schemas.accounts import AccountExport, DeleteUserBody
-from app.schemas.users import LoginUserBody, NewUserBody, UpdateUserBody, UserEnvelope, UserOut
+from app.schemas.users import (
+    Accepted,
+    LoginUserBody,
+    NewUserBody,
+    PasswordResetConfirmBody,
+    PasswordResetRequestBody,
+    UpdateUserBody,
+    UserEnvelope,
+    UserOut,
+)
 from app.security import personal
-from app.services import accounts, users
+from app.services import accounts, password_reset, users
 
 EXPORT_FILENAME = "conduit-account.json"
 
@@ -63,6 +72,23 @@ def update_current_user(body: UpdateUserBody) -> Response:
     """Update the signed-in user's settings; a new password revokes every other token."""
     user = users.update_user(user=current_actor(), **body.user.changes())
     return json_response(_user_envelope(user, token_for(user)))
+
+
+@bp.post("/users/password-reset", responses={202: Accepted, 501: NOT_AVAILABLE})
+@password_reset_rate_limited
+def request_password_reset(body: PasswordResetRequestBody) -> Response:
+    """Mail a password reset link to the address, if an account has it; 202 `{}` either way."""
+    password_reset.request_password_reset(email=body.user.email)
+    return json_response(Accepted(), 202)
+
+
+@bp.post("/users/password-reset/confirm", responses={200: UserEnvelope})
+@personal
+@password_reset_rate_limited
+def confirm_password_reset(body: PasswordResetConfirmBody) -> Response:
+    """Set a new password with the token of a reset link; every earlier token is revoked."""
+    user = password_reset.reset_password(token=body.user.token, password=body.user.password)
+    return json_response(_user_envelope(user, issue_token(user)))
 
 
 @bp.get("/user/export", responses={200: AccountExport}, security=TOKEN_SECURITY)

@@ -31,6 +31,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 
 from app.extensions import cache
+from app.metrics import record_cache_lookup
 
 T = TypeVar("T")
 
@@ -66,7 +67,9 @@ def cached(key: str, compute: Callable[[], T], *, timeout: int) -> T:
         hit = cache.get(key)
     except CACHE_ERRORS as error:
         _unavailable("get", error)
+        record_cache_lookup(hit=False)
         return compute()
+    record_cache_lookup(hit=hit is not None)
     if hit is not None:
         value: T = hit
         return value
@@ -95,10 +98,12 @@ def read_through(family: str, name: str, load: Callable[[], T], *, timeout: int)
             value = cache.get(_entry_key(family, current, name))
     except CACHE_ERRORS as error:
         _unavailable("get", error)
+        record_cache_lookup(hit=False)
         return load()
     if current is None:
         # A backend that keeps nothing (NullCache).
         return load()
+    record_cache_lookup(hit=value is not None)
     if len(seen) >= MAX_GENERATIONS_SEEN and family not in seen:
         # Forgetting what was seen costs only a round trip per family seen again.
         seen.clear()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from app.schemas.common import (
     Bio,
     BlankMeansNone,
     Email,
     ImageUrl,
+    NulFree,
     Password,
     QueryText,
     RequestModel,
@@ -20,6 +21,7 @@ from app.schemas.common import (
     WireModel,
     optional,
 )
+from app.services import rules
 
 
 class NewUser(RequestModel):
@@ -114,3 +116,29 @@ class ProfileEnvelope(WireModel):
 
 class UsernamePath(RequestModel):
     username: QueryText
+
+
+class PasswordResetRequest(RequestModel):
+    email: Email
+
+
+class PasswordResetRequestBody(RequestModel):
+    user: PasswordResetRequest
+
+
+ResetToken = Annotated[
+    str, StringConstraints(min_length=1, max_length=rules.RESET_TOKEN_MAX), NulFree
+]
+
+
+class PasswordResetConfirm(RequestModel):
+    token: ResetToken = Field(description="The token of the reset link the mail gave.")
+    password: Password
+
+
+class PasswordResetConfirmBody(RequestModel):
+    user: PasswordResetConfirm
+
+
+class Accepted(WireModel):
+    """Nothing to say: the request is taken (`{}`)."""

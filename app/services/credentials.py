@@ -24,8 +24,9 @@ from __future__ import annotations
 import secrets
 
 from flask import current_app
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import cache
 from app.extensions import db
@@ -53,17 +54,34 @@ def credentials_family(user_id: int) -> str:
     return f"{CREDENTIALS}:{user_id}"
 
 
-def revoke_credentials(*, user: User, keep_session_token: str | None = None) -> None:
+def revoke_credentials(
+    *, user: User, keep_session_token: str | None = None, from_generation: int | None = None
+) -> bool:
     """End every credential of `user` given so far: every API token, and every web
     session but the one `keep_session_token` opens (the browser making the change).
 
     Every change of password calls this (the settings of either surface, a reset);
     the caller commits. Once the commit succeeds, every process is told (before the
     change answers its client); a rolled back change ends nothing.
+
+    With `from_generation`, only if the account is still at that generation (a
+    password reset link is bound to it): the first of two uses at once wins, the
+    other is told False and changes nothing.
     """
+    if from_generation is None:
+        # Raised in SQL: two changes at once each end what the other's caller held.
+        user.credentials_generation = User.credentials_generation + 1
+    else:
+        claimed = db.session.execute(
+            update(User)
+            .where(User.id == user.id, User.credentials_generation == from_generation)
+            .values(credentials_generation=from_generation + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            return False
+        set_committed_value(user, "credentials_generation", from_generation + 1)
     sessions.forget_sessions(user=user, except_token=keep_session_token)
-    # Raised in SQL: two changes at once each end what the other's caller held.
-    user.credentials_generation = User.credentials_generation + 1
     user_id = user.id
 
     def credentials_revoked(_session: Session) -> None:
@@ -72,6 +90,7 @@ def revoke_credentials(*, user: User, keep_session_token: str | None = None) -> 
     # After the commit, not before: a process that read the generation in between
     # would cache the old one in the new cache generation.
     event.listen(db.session(), "after_commit", credentials_revoked, once=True)
+    return True
 
 
 def current_generation(*, user_id: int) -> int | None:

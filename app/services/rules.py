@@ -25,6 +25,8 @@ BODY_MAX = 100_000
 COMMENT_MAX = 20_000
 TAG_MAX = 64
 TAGS_MAX = 20
+# A password reset token is far shorter: anything longer is not one.
+RESET_TOKEN_MAX = 512
 # A path or query value (slug, username, tag) is never longer than this.
 LOOKUP_MAX = 255
 # Fixed path segments that sit where an article's slug goes (/api/articles/feed): an

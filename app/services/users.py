@@ -58,6 +58,11 @@ def _commit_unique(*, username: str | None, email: str | None, exclude_id: int |
         raise
 
 
+def find_user_by_email(*, email: str) -> User | None:
+    """The account with this e-mail address, whatever its case, or None."""
+    return _find_by_email(email)
+
+
 def register_user(*, username: str, email: str, password: str) -> User:
     """Create an account; username and e-mail must be free whatever their case."""
     _check_unique(username=username, email=email, exclude_id=None)

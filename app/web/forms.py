@@ -125,6 +125,25 @@ class RegisterForm(Form):
     )
 
 
+class ForgotPasswordForm(Form):
+    email = _email_field()
+
+
+class NewPasswordForm(Form):
+    # The refusal of a link (used, expired) names no field of the form: shown above it.
+    REFUSALS_BESIDE_FIELDS = False
+
+    password = PasswordField(
+        "New Password",
+        filters=[_not_nul],
+        validators=[
+            _required(),
+            _at_least(rules.PASSWORD_MIN),
+            _at_most(rules.PASSWORD_MAX),
+        ],
+    )
+
+
 class SettingsForm(Form):
     image = StringField(
         "URL of profile picture",

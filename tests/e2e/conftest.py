@@ -30,6 +30,7 @@ from playwright.sync_api import (
 )
 
 from tests.e2e.frontends import ServedFrontends
+from tests.mailbox import Mailbox, smtp_server
 from tests.servers import migrate_database, scratch_postgres_database, serving_gunicorn, tail
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,6 +100,8 @@ def run_live_server(database_url: str, work: Path, **settings: str) -> Iterator[
         # tests/deploy). No Redis either: each run starts with nothing shared.
         "RATELIMIT_AUTH": "1000 per minute",
         "RATELIMIT_AUTH_ACCOUNT": "1000 per minute",
+        "RATELIMIT_PASSWORD_RESET": "1000 per minute",
+        "RATELIMIT_PASSWORD_RESET_ACCOUNT": "1000 per minute",
         "REDIS_URL": "",
         "RATELIMIT_STORAGE_URI": "",
         **settings,
@@ -112,12 +115,31 @@ def run_live_server(database_url: str, work: Path, **settings: str) -> Iterator[
         yield LiveServer(url=f"http://127.0.0.1:{port}", log=log)
 
 
+# Where the mails of the server link to (the server's own port is only known once
+# it runs): the journeys follow a link's path on the server.
+MAIL_LINK_BASE = "http://conduit.test"
+
+
+@pytest.fixture(scope="session")
+def e2e_mailbox() -> Iterator[tuple[int, Mailbox]]:
+    """The SMTP server (aiosmtpd) the live server mails to: (port, mailbox)."""
+    with smtp_server() as served:
+        yield served
+
+
 @pytest.fixture(scope="session")
 def live_server(
-    e2e_database_url: str, tmp_path_factory: pytest.TempPathFactory
+    e2e_database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    e2e_mailbox: tuple[int, Mailbox],
 ) -> Iterator[LiveServer]:
     """gunicorn serving the app on a free port; stopped at the end, whatever happened."""
-    with run_live_server(e2e_database_url, tmp_path_factory.mktemp("e2e-server")) as server:
+    mail = {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(e2e_mailbox[0]),
+        "PUBLIC_BASE_URL": MAIL_LINK_BASE,
+    }
+    with run_live_server(e2e_database_url, tmp_path_factory.mktemp("e2e-server"), **mail) as server:
         yield server
 
 

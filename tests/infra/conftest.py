@@ -38,10 +38,11 @@ if not (POSTGRES_URL and POSTGRES_URL.startswith("postgres")):
 
 
 def _redis_key_patterns(app: Flask) -> list[str]:
-    """Every key an app writes to Redis: its cache entries and its rate-limit counters."""
+    """Every key an app writes to Redis: its cache entries, its rate-limit counters, its jobs."""
     return [
         app.config["CACHE_KEY_PREFIX"] + "*",
         f"LIMITS:LIMITER/{app.config['RATELIMIT_KEY_PREFIX']}/*",
+        app.config["JOBS_KEY_PREFIX"] + ":*",
     ]
 
 

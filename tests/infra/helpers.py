@@ -227,3 +227,15 @@ RESPONSE_KINDS: dict[str, tuple[int, Callable[[Browser], TestResponse]]] = {
     "liveness": (200, lambda b: b.client.get("/health")),
     "readiness": (200, lambda b: b.client.get("/health/ready")),
 }
+
+
+class StallingSmtpServer(HungServer):
+    """An SMTP server that accepts connections and never answers (a hung mail server);
+    `connected` is set once a client has connected."""
+
+    def __init__(self) -> None:
+        self.connected = threading.Event()
+        super().__init__()
+
+    def _serve(self, connection: socket.socket) -> None:
+        self.connected.set()

@@ -95,3 +95,15 @@ def test_connections_in_use_follow_the_pool(app: Flask) -> None:
         after = _value("conduit_database_connections_in_use")
 
     assert (during - before, after - before) == (1, 0)
+
+
+def test_cache_reads_are_counted_as_hits_and_misses(build: Callable[..., Flask]) -> None:
+    client = build(configured({})).test_client()  # a cache of its own, empty
+    misses = _value("conduit_cache_lookups_total", result="miss")
+    hits = _value("conduit_cache_lookups_total", result="hit")
+
+    client.get("/api/tags")  # the tag list: read, missed, loaded and stored
+    client.get("/api/tags")  # found
+
+    assert _value("conduit_cache_lookups_total", result="miss") - misses == 1
+    assert _value("conduit_cache_lookups_total", result="hit") - hits == 1

@@ -25,10 +25,26 @@ def services() -> dict[str, Any]:
     return dict(compose["services"])
 
 
-def test_the_stack_has_the_app_its_migration_postgres_redis_and_nginx(
+def test_the_stack_has_the_app_its_migration_worker_postgres_redis_and_nginx(
     services: dict[str, Any],
 ) -> None:
-    assert set(services) == {"app", "migrate", "postgres", "redis", "nginx"}
+    assert set(services) == {"app", "migrate", "worker", "postgres", "redis", "nginx"}
+
+
+def test_the_worker_runs_the_app_image_with_its_settings_after_the_migration(
+    services: dict[str, Any],
+) -> None:
+    worker, app = services["worker"], services["app"]
+    assert worker["command"] == ["flask", "worker"]
+    assert worker["image"] == app["image"]
+    assert worker["environment"] == app["environment"]
+    assert worker["env_file"] == app["env_file"]
+    assert worker["environment"]["REDIS_URL"].startswith("redis://redis:6379/")
+    assert worker["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    assert worker["read_only"] is True
+    # It serves no HTTP: the image's health check (GET /health) would fail it.
+    assert worker["healthcheck"] == {"disable": True}
+    assert "ports" not in worker
 
 
 def test_migrations_run_once_from_the_app_image_before_the_app_starts(

@@ -139,3 +139,29 @@ def test_the_configuration_and_the_migration_can_be_applied_before_the_rest(
         in {"config", "migrate"}
     }
     assert {name.split("/")[0] for name in first} == {"ConfigMap", "Job"}
+
+
+def test_a_worker_deployment_runs_the_jobs_from_the_same_image_and_configuration(
+    production: dict[str, dict[str, Any]],
+) -> None:
+    worker = production["Deployment/conduit-worker"]["spec"]
+    pod = worker["template"]["spec"]
+    (container,) = pod["containers"]
+    app_pod = production["Deployment/conduit"]["spec"]["template"]["spec"]
+    assert container["command"] == ["flask", "worker"]
+    assert container["image"] == _app_container(production)["image"]
+    assert container["envFrom"] == _app_container(production)["envFrom"]
+    assert pod["securityContext"] == app_pod["securityContext"]
+    assert container["securityContext"] == _app_container(production)["securityContext"]
+    assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
+    # It serves no HTTP: no HTTP probes, no port, no Service selects it.
+    assert not {"livenessProbe", "readinessProbe", "startupProbe", "ports"} & set(container)
+    assert worker["selector"]["matchLabels"]["app.kubernetes.io/component"] == "worker"
+    assert (
+        production["Service/conduit"]["spec"]["selector"].get("app.kubernetes.io/component")
+        == "web"
+    )
+    # SIGTERM gives running jobs 25 s (app/jobs/worker.py).
+    assert pod["terminationGracePeriodSeconds"] > 25
+    config = next(name for name in production if name.startswith("ConfigMap/"))
+    assert production[config]["data"]["PUBLIC_BASE_URL"] == "https://conduit.example.com"

@@ -1,0 +1,104 @@
+"""The Redis queue of jobs: Dramatiq's Redis broker, with retries and dead letters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import dramatiq
+import redis
+import structlog
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import Middleware, Retries, default_middleware
+from flask import Flask
+
+from app.jobs import run_job
+
+log = structlog.get_logger(__name__)
+
+QUEUE = "default"
+# A retry waits at most this long (Dramatiq's backoff doubles from the first wait).
+MAX_BACKOFF_MS = 3600 * 1000
+# One broker command in ten (of a million) also looks for workers silent beyond the
+# heartbeat timeout and puts their jobs back in the queue. Dramatiq's default (one in
+# a thousand) left a dead worker's job waiting for minutes on a quiet queue, where the
+# only commands are the idle workers' polls; the look is one cheap Lua step in Redis.
+MAINTENANCE_CHANCE = 100_000
+
+
+class DeadLetterLog(Middleware):
+    """Log a job that failed for good: Dramatiq keeps it in the dead-letter set."""
+
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: dramatiq.Message[Any],
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        if exception is not None and message.failed:
+            log.error(
+                "job failed for good: kept in the dead-letter set",
+                job=message.actor_name,
+                message_id=message.message_id,
+                retries=message.options.get("retries", 0),
+                error=repr(exception),
+            )
+
+
+class RedisQueue:
+    """The jobs of an app (by name) as Dramatiq actors on Redis (REDIS_URL, JOBS_KEY_PREFIX)."""
+
+    def __init__(
+        self,
+        app: Flask,
+        jobs: list[str],
+        *,
+        socket_timeout: float | None = None,
+    ) -> None:
+        config = app.config
+        timeout = socket_timeout or config["REDIS_SOCKET_TIMEOUT"]
+        client = redis.Redis.from_url(
+            config["REDIS_URL"], socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        retries = Retries(
+            max_retries=config["JOBS_MAX_RETRIES"],
+            min_backoff=int(config["JOBS_RETRY_BACKOFF_SECONDS"] * 1000),
+            max_backoff=MAX_BACKOFF_MS,
+        )
+        middleware = [kind() for kind in default_middleware if kind is not Retries]
+        self.broker = RedisBroker(
+            client=client,
+            namespace=config["JOBS_KEY_PREFIX"],
+            heartbeat_timeout=int(config["JOBS_HEARTBEAT_TIMEOUT_SECONDS"] * 1000),
+            maintenance_chance=MAINTENANCE_CHANCE,
+            # Dramatiq calls the "after" hooks last to first: the log runs after
+            # Retries has decided whether the job failed for good.
+            middleware=[*middleware, DeadLetterLog(), retries],
+        )
+        self.actors = {
+            name: dramatiq.Actor(
+                _runner(app, name),
+                broker=self.broker,
+                actor_name=name,
+                queue_name=QUEUE,
+                priority=0,
+                options={},
+            )
+            for name in jobs
+        }
+
+    def send(self, name: str, arguments: dict[str, Any]) -> None:
+        self.actors[name].send_with_options(kwargs=arguments)
+
+    def close(self) -> None:
+        self.broker.close()
+
+
+def _runner(app: Flask, name: str) -> Callable[..., None]:
+    def run(**arguments: Any) -> None:
+        run_job(app, name, arguments)
+
+    run.__name__ = name.rpartition(".")[2]
+    return run
