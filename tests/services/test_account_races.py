@@ -127,7 +127,6 @@ if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
-
 def test_an_account_deleted_by_a_concurrent_request_first_is_left_as_it_is(app, user, favorited):
     # Another request (another tab) deleted it after this one loaded the account.
     accounts.delete_account(user=db.session.get(User, user.id), password=PASSWORD)
