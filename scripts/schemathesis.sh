@@ -73,8 +73,10 @@ if [ -n "${REDIS_URL:-}" ]; then
 fi
 
 user=fuzz$(date +%s)$RANDOM
+# The hooks send no case that would delete this account (it holds the run's token).
+export SCHEMATHESIS_ACCOUNT_PASSWORD=fuzz-password-$RANDOM$RANDOM
 token=$(curl -fsS -H 'Content-Type: application/json' \
-  -d "{\"user\": {\"username\": \"$user\", \"email\": \"$user@example.com\", \"password\": \"fuzz-password\"}}" \
+  -d "{\"user\": {\"username\": \"$user\", \"email\": \"$user@example.com\", \"password\": \"$SCHEMATHESIS_ACCOUNT_PASSWORD\"}}" \
   "$base/api/users" | "$python" -c 'import json, sys; print(json.load(sys.stdin)["user"]["token"])')
 
 run() {

@@ -25,10 +25,11 @@ _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
 @dataclass
 class Interleaving:
-    """The statement to commit before the app's next write, and whether that happened."""
+    """The statements to commit (in one transaction) before the app's next write, and
+    whether that happened."""
 
     engine: sa.Engine
-    statement: Executable
+    statements: tuple[Executable, ...]
     fired: bool = False
 
     def __call__(self, _conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
@@ -40,18 +41,20 @@ class Interleaving:
         # app's reads and its first write that connection holds no transaction, so this
         # commit is the other request's alone, as it is on PostgreSQL.
         with self.engine.connect() as other:
-            other.execute(self.statement)
+            for statement in self.statements:
+                other.execute(statement)
             other.commit()
 
 
 @contextmanager
-def committed_before_next_write(statement: Executable) -> Iterator[Interleaving]:
-    """Commit `statement` (on another connection) just before the app's next write.
+def committed_before_next_write(*statements: Executable) -> Iterator[Interleaving]:
+    """Commit `statements` (on another connection, in one transaction) just before the
+    app's next write.
 
     Tests assert `fired` afterwards: a service that refused before writing anything
     never met the race.
     """
-    interleaving = Interleaving(db.engine, statement)
+    interleaving = Interleaving(db.engine, statements)
     sa.event.listen(db.engine, "before_cursor_execute", interleaving)
     try:
         yield interleaving

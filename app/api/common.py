@@ -8,7 +8,7 @@ from typing import Any, get_type_hints
 from flask_openapi3 import APIBlueprint, Tag
 
 from app.api.auth import AUTH_ATTRIBUTE, authenticate_request
-from app.api.requests import BODY_METHODS, check_json_body
+from app.api.requests import check_json_body, takes_body
 from app.schemas.common import ErrorBody
 
 TOKEN_SECURITY: list[dict[str, list[str]]] = [{"Token": []}]
@@ -77,10 +77,10 @@ def error_responses(rule: str, view: Callable[..., Any], method: str) -> dict[in
     if "<" in rule:
         responses[404] = ErrorBody
     inputs = get_type_hints(view).keys() & {"path", "query", "body"}
-    if method.upper() in BODY_METHODS:
+    if takes_body(method, view):
         responses[413] = ErrorBody
         responses[415] = ErrorBody
-    if inputs or method.upper() in BODY_METHODS:
+    if inputs or takes_body(method, view):
         responses[422] = ErrorBody
     return responses
 

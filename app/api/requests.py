@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Request, request
+from flask import Request, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
@@ -22,6 +22,8 @@ from app.exceptions import Invalid
 MAX_JSON_DEPTH = 32
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# A DELETE may carry a body too (deleting the account sends the password): those
+# whose view reads one are checked like the others.
 NOT_JSON = "the request body must be JSON (Content-Type: application/json)"
 
 
@@ -66,9 +68,15 @@ def _first_problem(document: Any) -> str | None:
     return None
 
 
+def takes_body(method: str, view: Any) -> bool:
+    """Whether requests of `method` to `view` carry a body it reads."""
+    return method.upper() in BODY_METHODS or "body" in getattr(view, "__annotations__", {})
+
+
 def check_json_body() -> None:
     """Refuse a body that is not JSON, is malformed, or holds what no field may hold."""
-    if request.method not in BODY_METHODS or not request.get_data(cache=True):
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not takes_body(request.method, view) or not request.get_data(cache=True):
         return
     if not request.is_json:
         raise UnsupportedMediaType(NOT_JSON)

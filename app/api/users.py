@@ -1,4 +1,4 @@
-"""Registration, sign-in and the current user."""
+"""Registration, sign-in and the current user: settings, export and deletion."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from flask import Response
 
 from app.api.auth import auth_required, current_actor, issue_token, presented_token, token_for
 from app.api.common import NOT_AVAILABLE, TOKEN_SECURITY, UNAUTHORIZED, api_blueprint
-from app.api.responses import json_response
+from app.api.responses import json_response, no_content
+from app.downloads import json_download
 from app.limits import auth_rate_limited, password_reset_rate_limited
 from app.models import User
+from app.schemas.accounts import AccountExport, DeleteUserBody
 from app.schemas.users import (
     Accepted,
     LoginUserBody,
@@ -20,7 +22,9 @@ from app.schemas.users import (
     UserOut,
 )
 from app.security import personal
-from app.services import password_reset, users
+from app.services import accounts, password_reset, users
+
+EXPORT_FILENAME = "conduit-account.json"
 
 bp = api_blueprint("api_users", __name__, "User and Authentication")
 
@@ -85,3 +89,20 @@ def confirm_password_reset(body: PasswordResetConfirmBody) -> Response:
     """Set a new password with the token of a reset link; every earlier token is revoked."""
     user = password_reset.reset_password(token=body.user.token, password=body.user.password)
     return json_response(_user_envelope(user, issue_token(user)))
+
+
+@bp.get("/user/export", responses={200: AccountExport}, security=TOKEN_SECURITY)
+@personal
+@auth_required
+def export_current_user() -> Response:
+    """Download the signed-in user's account: profile, articles, comments, favorites, follows."""
+    return json_download(accounts.export_account(user=current_actor()), filename=EXPORT_FILENAME)
+
+
+@bp.delete("/user", responses={204: None}, security=TOKEN_SECURITY)
+@personal
+@auth_required
+def delete_current_user(body: DeleteUserBody) -> Response:
+    """Delete the signed-in user's account and all it holds; asks for the password."""
+    accounts.delete_account(user=current_actor(), password=body.user.password)
+    return no_content()

@@ -21,6 +21,8 @@ only when its copy expires (the same bound).
 
 from __future__ import annotations
 
+import secrets
+
 from flask import current_app
 from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.orm import Session
@@ -35,6 +37,16 @@ from app.services import sessions
 # is cached changes.
 CREDENTIALS = "credentials-v1"
 GENERATION_ENTRY = "generation"
+# A token names its account by id, and SQLite gives the id of a deleted account
+# (the largest) to the next one registered. Each new account starts at a random
+# generation, so the tokens of a deleted account, which carry its generation, open
+# none that takes its id later (but for a chance in 2**30). PostgreSQL never reuses one.
+FIRST_GENERATIONS = 2**30
+
+
+def first_generation() -> int:
+    """The credentials generation a new account starts at."""
+    return secrets.randbelow(FIRST_GENERATIONS) + 1
 
 
 def credentials_family(user_id: int) -> str:

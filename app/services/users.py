@@ -66,7 +66,12 @@ def find_user_by_email(*, email: str) -> User | None:
 def register_user(*, username: str, email: str, password: str) -> User:
     """Create an account; username and e-mail must be free whatever their case."""
     _check_unique(username=username, email=email, exclude_id=None)
-    user = User(username=username, email=email, password_hash=passwords.hash(password))
+    user = User(
+        username=username,
+        email=email,
+        password_hash=passwords.hash(password),
+        credentials_generation=credentials.first_generation(),
+    )
     db.session.add(user)
     _commit_unique(username=username, email=email, exclude_id=None)
     return user

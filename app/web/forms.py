@@ -162,6 +162,14 @@ class SettingsForm(Form):
     )
 
 
+class DeleteAccountForm(Form):
+    password = PasswordField(
+        "Password",
+        filters=[_not_nul],
+        validators=[_required(), _at_most(rules.PASSWORD_MAX)],
+    )
+
+
 class ArticleForm(Form):
     # Its labels are prompts ("What's this article about?"), not names to start a
     # sentence with: a refusal is shown above the form as the service words it.

@@ -1,4 +1,4 @@
-"""Sign up, sign in, sign out and settings."""
+"""Sign up, sign in, sign out, settings, and leaving with your data."""
 
 from __future__ import annotations
 
@@ -6,15 +6,18 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from app.downloads import json_download
 from app.exceptions import Invalid, Unauthorized
 from app.limits import auth_rate_limited
 from app.security import personal
-from app.services import users
+from app.services import accounts, users
 from app.web.auth import current_session_token, sign_in, sign_out, signed_in_user, viewer
-from app.web.forms import LoginForm, RegisterForm, SettingsForm
+from app.web.forms import DeleteAccountForm, LoginForm, RegisterForm, SettingsForm
 from app.web.pages import checked_action, form_page, redirect_next, show_refusal
 
 bp = Blueprint("web_users", __name__)
+
+EXPORT_FILENAME = "conduit-account.json"
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -95,3 +98,33 @@ def settings() -> tuple[str, int] | Response:
             return redirect(url_for("web_profiles.show_profile", username=user.username))
     form.password.data = ""
     return form_page("users/settings.html", form)
+
+
+@bp.post("/settings/export")
+@personal
+@login_required
+def export_account() -> Response:
+    """Download your account as a JSON file: profile, articles, comments, favorites, follows."""
+    checked_action()
+    return json_download(accounts.export_account(user=signed_in_user()), filename=EXPORT_FILENAME)
+
+
+@bp.route("/settings/delete", methods=["GET", "POST"])
+@personal
+@login_required
+def delete_account() -> tuple[str, int] | Response:
+    """Delete your account and everything in it, once you confirm with your password."""
+    user = signed_in_user()
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        username = user.username
+        try:
+            accounts.delete_account(user=user, password=form.password.data)
+        except Invalid as error:
+            show_refusal(form, error)
+        else:
+            sign_out()
+            flash(f"The account {username} is deleted, with everything in it. Goodbye!", "success")
+            return redirect(url_for("web_articles.home"))
+    form.password.data = ""
+    return form_page("users/delete_account.html", form)

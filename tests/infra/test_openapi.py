@@ -59,7 +59,7 @@ def test_the_document_describes_exactly_the_apps_api_routes(app, spec):
     routes = _api_routes(app)
 
     assert set(_operations(spec)) == set(routes)
-    assert len(routes) == 21
+    assert len(routes) == 23
 
 
 def test_the_token_scheme_is_declared(spec):
@@ -89,7 +89,9 @@ def test_the_endpoints_that_need_a_token_declare_it_and_no_others_do(app, spec):
     assert ("/api/user", "get") in needs_token
     assert ("/api/articles", "post") in needs_token
     assert ("/api/articles", "get") not in needs_token
-    assert len(needs_token) == 12
+    assert ("/api/user", "delete") in needs_token
+    assert ("/api/user/export", "get") in needs_token
+    assert len(needs_token) == 14
 
 
 # What each operation answers besides success (app/api/common.py says why).
@@ -99,6 +101,8 @@ EXPECTED_ERRORS: dict[tuple[str, str], set[int]] = {
     ("/api/users/login", "post"): ANY | {401, 413, 415, 422},
     ("/api/user", "get"): ANY | {401},
     ("/api/user", "put"): ANY | {401, 413, 415, 422},
+    ("/api/user", "delete"): ANY | {401, 413, 415, 422},
+    ("/api/user/export", "get"): ANY | {401},
     ("/api/profiles/{username}", "get"): ANY | {401, 404, 422},
     ("/api/profiles/{username}/follow", "post"): ANY | {401, 404, 413, 415, 422},
     ("/api/profiles/{username}/follow", "delete"): ANY | {401, 404, 422},

@@ -111,6 +111,12 @@ def test_a_whole_session_is_answered_as_documented(client, conformance):
     call("post", "/api/articles", data=b"x" * (2 * 1024 * 1024), headers=mine)
     call("get", "/api/tags")
     call("delete", f"/api/articles/{slug}", headers=mine)
+    call("get", "/api/user/export", headers=mine)
+    call("get", "/api/user/export")
+    call("delete", "/api/user", json={"user": {"password": "not it at all"}}, headers=mine)
+    call("delete", "/api/user", data="password", content_type="text/plain", headers=mine)
+    call("delete", "/api/user", json={"user": {"password": PASSWORD}}, headers=mine)
+    call("get", "/api/user/export", headers=mine)
 
     statuses = {status for _template, _method, status in conformance.seen}
     assert statuses == {200, 201, 204, 400, 401, 403, 404, 413, 415, 422}

@@ -117,7 +117,7 @@ CASES = [
     Case("favorites tab", "/profile/fan/favorites", 2, 3, ".article-preview h1", 1, 10),
     Case("editor", "/editor", None, 1, "form", 1, 1),
     Case("edit page", "/editor/{own}", None, 3, "form", 1, 1),
-    Case("settings", "/settings", None, 1, "form", 2, 2),
+    Case("settings", "/settings", None, 1, "form", 3, 3),
 ]
 
 
