@@ -60,3 +60,20 @@ def committed_before_next_write(*statements: Executable) -> Iterator[Interleavin
         yield interleaving
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", interleaving)
+
+
+# How many times wait_until_blocked looks before it gives up (each look is a query).
+LOCK_WAIT_POLLS = 5000
+
+
+def wait_until_blocked(pid: int) -> None:
+    """Return once the PostgreSQL backend `pid` waits for a lock (bounded by LOCK_WAIT_POLLS)."""
+    with db.engine.connect() as watcher:
+        for _ in range(LOCK_WAIT_POLLS):
+            waiting = watcher.scalar(
+                sa.text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
+                {"pid": pid},
+            )
+            if waiting == "Lock":
+                return
+    raise AssertionError("the concurrent deletion never waited for a lock")

@@ -8,14 +8,14 @@ import threading
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, event, func, insert, select, text, update
+from sqlalchemy import delete, event, func, insert, select, update
 
 from app.extensions import db
 from app.models import Article, Favorite, User
 from app.services import accounts, articles
 from tests.conftest import POSTGRES_URL
 from tests.factories import PASSWORD, UserFactory
-from tests.interleaving import committed_before_next_write
+from tests.interleaving import committed_before_next_write, wait_until_blocked
 
 
 def _stored_and_counted() -> dict[str, tuple[int, int]]:
@@ -71,18 +71,6 @@ def test_the_favorited_article_deleted_during_the_deletion_is_no_error(app, user
 
 
 if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
-    LOCK_WAIT_POLLS = 5000
-
-    def _wait_until_blocked(pid: int) -> None:
-        with db.engine.connect() as watcher:
-            for _ in range(LOCK_WAIT_POLLS):
-                waiting = watcher.scalar(
-                    text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
-                    {"pid": pid},
-                )
-                if waiting == "Lock":
-                    return
-        raise AssertionError("the concurrent deletion never waited for a lock")
 
     @pytest.mark.postgres
     def test_an_account_and_an_article_it_favorited_deleted_at_once_do_not_deadlock(
@@ -113,7 +101,7 @@ if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
             if deleter.is_alive() or outcome or not sql.startswith("DELETE FROM favorites"):
                 return
             deleter.start()
-            _wait_until_blocked(pids.get(timeout=10))
+            wait_until_blocked(pids.get(timeout=10))
 
         event.listen(db.engine, "before_cursor_execute", before_favorites_delete)
         try:

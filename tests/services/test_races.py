@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, event, func, select, text
+from sqlalchemy import delete, event, func, select
 
 from app.exceptions import NotFound
 from app.extensions import db
@@ -20,7 +20,7 @@ from app.models import Article, ArticleTag, Comment, Favorite, User
 from app.services import articles, comments
 from tests.conftest import POSTGRES_URL
 from tests.factories import ArticleFactory, CommentFactory
-from tests.interleaving import committed_before_next_write
+from tests.interleaving import committed_before_next_write, wait_until_blocked
 
 
 def _count(model: type) -> int:
@@ -130,20 +130,6 @@ if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
     # Two writers at once, each in a transaction of its own, exist only on PostgreSQL
     # here (the suite's SQLite database is one in-memory connection).
 
-    LOCK_WAIT_POLLS = 5000
-
-    def _wait_until_blocked(pid: int) -> None:
-        """Return once the backend `pid` waits for a lock (bounded by LOCK_WAIT_POLLS)."""
-        with db.engine.connect() as watcher:
-            for _ in range(LOCK_WAIT_POLLS):
-                waiting = watcher.scalar(
-                    text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
-                    {"pid": pid},
-                )
-                if waiting == "Lock":
-                    return
-        raise AssertionError("the concurrent deletion never waited for a lock")
-
     @pytest.mark.postgres
     def test_an_update_of_tags_and_a_deletion_at_once_do_not_deadlock(app, user, article):
         # The deletion starts just before the update inserts the article's new tags, as
@@ -169,7 +155,7 @@ if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
             if deleter.is_alive() or outcome or not sql.startswith("INSERT INTO article_tags"):
                 return
             deleter.start()
-            _wait_until_blocked(pids.get(timeout=10))
+            wait_until_blocked(pids.get(timeout=10))
 
         event.listen(db.engine, "before_cursor_execute", before_tags_insert)
         try:
