@@ -32,13 +32,14 @@ class Mailbox:
         self._refuse = refuse
         self.refused = 0
 
+    # aiosmtpd calls its handlers by this name (handle_<SMTP command>).
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
         if self.refused < self._refuse:
             self.refused += 1
             return "451 Try again later"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._arrived:
-            self._messages.append(message)  # type: ignore[arg-type]
+            self._messages.append(message)
             self._arrived.notify_all()
         return "250 OK"
 

@@ -89,9 +89,10 @@ def enqueue(function: Callable[..., None], **arguments: Any) -> None:
         else:
             return
     if not has_request_context():
-        run_job(current_app._get_current_object(), name, arguments)  # type: ignore[attr-defined]
+        # The app itself, not the proxy: the job runs after this request's context.
+        run_job(current_app._get_current_object(), name, arguments)
         return
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()
 
     @after_this_request
     def run_after_response(response: Response) -> Response:

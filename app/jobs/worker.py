@@ -35,7 +35,7 @@ STOP_TIMEOUT_MS = 25_000
 @with_appcontext
 def worker_command(threads: int | None) -> None:
     """Run background jobs (mail) from the Redis queue until SIGTERM or SIGINT."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()
     if not app.config["REDIS_URL"]:
         raise click.ClickException(
             "REDIS_URL is not set: without Redis, jobs run in the web process and "
