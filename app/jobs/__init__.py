@@ -89,9 +89,9 @@ def enqueue(function: Callable[..., None], **arguments: Any) -> None:
         else:
             return
     if not has_request_context():
-        # The app itself, not the proxy: the job runs after this request's context.
         run_job(current_app._get_current_object(), name, arguments)
         return
+    # The app itself, not the proxy: the job runs once this request's context is gone.
     app = current_app._get_current_object()
 
     @after_this_request
