@@ -77,7 +77,7 @@ def logout() -> Response:
 @personal
 @login_required
 def settings() -> tuple[str, int] | Response:
-    """Change your picture, name, bio, e-mail or password."""
+    """Change your picture, name, bio, e-mail, password or notification mail."""
     user = signed_in_user()
     form = SettingsForm(obj=user if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -88,6 +88,7 @@ def settings() -> tuple[str, int] | Response:
                 email=form.email.data,
                 bio=form.bio.data or None,
                 image=form.image.data or None,
+                notify_by_email=form.notify_by_email.data,
                 keep_session_token=current_session_token(),
                 **({"password": form.password.data} if form.password.data else {}),
             )
