@@ -17,14 +17,17 @@ queued jobs. Callers never meet the queue library.
 
 A job that must not act twice (a notification mail: at most one per event) runs
 its action in `at_most_once(key)`. A job from the queue may run more than once:
-a retry after a failure that came after the mail went out (the acknowledgement
-to Redis lost), or a worker's job put back by the heartbeat check while it was
-in fact still sending. So the first run claims the key in Redis (SET NX, kept
-longer than any retry can come) and the others skip; a run whose action raises
-gives the claim back, so that its retry can act. A run killed between its claim
-and the end of its action leaves the claim: that event's mail is then lost
-rather than sent twice. Jobs run in the web process (no Redis, or Redis down
-when queueing) run once and are never retried: nothing to claim.
+a worker that dies after the mail went out but before it acknowledged the job
+has the job put back by the heartbeat check, as has one that was merely silent
+for longer than JOBS_HEARTBEAT_TIMEOUT_SECONDS while it sent; the same event may
+also be queued twice. So the first run claims the key in Redis (SET NX, kept
+longer than any retry can come) and the others skip. A run whose action raised
+gives the claim back, so that its retry acts: the action counts as not done (an
+SMTP server that takes a mail and then fails to say so is the one case where
+that sends a second). A run killed between its claim and the end of its action
+leaves the claim: that event's mail is then lost rather than sent twice. Jobs
+run in the web process (no Redis, or Redis down when queueing) run once and are
+never retried: they claim nothing.
 
 Why Dramatiq and not RQ: a worker killed in the middle of a job (SIGKILL, the
 out-of-memory killer, a lost node) must not lose it. Dramatiq's Redis broker keeps

@@ -9,11 +9,11 @@ with its mail, as any other follow would be.
 The use cases call `notify_*` once their transaction has committed, so that a
 write that failed sends nothing. The job runs later (app/jobs) and checks again
 before it sends: the recipient may have turned notifications off, the follower
-unfollowed, the comment been deleted. A follow event is named by the row's
-creation time too, so that the job of a follow that was undone and redone
-meanwhile finds a different event and sends nothing, while the new follow's job
-sends its one mail. `jobs.at_most_once` keeps a job the queue runs again
-(retries) from mailing twice for one event.
+unfollowed, the comment been deleted. A follow's event is named by the follow
+row standing when the job runs (the pair and its creation time): should a
+follow be undone and redone before its job runs, both jobs find the new row: on
+the queue they send one mail between them, for the follow that stands. `jobs.at_most_once`
+keeps a job that the queue runs again from mailing twice for one event.
 """
 
 from __future__ import annotations
@@ -63,9 +63,11 @@ def send_follow_mail(*, follower_id: int, followed_id: int) -> None:
         .join(followed, followed.id == Follow.followed_id)
         .where(Follow.follower_id == follower_id, Follow.followed_id == followed_id)
     ).first()
-    if row is None or not row[2].notify_by_email:
+    if row is None:
         return
     created_at, who, recipient = row
+    if not recipient.notify_by_email:
+        return
     event = f"follow:{follower_id}:{followed_id}:{created_at.isoformat()}"
     with jobs.at_most_once(f"notification:{event}") as first:
         if first:
