@@ -179,3 +179,26 @@ def test_an_installation_without_mail_queues_nothing(jake, slug, other_user, app
     comments.add_comment(actor=other_user, slug=slug, body="Nice")
 
     assert mailbox.messages == []
+
+
+# What the choice costs the writes that may notify: nothing.
+
+
+def test_a_follow_still_runs_two_statements(app, user, other_user, statements):
+    statements.reset()
+
+    profiles.follow_user(actor=other_user, username="jake")
+
+    # The followed user (their setting with them), then the follow.
+    assert statements.count == 2, statements.statements
+
+
+def test_a_comment_still_runs_two_statements(app, user, other_user, statements):
+    slug = articles.create_article(actor=user, title="Dragons", description="d", body="b").slug
+    statements.reset()
+
+    comments.add_comment(actor=other_user, slug=slug, body="Nice")
+
+    # The article with its author's setting (one statement, as the article alone
+    # was), then the comment.
+    assert statements.count == 2, statements.statements
