@@ -101,10 +101,10 @@ class RedisQueue:
         retry_span = (config["JOBS_MAX_RETRIES"] + 1) * (
             MAX_BACKOFF_MS // 1000 + int(config["JOBS_HEARTBEAT_TIMEOUT_SECONDS"])
         )
-        claims = RedisClaims(client, config["JOBS_KEY_PREFIX"], max(CLAIM_SECONDS, retry_span))
+        self.claims = RedisClaims(client, config["JOBS_KEY_PREFIX"], max(CLAIM_SECONDS, retry_span))
         self.actors = {
             name: dramatiq.Actor(
-                _runner(app, name, claims),
+                _runner(app, name, self.claims),
                 broker=self.broker,
                 actor_name=name,
                 queue_name=QUEUE,

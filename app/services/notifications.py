@@ -29,6 +29,11 @@ from app.models import Article, Comment, Follow, User
 EXCERPT_MAX = 500
 
 
+def can_notify() -> bool:
+    """Whether this installation sends notification mail at all (it has a mail server)."""
+    return mail.can_send()
+
+
 def notify_new_follower(*, follower: User, followed: User) -> None:
     """Mail `followed` that `follower` follows them now, if they asked for such mail.
 
@@ -50,7 +55,7 @@ def notify_new_comment(*, comment_id: int, actor: User, author_id: int, opted_in
 
 def _wanted(*, actor_id: int, recipient_id: int, opted_in: bool) -> bool:
     # An installation that sends no mail queues no job that could only fail.
-    return opted_in and actor_id != recipient_id and mail.can_send()
+    return opted_in and actor_id != recipient_id and can_notify()
 
 
 @jobs.job

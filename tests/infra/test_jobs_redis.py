@@ -17,6 +17,7 @@ import redis
 from flask import Flask
 
 from app import jobs
+from app.jobs.queue import CLAIM_SECONDS, RedisQueue
 from app.services import notifications
 from tests.conftest import auth_headers
 from tests.factories import UserFactory
@@ -235,3 +236,22 @@ def test_a_notification_the_mail_server_refused_is_retried_and_mailed_once(jobs_
     assert mailbox.refused == 1
     assert len(mailbox.messages) == 1
     assert message["Subject"] == "celeb commented on Dragons"
+
+
+def test_a_claim_is_taken_once_kept_a_week_and_given_back_by_a_failed_action(jobs_app):
+    queue = RedisQueue(jobs_app, jobs.registered_jobs())
+    claims = queue.claims
+    key = f"{jobs_app.config['JOBS_KEY_PREFIX']}:once:notification:test"
+    client = redis.Redis.from_url(REDIS_URL or "", socket_timeout=5)
+    try:
+        assert claims.claim("notification:test") is True
+        assert claims.claim("notification:test") is False
+        assert CLAIM_SECONDS - 60 < client.ttl(key) <= CLAIM_SECONDS
+
+        claims.release("notification:test")
+
+        assert client.exists(key) == 0
+        assert claims.claim("notification:test") is True
+    finally:
+        client.close()
+        queue.close()

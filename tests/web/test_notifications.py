@@ -44,6 +44,18 @@ def test_the_settings_form_has_the_checkbox_unticked_for_a_new_account(signed_in
     assert box["type"] == "checkbox"
     assert "checked" not in box.attrs
     assert form.first(f"label[for={box['id']}]").text == LABEL
+    # This site has a mail server: no note that it sends none.
+    assert form.select("#no-mail") == []
+
+
+def test_a_site_without_mail_says_so_beside_the_box(app, signed_in):
+    app.config["MAIL_SERVER"] = None
+
+    note = signed_in.get("/settings").form("/settings").first("#no-mail")
+
+    assert note.text == (
+        "This site sends no mail at the moment: the setting is kept for when it does."
+    )
 
 
 def test_ticking_the_box_turns_notifications_on_and_unticking_turns_them_off(signed_in, user):
