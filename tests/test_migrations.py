@@ -329,6 +329,42 @@ def test_upgrade_counts_each_articles_favorites_into_its_row(file_app):
     assert counts == {1: 2, 2: 1, 3: 0}
 
 
+def _notification_setting_after_upgrade_from_0006() -> object:
+    """The notification setting of an account stored before revision 0007, once upgraded."""
+    upgrade(directory=MIGRATIONS, revision="0006")
+    users = sa.Table("users", sa.MetaData(), autoload_with=db.engine)
+    with db.engine.begin() as connection:
+        _insert_jake(connection, users)
+
+    upgrade(directory=MIGRATIONS)
+
+    with db.engine.connect() as connection:
+        return connection.scalar(
+            sa.select(sa.column("notify_by_email")).select_from(sa.table("users"))
+        )
+
+
+@SKIPPED_EXPRESSION_INDEX_REFLECTION
+def test_upgrade_leaves_every_existing_account_without_notification_mail(file_app):
+    # false: SQLite keeps booleans as 0 and 1
+    assert _notification_setting_after_upgrade_from_0006() == 0
+
+
+def test_downgrade_of_the_notification_setting_keeps_the_users_unique_indexes(file_app):
+    upgrade(directory=MIGRATIONS)
+
+    downgrade(directory=MIGRATIONS, revision="0006")
+
+    with db.engine.connect() as connection:
+        columns = {column["name"] for column in sa.inspect(connection).get_columns("users")}
+        indexes = connection.execute(
+            sa.text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users'")
+        ).scalars()
+        names = set(indexes)
+    assert "notify_by_email" not in columns
+    assert {"uq_users_username_lower", "uq_users_email_lower"} <= names
+
+
 def test_downgrade_of_the_credentials_generation_keeps_the_users_unique_indexes(file_app):
     upgrade(directory=MIGRATIONS)
 
@@ -378,6 +414,12 @@ if POSTGRES_URL:
         slugs = _article_slugs_after_upgrade_from_0003(RESERVED_AND_PLAIN_SLUGS)
 
         _assert_only_reserved_slugs_were_renamed(slugs)
+
+    @pytest.mark.postgres
+    def test_upgrade_leaves_every_existing_account_without_notification_mail_on_postgres(
+        scratch_postgres_app,
+    ):
+        assert _notification_setting_after_upgrade_from_0006() is False
 
 
 if POSTGRES_URL:

@@ -32,7 +32,12 @@ bp = api_blueprint("api_users", __name__, "User and Authentication")
 def _user_envelope(user: User, token: str) -> UserEnvelope:
     return UserEnvelope(
         user=UserOut(
-            email=user.email, token=token, username=user.username, bio=user.bio, image=user.image
+            email=user.email,
+            token=token,
+            username=user.username,
+            bio=user.bio,
+            image=user.image,
+            notify_by_email=user.notify_by_email,
         )
     )
 

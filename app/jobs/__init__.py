@@ -15,6 +15,20 @@ queued jobs. Callers never meet the queue library.
   once the response has been sent (a failure is logged; there is no retry).
   Outside a request (the CLI), it runs at once.
 
+A job that must not act twice (a notification mail: at most one per event) runs
+its action in `at_most_once(key)`. A job from the queue may run more than once:
+a worker that dies after the mail went out but before it acknowledged the job
+has the job put back by the heartbeat check, as has one that was merely silent
+for longer than JOBS_HEARTBEAT_TIMEOUT_SECONDS while it sent; the same event may
+also be queued twice. So the first run claims the key in Redis (SET NX, kept
+longer than any retry can come) and the others skip. A run whose action raised
+gives the claim back, so that its retry acts: the action counts as not done (an
+SMTP server that takes a mail and then fails to say so is the one case where
+that sends a second). A run killed between its claim and the end of its action
+leaves the claim: that event's mail is then lost rather than sent twice. Jobs
+run in the web process (no Redis, or Redis down when queueing) run once and are
+never retried: they claim nothing.
+
 Why Dramatiq and not RQ: a worker killed in the middle of a job (SIGKILL, the
 out-of-memory killer, a lost node) must not lose it. Dramatiq's Redis broker keeps
 a job taken by a worker in that worker's set of unacknowledged messages until it
@@ -30,8 +44,10 @@ job. Dramatiq's retries with backoff and its dead-letter set are built in as wel
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Protocol, TypeVar
 
 import structlog
 from flask import Flask, after_this_request, current_app, has_request_context
@@ -45,6 +61,18 @@ EXTENSION = "conduit_jobs"
 
 # Every job the app has, by name: a worker must know them all before it runs one.
 _JOBS: dict[str, Callable[..., None]] = {}
+
+
+class Claims(Protocol):
+    """Where a queued job's runs claim the actions they take once (see `at_most_once`)."""
+
+    def claim(self, key: str) -> bool: ...
+
+    def release(self, key: str) -> None: ...
+
+
+# The claims of the queue whose job this thread runs; None for a run that is never retried.
+_claims: ContextVar[Claims | None] = ContextVar("conduit_job_claims", default=None)
 
 
 def job(function: F) -> F:
@@ -101,10 +129,44 @@ def enqueue(function: Callable[..., None], **arguments: Any) -> None:
         return response
 
 
-def run_job(app: Flask, name: str, arguments: dict[str, Any]) -> None:
-    """Run job `name` with `arguments` in an app context of `app`; what it raises propagates."""
-    with app.app_context():
-        _JOBS[name](**arguments)
+def run_job(
+    app: Flask, name: str, arguments: dict[str, Any], *, claims: Claims | None = None
+) -> None:
+    """Run job `name` with `arguments` in an app context of `app`; what it raises propagates.
+
+    `claims`: the queue's, when this run may be one of several of the same job.
+    """
+    reset = _claims.set(claims)
+    try:
+        with app.app_context():
+            _JOBS[name](**arguments)
+    finally:
+        _claims.reset(reset)
+
+
+@contextmanager
+def at_most_once(key: str) -> Iterator[bool]:
+    """Whether this run of a job is the one to act on `key` (see the module's docstring).
+
+    The block acts only if it gets True; if it raises, the claim is given back.
+    """
+    claims = _claims.get()
+    if claims is None:
+        yield True
+        return
+    if not claims.claim(key):
+        log.info("job action already taken by another run: skipped", key=key)
+        yield False
+        return
+    try:
+        yield True
+    except BaseException:
+        try:
+            claims.release(key)
+        except (RedisError, OSError) as error:
+            # The claim stays: the retry skips the action (at most once, not at least).
+            log.error("job claim not given back: no retry will act", key=key, error=str(error))
+        raise
 
 
 def _run_logged(app: Flask, name: str, arguments: dict[str, Any]) -> None:

@@ -24,6 +24,9 @@ MAX_BACKOFF_MS = 3600 * 1000
 # a thousand) left a dead worker's job waiting for minutes on a quiet queue, where the
 # only commands are the idle workers' polls; the look is one cheap Lua step in Redis.
 MAINTENANCE_CHANCE = 100_000
+# How long a claim of `at_most_once` lasts: a week, as Dramatiq keeps dead letters,
+# and longer than every retry of a job can take (see RedisClaims).
+CLAIM_SECONDS = 7 * 24 * 3600
 
 
 class DeadLetterLog(Middleware):
@@ -45,6 +48,22 @@ class DeadLetterLog(Middleware):
                 retries=message.options.get("retries", 0),
                 error=repr(exception),
             )
+
+
+class RedisClaims:
+    """The claims of `app.jobs.at_most_once`, as keys `<JOBS_KEY_PREFIX>:once:<key>`."""
+
+    def __init__(self, client: redis.Redis, prefix: str, seconds: int) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.seconds = seconds
+
+    def claim(self, key: str) -> bool:
+        # SET NX: of runs racing for one key, Redis lets exactly one set it.
+        return bool(self.client.set(f"{self.prefix}:once:{key}", 1, nx=True, ex=self.seconds))
+
+    def release(self, key: str) -> None:
+        self.client.delete(f"{self.prefix}:once:{key}")
 
 
 class RedisQueue:
@@ -77,9 +96,15 @@ class RedisQueue:
             # Retries has decided whether the job failed for good.
             middleware=[*middleware, DeadLetterLog(), retries],
         )
+        # Outlast the retries: each waits at most MAX_BACKOFF_MS, and the heartbeat
+        # check may put the job back once more.
+        retry_span = (config["JOBS_MAX_RETRIES"] + 1) * (
+            MAX_BACKOFF_MS // 1000 + int(config["JOBS_HEARTBEAT_TIMEOUT_SECONDS"])
+        )
+        self.claims = RedisClaims(client, config["JOBS_KEY_PREFIX"], max(CLAIM_SECONDS, retry_span))
         self.actors = {
             name: dramatiq.Actor(
-                _runner(app, name),
+                _runner(app, name, self.claims),
                 broker=self.broker,
                 actor_name=name,
                 queue_name=QUEUE,
@@ -96,9 +121,9 @@ class RedisQueue:
         self.broker.close()
 
 
-def _runner(app: Flask, name: str) -> Callable[..., None]:
+def _runner(app: Flask, name: str, claims: RedisClaims) -> Callable[..., None]:
     def run(**arguments: Any) -> None:
-        run_job(app, name, arguments)
+        run_job(app, name, arguments, claims=claims)
 
     run.__name__ = name.rpartition(".")[2]
     return run

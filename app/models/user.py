@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, func
+from sqlalchemy import ForeignKey, Index, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -22,6 +22,9 @@ class User(Base):
     # Raised by every password change; an API token carries the generation it was
     # issued under and is refused once the account's differs (app/services/credentials.py).
     credentials_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Opt-in: mail this user when someone follows them or comments on their articles
+    # (app/services/notifications.py). Off unless they turn it on.
+    notify_by_email: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

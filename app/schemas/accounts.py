@@ -27,6 +27,7 @@ class ExportedProfile(WireModel):
     email: str
     bio: str | None
     image: str | None
+    notify_by_email: bool = Field(description="The account's notification setting.")
     created_at: Timestamp
 
 

@@ -45,6 +45,11 @@ class LoginUserBody(RequestModel):
 
 UNCHANGED_WHEN_BLANK = "An empty (or blank) value leaves it unchanged: it can never be blank."
 CLEARED_WHEN_BLANK = "null or an empty (or blank) value clears it: it becomes null."
+NOTIFY_BY_EMAIL = (
+    "An extension of the RealWorld spec: whether the user is mailed when someone "
+    "follows them or comments on their articles (never for their own actions); "
+    "false for a new account."
+)
 
 
 class UpdateUser(RequestModel):
@@ -70,12 +75,23 @@ class UpdateUser(RequestModel):
     image: Annotated[ImageUrl | None, BlankMeansNone(), Field(description=CLEARED_WHEN_BLANK)] = (
         optional(nullable=True)
     )
+    notify_by_email: Annotated[
+        bool | None, Field(description=f"{NOTIFY_BY_EMAIL} null is refused.")
+    ] = optional(alias="notifyByEmail")
 
     @field_validator("username", "email", mode="before")
     @classmethod
     def _required_when_sent(cls, value: Any) -> Any:
         if value is None:
             raise ValueError("can't be blank")
+        return value
+
+    @field_validator("notify_by_email", mode="before")
+    @classmethod
+    def _a_choice_when_sent(cls, value: Any) -> Any:
+        # JSON true or false only: pydantic would take "yes", 1 or "off" for a choice.
+        if not isinstance(value, bool):
+            raise ValueError("must be true or false")
         return value
 
     def changes(self) -> dict[str, Any]:
@@ -97,6 +113,7 @@ class UserOut(WireModel):
     username: str
     bio: str | None
     image: str | None
+    notify_by_email: bool = Field(description=NOTIFY_BY_EMAIL)
 
 
 class UserEnvelope(WireModel):

@@ -235,6 +235,7 @@ def export_account(*, user: User) -> Iterator[str]:
         "email": user.email,
         "bio": user.bio,
         "image": user.image,
+        "notifyByEmail": user.notify_by_email,
         "createdAt": _timestamp(user.created_at),
     }
     header = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION}

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Article, Comment, User
 from app.models.base import utcnow
 from app.queries.articles import author_view, following_expression
-from app.services import rules
+from app.services import notifications, rules
 from app.services.articles import article_gone, load_article, writing_to_article
 from app.services.profiles import profile_view
 from app.services.views import CommentPage, CommentView
@@ -91,14 +91,18 @@ def _comment_view(row: Row[Any]) -> CommentView:
 
 
 def add_comment(*, actor: User, slug: str, body: str) -> CommentView:
-    """Add a comment by `actor` to the article at `slug`."""
-    article = load_article(slug)
+    """Add a comment by `actor` to the article at `slug`; its author may have asked
+    to be mailed about it."""
+    article, author_opted_in = _load_commented_article(slug)
     now = utcnow()
     comment = Comment(
         body=body, article_id=article.id, author_id=actor.id, created_at=now, updated_at=now
     )
     with writing_to_article(article.id):
         db.session.add(comment)
+    notifications.notify_new_comment(
+        comment_id=comment.id, actor=actor, author_id=article.author_id, opted_in=author_opted_in
+    )
     return CommentView(
         id=comment.id,
         body=body,
@@ -106,6 +110,21 @@ def add_comment(*, actor: User, slug: str, body: str) -> CommentView:
         updated_at=now,
         author=profile_view(actor, following=False),
     )
+
+
+def _load_commented_article(slug: str) -> tuple[Article, bool]:
+    """The article at `slug` (or NotFound) and whether its author wants mail about
+    comments, in the one statement that loading the article alone would take."""
+    if not rules.can_match(slug):
+        raise NotFound("article")
+    row = db.session.execute(
+        select(Article, User.notify_by_email)
+        .join(User, User.id == Article.author_id)
+        .where(Article.slug == slug)
+    ).first()
+    if row is None:
+        raise NotFound("article")
+    return row[0], bool(row[1])
 
 
 def delete_comment(*, actor: User, slug: str, comment_id: int) -> None:

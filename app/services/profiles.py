@@ -8,7 +8,7 @@ from app.exceptions import Invalid, NotFound
 from app.extensions import db
 from app.models import Follow, User
 from app.queries.articles import following_expression
-from app.services import rules
+from app.services import notifications, rules
 from app.services.views import ProfileView
 from app.sql import insert_ignoring_duplicates
 
@@ -42,14 +42,20 @@ def get_profile(*, username: str, viewer_id: int | None) -> ProfileView:
 
 
 def follow_user(*, actor: User, username: str) -> ProfileView:
-    """Make `actor` follow `username`; following twice is the same as once."""
+    """Make `actor` follow `username`; following twice is the same as once.
+
+    A follow that is new (not one of someone already followed) is an event that
+    `username` may have asked to be mailed about.
+    """
     target = find_user(username)
     if target.id == actor.id:
         raise Invalid.on("profile", "you cannot follow yourself")
-    insert_ignoring_duplicates(
+    inserted = insert_ignoring_duplicates(
         db.session, Follow, [{"follower_id": actor.id, "followed_id": target.id}]
     )
     db.session.commit()
+    if inserted:
+        notifications.notify_new_follower(follower=actor, followed=target)
     return profile_view(target, following=True)
 
 

@@ -104,6 +104,7 @@ def update_user(
     password: str | _Unset = UNSET,
     bio: str | _Unset | None = UNSET,
     image: str | _Unset | None = UNSET,
+    notify_by_email: bool | _Unset = UNSET,
     keep_session_token: str | None = None,
 ) -> User:
     """Change the given settings of `user`; a taken username or e-mail changes nothing.
@@ -126,5 +127,7 @@ def update_user(
         user.bio = bio
     if not isinstance(image, _Unset):
         user.image = image
+    if not isinstance(notify_by_email, _Unset):
+        user.notify_by_email = notify_by_email
     _commit_unique(username=new_username, email=new_email, exclude_id=user.id)
     return user

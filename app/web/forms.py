@@ -7,7 +7,14 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from app.services import rules
@@ -160,6 +167,8 @@ class SettingsForm(Form):
         filters=[_not_nul, _blank_as_empty],
         validators=[Optional(), _at_least(rules.PASSWORD_MIN), _at_most(rules.PASSWORD_MAX)],
     )
+    # A checkbox sends nothing when unticked: a form sent without it turns mail off.
+    notify_by_email = BooleanField("E-mail me when someone follows me or comments on my articles")
 
 
 class DeleteAccountForm(Form):

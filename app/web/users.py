@@ -10,7 +10,7 @@ from app.downloads import json_download
 from app.exceptions import Invalid, Unauthorized
 from app.limits import auth_rate_limited
 from app.security import personal
-from app.services import accounts, users
+from app.services import accounts, notifications, users
 from app.web.auth import current_session_token, sign_in, sign_out, signed_in_user, viewer
 from app.web.forms import DeleteAccountForm, LoginForm, RegisterForm, SettingsForm
 from app.web.pages import checked_action, form_page, redirect_next, show_refusal
@@ -77,7 +77,7 @@ def logout() -> Response:
 @personal
 @login_required
 def settings() -> tuple[str, int] | Response:
-    """Change your picture, name, bio, e-mail or password."""
+    """Change your picture, name, bio, e-mail, password or notification mail."""
     user = signed_in_user()
     form = SettingsForm(obj=user if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -88,6 +88,7 @@ def settings() -> tuple[str, int] | Response:
                 email=form.email.data,
                 bio=form.bio.data or None,
                 image=form.image.data or None,
+                notify_by_email=form.notify_by_email.data,
                 keep_session_token=current_session_token(),
                 **({"password": form.password.data} if form.password.data else {}),
             )
@@ -97,7 +98,7 @@ def settings() -> tuple[str, int] | Response:
             flash("Your settings are updated.", "success")
             return redirect(url_for("web_profiles.show_profile", username=user.username))
     form.password.data = ""
-    return form_page("users/settings.html", form)
+    return form_page("users/settings.html", form, mail_sent=notifications.can_notify())
 
 
 @bp.post("/settings/export")

@@ -37,7 +37,9 @@ def test_register_is_201_with_the_user_and_a_token(client):
     assert response.status_code == 201
     assert response.mimetype == "application/json"
     user = response.json["user"]
-    assert set(user) == {"email", "token", "username", "bio", "image"}
+    # The spec's fields, and the notification setting (an extension, off for a new account).
+    assert set(user) == {"email", "token", "username", "bio", "image", "notifyByEmail"}
+    assert user["notifyByEmail"] is False
     assert user["username"] == "Jacob"
     assert user["email"] == "jake@jake.jake"
     assert user["bio"] is None

@@ -1,6 +1,7 @@
 """Jobs on the real Redis, run by real workers (`flask worker` processes): the reset
 journey through a worker, a worker killed in the middle of sending, retries and the
-dead-letter set. Collected only with TEST_REDIS_URL (see conftest.py)."""
+dead-letter set, and notification mail sent once however often its job runs.
+Collected only with TEST_REDIS_URL (see conftest.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ import pytest
 import redis
 from flask import Flask
 
+from app import jobs
+from app.jobs.queue import CLAIM_SECONDS, RedisQueue
+from app.services import notifications
+from tests.conftest import auth_headers
 from tests.factories import UserFactory
 from tests.infra.conftest import REDIS_URL
 from tests.infra.helpers import StallingSmtpServer, configured
@@ -177,3 +182,76 @@ def test_the_worker_refuses_to_start_without_redis(tmp_path):
 
     assert process.wait(timeout=60) != 0
     assert "REDIS_URL is not set" in log.read_text()
+
+
+def _all_done(app: Flask, workers: Workers) -> None:
+    """Wait until the queue holds no message, run or not (a message leaves on its ack)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while _queued(app):
+        assert time.monotonic() < deadline, tail(workers.log)
+        time.sleep(0.1)
+
+
+def test_a_notification_whose_job_runs_twice_is_mailed_once(jobs_app, workers, smtp):
+    port, mailbox = smtp
+    jake = UserFactory(username="jake", email="jake@example.com", notify_by_email=True)
+    celeb = UserFactory(username="celeb", email="celeb@example.com")
+    followed = jobs_app.test_client().post("/api/profiles/jake/follow", headers=auth_headers(celeb))
+    assert followed.status_code == 200
+    # The same job again, as the queue runs one again after a failure that came after
+    # the mail went out (or a worker's job taken back while it was in fact sending).
+    jobs.enqueue(notifications.send_follow_mail, follower_id=celeb.id, followed_id=jake.id)
+    assert _queued(jobs_app) == 2
+
+    workers.start(MAIL_PORT=str(port))
+    _all_done(jobs_app, workers)
+
+    (message,) = mailbox.messages
+    assert message["To"] == "jake@example.com"
+    assert message["Subject"] == "celeb is now following you on Conduit"
+    assert "already taken by another run" in workers.log.read_text()
+
+
+def test_a_notification_the_mail_server_refused_is_retried_and_mailed_once(jobs_app, workers):
+    jake = UserFactory(username="jake", email="jake@example.com", notify_by_email=True)
+    celeb = UserFactory(username="celeb", email="celeb@example.com")
+    client = jobs_app.test_client()
+    article = {"title": "Dragons", "description": "d", "body": "b"}
+    written = client.post("/api/articles", json={"article": article}, headers=auth_headers(jake))
+    assert written.status_code == 201
+    slug = written.json["article"]["slug"]
+    with smtp_server(refuse=1) as (port, mailbox):
+        workers.start(MAIL_PORT=str(port), JOBS_RETRY_BACKOFF_SECONDS="0.05")
+        commented = client.post(
+            f"/api/articles/{slug}/comments",
+            json={"comment": {"body": "Nice"}},
+            headers=auth_headers(celeb),
+        )
+        assert commented.status_code == 200
+
+        # The refused try gave its claim back: the retry sends the one mail.
+        (message,) = mailbox.wait_for("jake@example.com", seconds=WAIT_SECONDS)
+        _all_done(jobs_app, workers)
+
+    assert mailbox.refused == 1
+    assert len(mailbox.messages) == 1
+    assert message["Subject"] == "celeb commented on Dragons"
+
+
+def test_a_claim_is_taken_once_kept_a_week_and_given_back_by_a_failed_action(jobs_app):
+    queue = RedisQueue(jobs_app, jobs.registered_jobs())
+    claims = queue.claims
+    key = f"{jobs_app.config['JOBS_KEY_PREFIX']}:once:notification:test"
+    client = redis.Redis.from_url(REDIS_URL or "", socket_timeout=5)
+    try:
+        assert claims.claim("notification:test") is True
+        assert claims.claim("notification:test") is False
+        assert CLAIM_SECONDS - 60 < client.ttl(key) <= CLAIM_SECONDS
+
+        claims.release("notification:test")
+
+        assert client.exists(key) == 0
+        assert claims.claim("notification:test") is True
+    finally:
+        client.close()
+        queue.close()

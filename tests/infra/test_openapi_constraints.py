@@ -163,6 +163,12 @@ SETTINGS_CASES = [
     ("image", "javascript:alert(1)", False),
     ("image", "http:///me.png", False),
     ("image", "http://example.com/\x00", False),
+    # The notification setting (an extension): a JSON boolean, nothing else.
+    ("notifyByEmail", True, True),
+    ("notifyByEmail", False, True),
+    ("notifyByEmail", None, False),
+    ("notifyByEmail", "true", False),
+    ("notifyByEmail", 1, False),
 ]
 
 

@@ -140,6 +140,7 @@ def _export(user: User) -> dict:
 
 def test_the_export_holds_every_part_of_the_account(town, user):
     user.bio = "I work at statefarm"
+    user.notify_by_email = True
     db.session.commit()
 
     document = _export(user)
@@ -151,6 +152,7 @@ def test_the_export_holds_every_part_of_the_account(town, user):
         "email": "jake@example.com",
         "bio": "I work at statefarm",
         "image": None,
+        "notifyByEmail": True,
         "createdAt": document["profile"]["createdAt"],
     }
     [article] = document["articles"]
