@@ -20,14 +20,18 @@ its action in `at_most_once(key)`. A job from the queue may run more than once:
 a worker that dies after the mail went out but before it acknowledged the job
 has the job put back by the heartbeat check, as has one that was merely silent
 for longer than JOBS_HEARTBEAT_TIMEOUT_SECONDS while it sent; the same event may
-also be queued twice. So the first run claims the key in Redis (SET NX, kept
-longer than any retry can come) and the others skip. A run whose action raised
-gives the claim back, so that its retry acts: the action counts as not done (an
-SMTP server that takes a mail and then fails to say so is the one case where
-that sends a second). A run killed between its claim and the end of its action
-leaves the claim: that event's mail is then lost rather than sent twice. Jobs
-run in the web process (no Redis, or Redis down when queueing) run once and are
-never retried: they claim nothing.
+also be queued twice. So a run claims the key in Redis (SET NX) before it acts:
+the claim is pending for JOBS_HEARTBEAT_TIMEOUT_SECONDS (longer than a live run
+takes, by that setting's own rule), and done, for longer than any retry can
+come, once the action has finished. A run that finds the claim done skips the
+action; one that finds it pending raises `ActionInProgress`, so the queue retries
+it later: if the claimant was killed before it finished, its claim has lapsed by
+then and the retry acts (the mail is not lost). A run whose action raised gives
+the claim back, so that its retry acts. Two mails for one event remain possible
+only when a run dies, or its SMTP server fails to answer, after the server took
+the mail and before the claim was marked done. Jobs run in the web process (no
+Redis, or Redis down when queueing) run once and are never retried: they claim
+nothing.
 
 Why Dramatiq and not RQ: a worker killed in the middle of a job (SIGKILL, the
 out-of-memory killer, a lost node) must not lose it. Dramatiq's Redis broker keeps
@@ -47,6 +51,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from enum import Enum
 from typing import Any, Protocol, TypeVar
 
 import structlog
@@ -63,10 +68,24 @@ EXTENSION = "conduit_jobs"
 _JOBS: dict[str, Callable[..., None]] = {}
 
 
+class Claim(Enum):
+    """What a run of a job found when it claimed an action (see `at_most_once`)."""
+
+    TAKEN = "taken"
+    PENDING = "pending"
+    DONE = "done"
+
+
+class ActionInProgress(Exception):
+    """Another run claimed this action and has not finished it: retry later."""
+
+
 class Claims(Protocol):
     """Where a queued job's runs claim the actions they take once (see `at_most_once`)."""
 
-    def claim(self, key: str) -> bool: ...
+    def claim(self, key: str) -> Claim: ...
+
+    def settle(self, key: str) -> None: ...
 
     def release(self, key: str) -> None: ...
 
@@ -154,19 +173,32 @@ def at_most_once(key: str) -> Iterator[bool]:
     if claims is None:
         yield True
         return
-    if not claims.claim(key):
+    found = claims.claim(key)
+    if found is Claim.DONE:
         log.info("job action already taken by another run: skipped", key=key)
         yield False
         return
+    if found is Claim.PENDING:
+        raise ActionInProgress(key)
     try:
         yield True
     except BaseException:
-        try:
-            claims.release(key)
-        except (RedisError, OSError) as error:
-            # The claim stays: the retry skips the action (at most once, not at least).
-            log.error("job claim not given back: no retry will act", key=key, error=str(error))
+        _give_back(claims, key)
         raise
+    try:
+        claims.settle(key)
+    except (RedisError, OSError) as error:
+        # The action is done; only a second run of this job, within the pending
+        # claim's lapse, could act again.
+        log.error("job claim not marked done", key=key, error=str(error))
+
+
+def _give_back(claims: Claims, key: str) -> None:
+    try:
+        claims.release(key)
+    except (RedisError, OSError) as error:
+        # The pending claim lapses by itself: a retry after that acts.
+        log.error("job claim not given back: it lapses", key=key, error=str(error))
 
 
 def _run_logged(app: Flask, name: str, arguments: dict[str, Any]) -> None:

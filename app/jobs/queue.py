@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import Middleware, Retries, default_middleware
 from flask import Flask
 
-from app.jobs import run_job
+from app.jobs import Claim, run_job
 
 log = structlog.get_logger(__name__)
 
@@ -24,9 +25,10 @@ MAX_BACKOFF_MS = 3600 * 1000
 # a thousand) left a dead worker's job waiting for minutes on a quiet queue, where the
 # only commands are the idle workers' polls; the look is one cheap Lua step in Redis.
 MAINTENANCE_CHANCE = 100_000
-# How long a claim of `at_most_once` lasts: a week, as Dramatiq keeps dead letters,
-# and longer than every retry of a job can take (see RedisClaims).
+# How long a done claim of `at_most_once` lasts: a week, as Dramatiq keeps dead
+# letters, and longer than every retry of a job can take (see RedisClaims).
 CLAIM_SECONDS = 7 * 24 * 3600
+PENDING, DONE = b"pending", b"done"
 
 
 class DeadLetterLog(Middleware):
@@ -51,16 +53,30 @@ class DeadLetterLog(Middleware):
 
 
 class RedisClaims:
-    """The claims of `app.jobs.at_most_once`, as keys `<JOBS_KEY_PREFIX>:once:<key>`."""
+    """The claims of `app.jobs.at_most_once`, as keys `<JOBS_KEY_PREFIX>:once:<key>`.
 
-    def __init__(self, client: redis.Redis, prefix: str, seconds: int) -> None:
+    A claim is first pending, for `pending_seconds` (as long as a live run may take:
+    the heartbeat timeout), then done, for `done_seconds`.
+    """
+
+    def __init__(
+        self, client: redis.Redis, prefix: str, *, pending_seconds: int, done_seconds: int
+    ) -> None:
         self.client = client
         self.prefix = prefix
-        self.seconds = seconds
+        self.pending_seconds = pending_seconds
+        self.done_seconds = done_seconds
 
-    def claim(self, key: str) -> bool:
+    def claim(self, key: str) -> Claim:
+        name = f"{self.prefix}:once:{key}"
         # SET NX: of runs racing for one key, Redis lets exactly one set it.
-        return bool(self.client.set(f"{self.prefix}:once:{key}", 1, nx=True, ex=self.seconds))
+        if self.client.set(name, PENDING, nx=True, ex=self.pending_seconds):
+            return Claim.TAKEN
+        # Gone since (lapsed): pending too; the retry claims it.
+        return Claim.DONE if self.client.get(name) == DONE else Claim.PENDING
+
+    def settle(self, key: str) -> None:
+        self.client.set(f"{self.prefix}:once:{key}", DONE, ex=self.done_seconds)
 
     def release(self, key: str) -> None:
         self.client.delete(f"{self.prefix}:once:{key}")
@@ -101,7 +117,12 @@ class RedisQueue:
         retry_span = (config["JOBS_MAX_RETRIES"] + 1) * (
             MAX_BACKOFF_MS // 1000 + int(config["JOBS_HEARTBEAT_TIMEOUT_SECONDS"])
         )
-        self.claims = RedisClaims(client, config["JOBS_KEY_PREFIX"], max(CLAIM_SECONDS, retry_span))
+        self.claims = RedisClaims(
+            client,
+            config["JOBS_KEY_PREFIX"],
+            pending_seconds=max(1, math.ceil(config["JOBS_HEARTBEAT_TIMEOUT_SECONDS"])),
+            done_seconds=max(CLAIM_SECONDS, retry_span),
+        )
         self.actors = {
             name: dramatiq.Actor(
                 _runner(app, name, self.claims),

@@ -17,6 +17,7 @@ import redis
 from flask import Flask
 
 from app import jobs
+from app.jobs import Claim
 from app.jobs.queue import CLAIM_SECONDS, RedisQueue
 from app.services import notifications
 from tests.conftest import auth_headers
@@ -238,20 +239,56 @@ def test_a_notification_the_mail_server_refused_is_retried_and_mailed_once(jobs_
     assert message["Subject"] == "celeb commented on Dragons"
 
 
-def test_a_claim_is_taken_once_kept_a_week_and_given_back_by_a_failed_action(jobs_app):
+def test_a_notification_whose_worker_was_killed_while_sending_is_mailed_once(
+    jobs_app, workers, smtp
+):
+    port, mailbox = smtp
+    jake = UserFactory(username="jake", email="jake@example.com", notify_by_email=True)
+    celeb = UserFactory(username="celeb", email="celeb@example.com")
+    quick = {"JOBS_HEARTBEAT_TIMEOUT_SECONDS": "2", "JOBS_RETRY_BACKOFF_SECONDS": "0.5"}
+    stalling = StallingSmtpServer()
+    try:
+        first = workers.start(MAIL_PORT=str(stalling.port), MAIL_TIMEOUT="60", **quick)
+        followed = jobs_app.test_client().post(
+            "/api/profiles/jake/follow", headers=auth_headers(celeb)
+        )
+        assert followed.status_code == 200
+        assert stalling.connected.wait(WAIT_SECONDS), tail(workers.log)
+
+        # Killed after its claim, in the middle of the SMTP conversation.
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+
+        # The job comes back to another worker, which finds the claim pending and
+        # retries until it has lapsed; then it sends.
+        workers.start(MAIL_PORT=str(port), **quick)
+        (message,) = mailbox.wait_for("jake@example.com", seconds=WAIT_SECONDS)
+        _all_done(jobs_app, workers)
+    finally:
+        stalling.close()
+    assert message["Subject"] == "celeb is now following you on Conduit"
+    assert len(mailbox.messages) == 1
+    assert jake.id != celeb.id
+
+
+def test_a_claim_is_pending_then_done_and_given_back_by_a_failed_action(jobs_app):
     queue = RedisQueue(jobs_app, jobs.registered_jobs())
     claims = queue.claims
     key = f"{jobs_app.config['JOBS_KEY_PREFIX']}:once:notification:test"
+    heartbeat = jobs_app.config["JOBS_HEARTBEAT_TIMEOUT_SECONDS"]
     client = redis.Redis.from_url(REDIS_URL or "", socket_timeout=5)
     try:
-        assert claims.claim("notification:test") is True
-        assert claims.claim("notification:test") is False
-        assert CLAIM_SECONDS - 60 < client.ttl(key) <= CLAIM_SECONDS
+        assert claims.claim("notification:test") is Claim.TAKEN
+        assert claims.claim("notification:test") is Claim.PENDING
+        assert heartbeat - 60 < client.ttl(key) <= heartbeat
 
         claims.release("notification:test")
 
         assert client.exists(key) == 0
-        assert claims.claim("notification:test") is True
+        assert claims.claim("notification:test") is Claim.TAKEN
+        claims.settle("notification:test")
+        assert claims.claim("notification:test") is Claim.DONE
+        assert CLAIM_SECONDS - 60 < client.ttl(key) <= CLAIM_SECONDS
     finally:
         client.close()
         queue.close()
