@@ -18,6 +18,7 @@ from flask_migrate import downgrade, upgrade
 from app import create_app
 from app.database import migration_engine
 from app.extensions import db
+from app.models.search import SEARCH_TABLE_NAME, in_schema_comparison, is_search_index_table
 from config import TestConfig as SuiteConfig
 from tests.conftest import MIGRATIONS, POSTGRES_URL
 from tests.servers import scratch_postgres_database
@@ -44,7 +45,13 @@ SKIPPED_EXPRESSION_INDEX_COMPARISON = pytest.mark.filterwarnings(
 
 
 def _differences(connection: sa.Connection, metadata: sa.MetaData | None = None) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "compare_type": True,
+            "include_object": in_schema_comparison(connection.dialect.name),
+        },
+    )
     return compare_metadata(context, db.metadata if metadata is None else metadata)
 
 
@@ -76,7 +83,13 @@ def file_app(tmp_path: Path) -> Iterator[Flask]:
 
 
 def _table_names() -> set[str]:
-    return set(sa.inspect(db.engine).get_table_names())
+    """The tables but SQLite's FTS5 search index (and the tables FTS5 keeps behind it)."""
+    names = sa.inspect(db.engine).get_table_names()
+    return {name for name in names if not is_search_index_table(name)}
+
+
+def _search_index_tables() -> set[str]:
+    return {name for name in sa.inspect(db.engine).get_table_names() if is_search_index_table(name)}
 
 
 @SKIPPED_EXPRESSION_INDEX_REFLECTION
@@ -87,6 +100,7 @@ def test_upgrade_builds_the_schema_the_models_describe(file_app):
     upgrade(directory=MIGRATIONS)
 
     assert _table_names() == MODEL_TABLES | {"alembic_version"}
+    assert SEARCH_TABLE_NAME in _search_index_tables()
     with db.engine.connect() as connection:
         assert _differences(connection) == []
 
@@ -125,6 +139,7 @@ def test_downgrade_to_base_drops_every_table(file_app):
     downgrade(directory=MIGRATIONS, revision="base")
 
     assert _table_names() == {"alembic_version"}
+    assert _search_index_tables() == set()
     with db.engine.connect() as connection:
         assert connection.scalar(sa.text("SELECT count(*) FROM alembic_version")) == 0
 
