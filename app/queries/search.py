@@ -30,6 +30,7 @@ from sqlalchemy import (
     Select,
     Text,
     bindparam,
+    cast,
     delete,
     desc,
     func,
@@ -42,6 +43,7 @@ from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import UserDefinedType
 
 from app.models import Article, ArticleTag, Favorite, Tag, articles_search
 from app.queries.articles import LIMIT, OFFSET, article_query, article_view, user_id_by_name
@@ -94,11 +96,23 @@ def _vector(
     """The weighted tsvector of an article's parts (SQL expressions) in `language`."""
     config = literal(language, REGCONFIG)
     parts = ((title, TITLE), (tags, TAGS), (description, DESCRIPTION), (body, BODY))
-    vectors = [func.setweight(func.to_tsvector(config, text), weight) for text, weight in parts]
+    vectors = [
+        func.setweight(func.to_tsvector(config, text), cast(literal(weight), _Weight()))
+        for text, weight in parts
+    ]
     vector = vectors[0]
     for part in vectors[1:]:
         vector = vector.op("||")(part)
     return vector
+
+
+class _Weight(UserDefinedType[str]):
+    """PostgreSQL's one-byte `"char"`, the type of setweight's weight (no varchar casts to it)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_: Any) -> str:
+        return '"char"'
 
 
 def _fts_row(article_id: int, document: Document) -> dict[str, Any]:
@@ -321,7 +335,7 @@ def _sqlite_statements(shape: SearchShape) -> _SearchStatements:
 def _headlines_statement() -> Select[Any]:
     texts = func.unnest(bindparam("texts", type_=ARRAY(Text))).table_valued(
         "text", with_ordinality="position"
-    )
+    ).render_derived(name="texts")
     return select(
         func.ts_headline(
             LANGUAGE,

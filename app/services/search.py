@@ -90,3 +90,10 @@ def search_articles(
     )
     found = queries.search_page(connection, shape, parameters, snippets=snippets)
     return SearchPage(articles=found.articles, total=found.total, snippets=found.snippets)
+
+
+def reindex_articles() -> int:
+    """Write again what search reads of every article (after a change of
+    SEARCH_LANGUAGE), a batch per transaction; return how many articles."""
+    with db.engine.connect() as connection:
+        return queries.fill_documents(connection, language=_language())
