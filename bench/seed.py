@@ -564,12 +564,21 @@ def count_favorites(session: Any) -> None:
 
 def index_for_search(app: Any) -> int:
     """Write each article's searchable words, as migration 0009 does for existing rows
-    (the bulk paths insert articles beside the services): batches of 2,000."""
+    (the bulk paths insert articles beside the services): batches of 2,000, then the
+    GIN index built once, as the migration builds it after filling the column."""
     from app.extensions import db
+    from app.models import Article
+    from app.models.search import POSTGRES_INDEX
     from app.queries.search import fill_documents
 
+    (index,) = (index for index in Article.__table__.indexes if index.name == POSTGRES_INDEX)
     with db.engine.connect() as connection:
-        return fill_documents(connection, language=app.config["SEARCH_LANGUAGE"])
+        index.drop(connection)
+        connection.commit()
+        count = fill_documents(connection, language=app.config["SEARCH_LANGUAGE"])
+        index.create(connection)
+        connection.commit()
+    return count
 
 
 def table_counts(session: Any) -> dict[str, int]:

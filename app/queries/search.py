@@ -156,8 +156,7 @@ def _dialect(session: Session | Connection) -> str:
 
 
 def _write_batch(connection: Connection, rows: Sequence[Row[Any]], language: str) -> None:
-    """Write the documents of `rows` (id, title, description, body, tags) in one
-    executemany: one round trip per batch, not per article."""
+    """Write the documents of `rows` (id, title, description, body, tags)."""
     documents = [
         (
             row.id,
@@ -174,30 +173,39 @@ def _write_batch(connection: Connection, rows: Sequence[Row[Any]], language: str
             insert(articles_search), [_fts_row(article_id, doc) for article_id, doc in documents]
         )
         return
-    vector = _vector(
-        language,
-        bindparam("v_title", type_=Text),
-        bindparam("v_tags", type_=Text),
-        bindparam("v_description", type_=Text),
-        bindparam("v_body", type_=Text),
+    # One UPDATE from arrays: one statement per batch, not one per article.
+    columns = ("id", "title", "tags", "description", "body")
+    rows_in = (
+        func.unnest(
+            bindparam("ids", type_=ARRAY(Integer)),
+            *(bindparam(f"{name}s", type_=ARRAY(Text)) for name in columns[1:]),
+        )
+        .table_valued(*columns)
+        .render_derived(name="documents")
     )
+    table = Article.__table__
     statement = (
-        update(Article.__table__)
-        .where(Article.__table__.c.id == bindparam("v_id"))
-        .values(search_vector=vector)
+        update(table)
+        .where(table.c.id == rows_in.c.id)
+        .values(
+            search_vector=_vector(
+                language,
+                rows_in.c.title,
+                rows_in.c.tags,
+                rows_in.c.description,
+                rows_in.c.body,
+            )
+        )
     )
     connection.execute(
         statement,
-        [
-            {
-                "v_id": article_id,
-                "v_title": doc.title,
-                "v_tags": " ".join(doc.tags),
-                "v_description": doc.description,
-                "v_body": doc.body,
-            }
-            for article_id, doc in documents
-        ],
+        {
+            "ids": [article_id for article_id, _ in documents],
+            "titles": [doc.title for _, doc in documents],
+            "tagss": [" ".join(doc.tags) for _, doc in documents],
+            "descriptions": [doc.description for _, doc in documents],
+            "bodys": [doc.body for _, doc in documents],
+        },
     )
 
 
@@ -333,9 +341,11 @@ def _sqlite_statements(shape: SearchShape) -> _SearchStatements:
 
 @functools.cache
 def _headlines_statement() -> Select[Any]:
-    texts = func.unnest(bindparam("texts", type_=ARRAY(Text))).table_valued(
-        "text", with_ordinality="position"
-    ).render_derived(name="texts")
+    texts = (
+        func.unnest(bindparam("texts", type_=ARRAY(Text)))
+        .table_valued("text", with_ordinality="position")
+        .render_derived(name="texts")
+    )
     return select(
         func.ts_headline(
             LANGUAGE,
