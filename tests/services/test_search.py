@@ -17,7 +17,7 @@ from app.models import Article, User
 from app.queries.search import CANDIDATES
 from app.queries.search_text import MATCH_END, MATCH_START, fts5_expression, plain_text
 from app.services import accounts, articles, profiles, search
-from app.services.rules import SEARCH_MAX
+from app.services.rules import SEARCH_MAX, search_problem
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -141,7 +141,9 @@ def test_the_viewers_flags_are_shown(user, other_user):
 
     (found,) = search.search_articles(viewer_id=user.id, query="dragon").articles
 
-    assert found.favorited and found.author.following and found.favorites_count == 1
+    assert found.favorited
+    assert found.author.following
+    assert found.favorites_count == 1
 
 
 def test_an_edit_shows_in_the_next_search(user):
@@ -258,12 +260,12 @@ def dragon(user: User) -> str:
 )
 @given(query=st.text(st.characters(codec=None), min_size=0, max_size=40))
 def test_any_text_gets_a_result_or_a_refusal(dragon, query):
-    try:
-        page = search.search_articles(viewer_id=None, query=query, snippets=True)
-    except Invalid as refused:
-        assert list(refused.errors) == ["search"]
-    else:
-        assert page.total == len(page.articles) <= 1
+    if search_problem(query) is not None:
+        with pytest.raises(Invalid, match="search"):
+            search.search_articles(viewer_id=None, query=query, snippets=True)
+        return
+    page = search.search_articles(viewer_id=None, query=query, snippets=True)
+    assert page.total == len(page.articles) <= 1
 
 
 def test_fts5_expressions_quote_every_term():
