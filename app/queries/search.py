@@ -51,6 +51,8 @@ from app.queries.search_text import MATCH_END, MATCH_START, plain_text, searchab
 from app.services.views import ArticleView
 from app.sql import StringListAggregate
 
+# Articles per batch when the words of existing articles are written (a migration).
+FILL_BATCH = 2000
 # How many of the newest matching articles a search ranks (and counts).
 CANDIDATES = 1000
 LANGUAGE = bindparam("language", type_=REGCONFIG)
@@ -209,7 +211,7 @@ def _write_batch(connection: Connection, rows: Sequence[Row[Any]], language: str
     )
 
 
-def fill_documents(connection: Connection, *, language: str, batch_size: int = 2000) -> int:
+def fill_documents(connection: Connection, *, language: str, batch_size: int | None = None) -> int:
     """Write every article's searchable words, `batch_size` articles per transaction;
     return how many were written.
 
@@ -230,7 +232,7 @@ def fill_documents(connection: Connection, *, language: str, batch_size: int = 2
         )
         .where(Article.id > bindparam("after"))
         .order_by(Article.id)
-        .limit(batch_size)
+        .limit(batch_size or FILL_BATCH)
     )
     # In a migration's autocommit block every statement commits as it ends.
     autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
