@@ -569,7 +569,7 @@ def index_for_search(app: Any) -> int:
     from app.extensions import db
     from app.models import Article
     from app.models.search import POSTGRES_INDEX
-    from app.queries.search import fill_documents
+    from app.queries.search_index import fill_documents
 
     (index,) = (index for index in Article.__table__.indexes if index.name == POSTGRES_INDEX)
     with db.engine.connect() as connection:

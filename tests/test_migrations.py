@@ -461,9 +461,7 @@ def _articles_found_after_upgrade_from_0006(count: int, *, batch_size: int) -> d
             article_tags.insert().values(article_id=1, tag_id=3, article_created_at=CREATED)
         )
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            "app.queries.search.fill_documents.__kwdefaults__", {"batch_size": batch_size}
-        )
+        patch.setattr("app.queries.search_index.FILL_BATCH", batch_size)
         upgrade(directory=MIGRATIONS)
     return {
         query: search.search_articles(viewer_id=None, query=query).total

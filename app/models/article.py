@@ -27,7 +27,7 @@ class Article(Base):
     favorites_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # What full-text search matches on PostgreSQL: the weighted words of the title,
     # tags, description and body, written by the services with the row
-    # (app/queries/search.py). Never loaded with the article (deferred). SQLite
+    # (app/queries/search_index.py). Never loaded with the article (deferred). SQLite
     # searches an FTS5 table instead, and leaves this column empty.
     search_vector: Mapped[str | None] = mapped_column(
         TSVECTOR().with_variant(Text(), "sqlite"), deferred=True

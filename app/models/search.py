@@ -3,7 +3,7 @@
 PostgreSQL keeps an article's words in its own row (Article.search_vector). SQLite
 has no such type: its full-text search is a virtual table, one row per article
 whose rowid is the article's id, written by the services beside the article
-(app/queries/search.py). A trigger removes an article's row when the article goes,
+(app/queries/search_index.py). A trigger removes an article's row when the article goes,
 whoever deletes it (an author, or the cascade of an account's deletion).
 
 The table is not part of the models' metadata: `create_all` could only make a plain

@@ -1,8 +1,9 @@
 """Full-text search of articles, and keeping what it reads in step with the articles.
 
-The statements are in app/queries/search.py; the query syntax (web search:
-phrases in quotes, `-word`, `OR`) is PostgreSQL's `websearch_to_tsquery`, which
-app/queries/search_text.py reads alike for SQLite.
+The statements are in app/queries/search.py (reading) and search_index.py
+(writing); the query syntax (web search: phrases in quotes, `-word`, `OR`) is
+PostgreSQL's `websearch_to_tsquery`, which app/queries/search_text.py reads
+alike for SQLite.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from flask import current_app
 from app.exceptions import Invalid
 from app.extensions import db
 from app.queries import search as queries
-from app.queries.search import Document, SearchShape
+from app.queries.search import SearchShape
+from app.queries.search_index import Document, fill_documents, write_document
 from app.queries.search_text import fts5_expression
 from app.services import rules
 from app.services.views import ArticleView
@@ -43,7 +45,7 @@ def index_article(
     """Write what search reads of the article in the session's transaction: the
     article's writer commits it with the article, so results change at once."""
     document = Document.of(title=title, description=description, body=body, tags=tags)
-    queries.write_document(db.session, article_id, document, _language())
+    write_document(db.session, article_id, document, _language())
 
 
 def search_articles(
@@ -96,4 +98,4 @@ def reindex_articles() -> int:
     """Write again what search reads of every article (after a change of
     SEARCH_LANGUAGE), a batch per transaction; return how many articles."""
     with db.engine.connect() as connection:
-        return queries.fill_documents(connection, language=_language())
+        return fill_documents(connection, language=_language())

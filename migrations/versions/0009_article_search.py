@@ -7,7 +7,7 @@ articles from being read or written for longer than a batch. SQLite: the FTS5 ta
 and its trigger (app/models/search.py), filled the same way.
 
 The batches compute each body's text with the app's markdown parser
-(app/queries/search.py, `fill_documents`): SQL cannot strip markdown faithfully.
+(app/queries/search_index.py, `fill_documents`): SQL cannot strip markdown faithfully.
 An article written by the previous release while this runs, after its batch, is
 filled by a later batch if it is new; an edit of an earlier one shows in search
 once it is edited again (or after `flask search reindex`).
@@ -24,7 +24,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql
 
 from app.models.search import CREATE_STATEMENTS, DROP_STATEMENTS
-from app.queries.search import fill_documents
+from app.queries.search_index import fill_documents
 
 # revision identifiers, used by Alembic.
 revision = "0009"
