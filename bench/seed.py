@@ -573,7 +573,7 @@ def index_for_search(app: Any) -> int:
 
     (index,) = (index for index in Article.__table__.indexes if index.name == POSTGRES_INDEX)
     with db.engine.connect() as connection:
-        index.drop(connection)
+        index.drop(connection, checkfirst=True)
         connection.commit()
         count = fill_documents(connection, language=app.config["SEARCH_LANGUAGE"])
         index.create(connection)

@@ -196,10 +196,13 @@ def fill_documents(connection: Connection, *, language: str, batch_size: int | N
     table for longer than a batch takes. Articles are
     read in id order from after the last batch's (keyset, no OFFSET to skip over).
     """
+    # A look-up by primary key per tag, as app/queries/articles.py does: a join would
+    # have PostgreSQL read every tag for each article of the batch.
+    tag_name = select(Tag.name).where(Tag.id == ArticleTag.tag_id).scalar_subquery()
     tag_names = (
-        select(StringListAggregate(Tag.name))
-        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+        select(StringListAggregate(tag_name))
         .where(ArticleTag.article_id == Article.id)
+        .correlate(Article)
         .scalar_subquery()
     )
     batch = (
