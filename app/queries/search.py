@@ -37,10 +37,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.models import Article, ArticleTag, Favorite, Tag, articles_search
 from app.queries.articles import LIMIT, OFFSET, article_query, article_view, user_id_by_name
 from app.queries.search_text import MATCH_END, MATCH_START, plain_text, searchable
+from app.services import rules
 from app.services.views import ArticleView
 
-# How many of the newest matching articles a search ranks (and counts).
-CANDIDATES = 1000
+CANDIDATES = rules.SEARCH_CANDIDATES
 LANGUAGE = bindparam("language", type_=REGCONFIG)
 QUERY = bindparam("search", type_=Text)
 MATCH = bindparam("match", type_=Text)

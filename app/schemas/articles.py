@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
-from app.queries.search import CANDIDATES
 from app.schemas.common import (
     Body,
     CommentBody,
@@ -92,8 +91,8 @@ SearchText = Annotated[
             'newest first. Web-search syntax: `"a phrase"`, `-word` to exclude, `OR`; '
             "word forms match (stemming). At least "
             f"{rules.SEARCH_MIN} characters besides surrounding blanks. The newest "
-            f"{CANDIDATES} matching articles are ranked, so `articlesCount` is at most "
-            f"{CANDIDATES}."
+            f"{rules.SEARCH_CANDIDATES} matching articles are ranked, so `articlesCount` "
+            f"is at most {rules.SEARCH_CANDIDATES}."
         )
     ),
 ]

@@ -111,6 +111,9 @@ SEARCH_MIN = 2
 SEARCH_MAX = 200
 # Half of a UTF-16 pair alone: no database can store or compare it.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# How many of the newest matching articles a search ranks (and counts): the bound
+# that keeps a search for a common word cheap (app/queries/search.py).
+SEARCH_CANDIDATES = 1000
 SEARCH_HINT = f"Type at least {SEARCH_MIN} characters to search."
 
 
