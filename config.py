@@ -82,6 +82,51 @@ def _full_origins(origins: list[str]) -> list[str]:
     return origins
 
 
+# PostgreSQL's built-in text search configurations (`\dF` in psql).
+SEARCH_LANGUAGES = frozenset(
+    [
+        "arabic",
+        "armenian",
+        "basque",
+        "catalan",
+        "danish",
+        "dutch",
+        "english",
+        "finnish",
+        "french",
+        "german",
+        "greek",
+        "hindi",
+        "hungarian",
+        "indonesian",
+        "irish",
+        "italian",
+        "lithuanian",
+        "nepali",
+        "norwegian",
+        "portuguese",
+        "romanian",
+        "russian",
+        "serbian",
+        "simple",
+        "spanish",
+        "swedish",
+        "tamil",
+        "turkish",
+        "yiddish",
+    ]
+)
+
+
+def _search_language(name: str) -> str:
+    name = name.strip().lower()
+    if name not in SEARCH_LANGUAGES:
+        raise ConfigError(
+            f"SEARCH_LANGUAGE must be one of {', '.join(sorted(SEARCH_LANGUAGES))}, not {name!r}"
+        )
+    return name
+
+
 Flag = Annotated[bool, BeforeValidator(_strip)]
 Seconds = Annotated[float, Field(gt=0)]
 Names = Annotated[list[str], BeforeValidator(_comma_list)]
@@ -242,6 +287,12 @@ class Config(BaseSettings):
     TRUSTED_HOSTS: Annotated[Names | None, AfterValidator(lambda hosts: hosts or None)] = None
     # How many reverse proxies in front of the app set X-Forwarded-* headers.
     PROXY_FIX_X_FOR: int = Field(0, ge=0)
+
+    # The language whose word forms search matches (stemming, stop words): one of
+    # PostgreSQL's text search configurations. SQLite stems English whatever it says.
+    # Stored words keep the language they were written in: after a change, run
+    # `flask search reindex`.
+    SEARCH_LANGUAGE: Annotated[str, AfterValidator(_search_language)] = "english"
 
     LOG_LEVEL: Annotated[str, AfterValidator(str.upper)] = "INFO"
     # json or console; unset: console in debug, json otherwise (see `check`).

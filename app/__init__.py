@@ -7,6 +7,7 @@ from flask_openapi3 import Info, OpenAPI
 from app.api import register_api
 from app.api.common import SECURITY_SCHEMES
 from app.api.requests import ConduitRequest, SafeJSONProvider
+from app.commands import init_commands
 from app.errors import (
     LastResortMiddleware,
     register_error_handlers,
@@ -75,6 +76,7 @@ def create_app(config_class: type[Config] = Config) -> OpenAPI:
     register_error_handlers(app)
     # After the blueprints: every job is known once their modules are imported.
     init_jobs(app)
+    init_commands(app)
     # Outermost, so that every response carries the id, whatever produced it.
     app.wsgi_app = RequestIdMiddleware(app.wsgi_app)
 

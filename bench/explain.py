@@ -3,9 +3,9 @@
     .venv/bin/python -m bench.explain --scale large          # after make bench SCALE=large
 
 Runs each list the benchmark measures (the global list, ?tag=, ?author=,
-?favorited=, the feed; signed in as the benchmark's viewer, so with the
+?favorited=, the feed, the searches; signed in as the benchmark's viewer, so with the
 `favorited` and `following` subqueries) through the articles service, captures
-the one statement each sends, and prints `EXPLAIN (ANALYZE, BUFFERS)` of it, run twice so that the
+the statements each sends, and prints `EXPLAIN (ANALYZE, BUFFERS)` of it, run twice so that the
 second, printed run has warm caches as a busy server would. The statements
 themselves are SQLAlchemy's; only the EXPLAIN prefix is added here.
 """
@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.run import local_app, pick_subjects
+from bench.run import SEARCH_WORD, SEARCH_WORDS, local_app, pick_subjects
 from config import normalise_database_url
 
 
@@ -44,7 +44,7 @@ def explain(database_url: str) -> None:
     app = local_app(database_url, secrets.token_urlsafe(32))
     from app.extensions import db
     from app.models import User
-    from app.services import articles
+    from app.services import articles, search
 
     with app.app_context():
         subjects = pick_subjects()
@@ -61,6 +61,15 @@ def explain(database_url: str) -> None:
                 articles.list_articles(viewer_id=viewer_id, favorited=subjects.viewer)
             ),
             "GET /api/articles/feed?limit=20": lambda: articles.feed_articles(viewer_id=viewer_id),
+            f"GET /api/articles?search={SEARCH_WORD}&limit=20": lambda: articles.list_articles(
+                viewer_id=viewer_id, search_query=SEARCH_WORD
+            ),
+            f"GET /api/articles?search={SEARCH_WORDS}&limit=20": lambda: articles.list_articles(
+                viewer_id=viewer_id, search_query=SEARCH_WORDS
+            ),
+            f"GET /search?q={SEARCH_WORD} (page and snippets)": lambda: search.search_articles(
+                viewer_id=viewer_id, query=SEARCH_WORD, limit=10, snippets=True
+            ),
         }
         for title, read in lists.items():
             statements = _captured(db.engine, read)

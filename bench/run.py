@@ -69,6 +69,9 @@ WRK_THREADS = 2
 WRK_CONNECTIONS = 16
 STARTUP_SECONDS = 60
 WRITERS = 8
+# What the search scenarios look for: words of the seeded text (bench/seed.py's WORDS).
+SEARCH_WORD = "water"
+SEARCH_WORDS = "water music"
 WRITE_TARGETS = 40
 # config.py's DATABASE_POOL_SIZE default.
 DEFAULT_POOL_SIZE = 10
@@ -308,6 +311,15 @@ def scenarios(subjects: Subjects) -> list[Scenario]:
         Scenario("profile", "profile", f"/api/profiles/{subjects.author}"),
         Scenario("web-home", "web: home page", "/"),
         Scenario("web-article", "web: article page", f"/article/{slug}"),
+        # Every word of the seeded text is in about half the articles (bench/seed.py):
+        # a search for one is the costliest kind, the one the ranking bound is for.
+        Scenario("search", "articles ?search=", f"/api/articles?search={SEARCH_WORD}&limit=20"),
+        Scenario(
+            "search-words",
+            "articles ?search= 2 words",
+            f"/api/articles?search={SEARCH_WORDS.replace(' ', '%20')}&limit=20",
+        ),
+        Scenario("web-search", "web: search page", f"/search?q={SEARCH_WORD}"),
     ]
 
 
@@ -1105,7 +1117,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--only",
         type=lambda text: set(text.split(",")),
         help="urls: comma-separated scenario keys: list, list-auth, tag, author, favorited, "
-        "feed, article, comments, tags, profile, web-home, web-article, write",
+        "feed, article, comments, tags, profile, web-home, web-article, search, "
+        "search-words, web-search, write",
     )
     from bench import mixed
 

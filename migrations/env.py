@@ -5,6 +5,7 @@ from alembic import context
 from flask import current_app
 
 from app.database import migration_engine
+from app.models.search import in_schema_comparison
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -84,6 +85,9 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    # SQLite's FTS5 search tables are no model's, and the GIN index PostgreSQL's
+    # only (app/models/search.py): autogenerate must not offer to drop either.
+    conf_args.setdefault("include_object", in_schema_comparison(get_engine().dialect.name))
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -14,10 +14,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
+from sqlalchemy.dialects.postgresql import REGCLASS
 
 from app import create_app
 from app.database import migration_engine
 from app.extensions import db
+from app.models.search import SEARCH_TABLE_NAME, in_schema_comparison, is_search_index_table
+from app.services import search
 from config import TestConfig as SuiteConfig
 from tests.conftest import MIGRATIONS, POSTGRES_URL
 from tests.servers import scratch_postgres_database
@@ -44,7 +47,13 @@ SKIPPED_EXPRESSION_INDEX_COMPARISON = pytest.mark.filterwarnings(
 
 
 def _differences(connection: sa.Connection, metadata: sa.MetaData | None = None) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "compare_type": True,
+            "include_object": in_schema_comparison(connection.dialect.name),
+        },
+    )
     return compare_metadata(context, db.metadata if metadata is None else metadata)
 
 
@@ -76,7 +85,13 @@ def file_app(tmp_path: Path) -> Iterator[Flask]:
 
 
 def _table_names() -> set[str]:
-    return set(sa.inspect(db.engine).get_table_names())
+    """The tables but SQLite's FTS5 search index (and the tables FTS5 keeps behind it)."""
+    names = sa.inspect(db.engine).get_table_names()
+    return {name for name in names if not is_search_index_table(name)}
+
+
+def _search_index_tables() -> set[str]:
+    return {name for name in sa.inspect(db.engine).get_table_names() if is_search_index_table(name)}
 
 
 @SKIPPED_EXPRESSION_INDEX_REFLECTION
@@ -87,6 +102,7 @@ def test_upgrade_builds_the_schema_the_models_describe(file_app):
     upgrade(directory=MIGRATIONS)
 
     assert _table_names() == MODEL_TABLES | {"alembic_version"}
+    assert SEARCH_TABLE_NAME in _search_index_tables()
     with db.engine.connect() as connection:
         assert _differences(connection) == []
 
@@ -125,6 +141,7 @@ def test_downgrade_to_base_drops_every_table(file_app):
     downgrade(directory=MIGRATIONS, revision="base")
 
     assert _table_names() == {"alembic_version"}
+    assert _search_index_tables() == set()
     with db.engine.connect() as connection:
         assert connection.scalar(sa.text("SELECT count(*) FROM alembic_version")) == 0
 
@@ -452,3 +469,72 @@ if POSTGRES_URL:
                 assert "articles" in sa.inspect(connection).get_table_names()
         finally:
             engine.dispose()
+
+
+def _articles_found_after_upgrade_from_0006(count: int, *, batch_size: int) -> dict[str, int]:
+    """Store `count` articles with tags at 0006, upgrade with batches of `batch_size`;
+    return how many articles each of a few searches finds."""
+    upgrade(directory=MIGRATIONS, revision="0006")
+    metadata = sa.MetaData()
+    metadata.reflect(db.engine, only=["users", "articles", "tags", "article_tags"])
+    users, articles, tags, article_tags = (
+        metadata.tables[name] for name in ("users", "articles", "tags", "article_tags")
+    )
+    with db.engine.begin() as connection:
+        _insert_jake(connection, users)
+        connection.execute(
+            articles.insert(),
+            [
+                {
+                    "id": number,
+                    "slug": f"s{number}",
+                    "title": "Dragons" if number % 2 else "Wolves",
+                    "description": "d",
+                    "body": "Their **roaring** [link](https://example.com/hidden)",
+                    "author_id": 1,
+                    "created_at": CREATED,
+                    "updated_at": CREATED,
+                }
+                for number in range(1, count + 1)
+            ],
+        )
+        connection.execute(tags.insert().values(id=3, name="fire"))
+        connection.execute(
+            article_tags.insert().values(article_id=1, tag_id=3, article_created_at=CREATED)
+        )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("app.queries.search_index.FILL_BATCH", batch_size)
+        upgrade(directory=MIGRATIONS)
+    return {
+        query: search.search_articles(viewer_id=None, query=query).total
+        for query in ("dragon", "wolves", "roar", "fire", "hidden")
+    }
+
+
+@SKIPPED_EXPRESSION_INDEX_REFLECTION
+def test_upgrade_fills_each_articles_searchable_words_in_batches(file_app):
+    found = _articles_found_after_upgrade_from_0006(7, batch_size=3)
+
+    assert found == {"dragon": 4, "wolves": 3, "roar": 7, "fire": 1, "hidden": 0}
+
+
+if POSTGRES_URL:
+
+    @pytest.mark.postgres
+    def test_upgrade_fills_the_search_vectors_and_builds_the_gin_index_on_postgres(
+        scratch_postgres_app,
+    ):
+        found = _articles_found_after_upgrade_from_0006(7, batch_size=3)
+
+        assert found == {"dragon": 4, "wolves": 3, "roar": 7, "fire": 1, "hidden": 0}
+        with db.engine.connect() as connection:
+            indexes = {
+                index["name"]: index for index in sa.inspect(connection).get_indexes("articles")
+            }
+            valid = connection.scalar(
+                sa.select(sa.column("indisvalid"))
+                .select_from(sa.table("pg_index"))
+                .where(sa.column("indexrelid") == sa.cast("ix_articles_search_vector", REGCLASS))
+            )
+        assert indexes["ix_articles_search_vector"]["dialect_options"]["postgresql_using"] == "gin"
+        assert valid is True

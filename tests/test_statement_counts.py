@@ -3,6 +3,7 @@
 The numbers, anonymous and signed-in alike unless noted:
 
     GET /api/articles (any filters)      1  the page, its tags and the total in one
+                                            (a search too: its ranked page and total)
     GET /api/articles/feed (signed-in)   2  the signed-in user, the page
     GET /api/articles/<slug>/comments    2  the article, its comments
     GET /api/tags                        1
@@ -105,6 +106,8 @@ def _headers(viewer: str, world: dict[str, Any]) -> dict[str, str]:
         pytest.param("author=celeb&", id="author"),
         pytest.param("favorited=fan&", id="favorited"),
         pytest.param("tag=dragons&author=celeb&favorited=fan&", id="all-filters"),
+        pytest.param("search=dragons&", id="search"),
+        pytest.param("search=dragon%20-nothing&tag=dragons&favorited=fan&", id="search-filters"),
     ],
 )
 def test_article_lists_run_the_same_statements_at_any_page_size(

@@ -56,7 +56,8 @@ def _page_response(page: ArticlePage) -> Response:
 @bp.get("/articles", responses={200: ArticleListOut})
 @auth_optional
 def list_articles(query: ArticleListQuery) -> Response:
-    """List articles, newest first, filtered by tag, author or favoriting user."""
+    """List articles, newest first, filtered by tag, author or favoriting user, or
+    matching a search (best match first)."""
     return _page_response(
         articles.list_articles(
             viewer_id=current_viewer_id(),
@@ -65,6 +66,7 @@ def list_articles(query: ArticleListQuery) -> Response:
             favorited=query.favorited,
             limit=query.limit,
             offset=query.offset,
+            search_query=query.search,
         )
     )
 

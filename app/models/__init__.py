@@ -2,6 +2,7 @@
 
 from app.models.article import Article, ArticleTag, Comment, Favorite, Tag
 from app.models.base import Base
+from app.models.search import articles_search
 from app.models.session import UserSession
 from app.models.user import Follow, User
 
@@ -15,4 +16,5 @@ __all__ = [
     "Tag",
     "User",
     "UserSession",
+    "articles_search",
 ]

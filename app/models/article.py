@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -24,11 +25,21 @@ class Article(Base):
     # How many favorites rows name this article, kept by the services in the same
     # transaction as the row they insert or delete: no list counts rows to show it.
     favorites_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # What full-text search matches on PostgreSQL: the weighted words of the title,
+    # tags, description and body, written by the services with the row
+    # (app/queries/search_index.py). Never loaded with the article (deferred). SQLite
+    # searches an FTS5 table instead, and leaves this column empty.
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR().with_variant(Text(), "sqlite"), deferred=True
+    )
 
     __table_args__ = (
         # Lists are newest first with the id as tie-breaker: one index per order.
         Index("ix_articles_created_at_id", "created_at", "id"),
         Index("ix_articles_author_id_created_at_id", "author_id", "created_at", "id"),
+        Index("ix_articles_search_vector", "search_vector", postgresql_using="gin").ddl_if(
+            dialect="postgresql"
+        ),
     )
 
     def __repr__(self) -> str:

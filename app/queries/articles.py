@@ -63,7 +63,7 @@ def _favorited_expression(signed_in: bool) -> ColumnElement[bool]:
 
 
 @functools.cache
-def _article_query(*, signed_in: bool, with_body: bool) -> Select[Any]:
+def article_query(*, signed_in: bool, with_body: bool) -> Select[Any]:
     """One row per article with everything its view needs: author, count, flags, tags."""
     # A look-up by primary key per tag: PostgreSQL would otherwise scan every tag
     # to hash-join the few of one article.
@@ -93,7 +93,7 @@ def _article_query(*, signed_in: bool, with_body: bool) -> Select[Any]:
     return select(*columns).join(User, User.id == Article.author_id)
 
 
-def _view(row: Row[Any], *, with_body: bool) -> ArticleView:
+def article_view(row: Row[Any], *, with_body: bool) -> ArticleView:
     return ArticleView(
         slug=row.slug,
         title=row.title,
@@ -126,7 +126,7 @@ class _ListStatements:
     total: Select[Any]
 
 
-def _user_id_by_name(name: str) -> ScalarSelect[int]:
+def user_id_by_name(name: str) -> ScalarSelect[int]:
     """The id of the user named by the bound parameter `name` (compared lower-cased)."""
     return select(User.id).where(func.lower(User.username) == bindparam(name)).scalar_subquery()
 
@@ -173,10 +173,10 @@ def _list_statements(shape: ListShape, *, lateral: bool) -> _ListStatements:
     filters: list[ColumnElement[bool]] = []
     page_filters: list[ColumnElement[bool]] = []
     if shape.author:
-        filters.append(Article.author_id == _user_id_by_name("author"))
+        filters.append(Article.author_id == user_id_by_name("author"))
     if shape.favorited:
         favorites = select(Favorite.article_id).where(
-            Favorite.user_id == _user_id_by_name("favorited")
+            Favorite.user_id == user_id_by_name("favorited")
         )
         filters.append(Article.id.in_(favorites))
     if shape.feed:
@@ -184,7 +184,7 @@ def _list_statements(shape: ListShape, *, lateral: bool) -> _ListStatements:
         filters.append(Article.author_id.in_(followed))
         if lateral:
             page_filters.append(Article.id.in_(_newest_of_each_followed_author()))
-    query = _article_query(signed_in=shape.signed_in, with_body=False)
+    query = article_query(signed_in=shape.signed_in, with_body=False)
     if shape.tag:
         tag_id = select(Tag.id).where(Tag.name == bindparam("tag")).scalar_subquery()
         query = query.join(ArticleTag, ArticleTag.article_id == Article.id)
@@ -229,13 +229,13 @@ def read_page(shape: ListShape, parameters: dict[str, Any]) -> ArticlePage:
     carry it, costs a second statement.
     """
     rows, total = _rows(shape, parameters)
-    return ArticlePage(articles=[_view(row, with_body=False) for row in rows], total=total)
+    return ArticlePage(articles=[article_view(row, with_body=False) for row in rows], total=total)
 
 
 @functools.cache
 def _single_statement(*, signed_in: bool, by: str) -> Select[Any]:
     column = Article.slug if by == "slug" else Article.id
-    return _article_query(signed_in=signed_in, with_body=True).where(column == bindparam(by))
+    return article_query(signed_in=signed_in, with_body=True).where(column == bindparam(by))
 
 
 def read_article(*, viewer_id: int | None, by: str, value: str | int) -> ArticleView | None:
@@ -253,7 +253,7 @@ def read_article(*, viewer_id: int | None, by: str, value: str | int) -> Article
         _read(statement, parameters) if by == "slug" else db.session.execute(statement, parameters)
     )
     row = result.first()
-    return None if row is None else _view(row, with_body=True)
+    return None if row is None else article_view(row, with_body=True)
 
 
 def tag_names(article_id: int) -> list[str]:

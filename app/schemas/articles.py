@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
 from app.schemas.common import (
     Body,
     CommentBody,
     Description,
+    NulFree,
     PageQuery,
     QueryText,
     RequestModel,
@@ -71,10 +72,37 @@ class UpdateArticleBody(RequestModel):
     article: UpdateArticle
 
 
+def _searchable(value: str) -> str:
+    problem = rules.search_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value.strip()
+
+
+SearchText = Annotated[
+    str,
+    StringConstraints(max_length=rules.SEARCH_MAX),
+    NulFree,
+    AfterValidator(_searchable),
+    Field(
+        description=(
+            "An extension to the RealWorld API: only the articles whose title, "
+            "description, body or tags match these words, best match first, then "
+            'newest first. Web-search syntax: `"a phrase"`, `-word` to exclude, `OR`; '
+            "word forms match (stemming). At least "
+            f"{rules.SEARCH_MIN} characters besides surrounding blanks. The newest "
+            f"{rules.SEARCH_CANDIDATES} matching articles are ranked, so `articlesCount` "
+            f"is at most {rules.SEARCH_CANDIDATES}."
+        )
+    ),
+]
+
+
 class ArticleListQuery(PageQuery):
     tag: QueryText | None = optional()
     author: QueryText | None = optional()
     favorited: QueryText | None = optional()
+    search: SearchText | None = optional()
 
 
 class SlugPath(RequestModel):

@@ -22,7 +22,7 @@ from app.models import Article, ArticleTag, Favorite, Tag, User
 from app.models.base import utcnow
 from app.queries import articles as queries
 from app.queries.articles import ListShape
-from app.services import rules, tags
+from app.services import rules, search, tags
 from app.services.users import UNSET, _Unset
 from app.services.views import ArticlePage, ArticleView, ProfileView
 from app.sql import delete_counting, insert_ignoring_duplicates
@@ -45,8 +45,24 @@ def list_articles(
     favorited: str | None = None,
     limit: int = 20,
     offset: int = 0,
+    search_query: str | None = None,
 ) -> ArticlePage:
-    """Articles newest first, filtered by tag, author and/or the user who favorited them."""
+    """Articles newest first, filtered by tag, author and/or the user who favorited them.
+
+    With `search_query`, only the articles matching it, best match first
+    (app/services/search.py).
+    """
+    if search_query is not None:
+        found = search.search_articles(
+            viewer_id=viewer_id,
+            query=search_query,
+            tag=tag,
+            author=author,
+            favorited=favorited,
+            limit=limit,
+            offset=offset,
+        )
+        return ArticlePage(articles=found.articles, total=found.total)
     if not all(rules.can_match(value) for value in (tag, author, favorited) if value is not None):
         return ArticlePage(articles=[], total=0)
     shape = ListShape(
@@ -216,6 +232,9 @@ def create_article(
         db.session.add(article)
         db.session.flush()
         _set_tags(article, tag_list)
+        search.index_article(
+            article.id, title=title, description=description, body=body, tags=sorted(set(tag_list))
+        )
         return article
 
     article = _retrying_slug_conflicts(write)
@@ -271,18 +290,25 @@ def update_article(
             article.body = body
             changed = True
         # The editor sends every field: tags equal to the stored ones are no change.
-        retagged = not isinstance(tag_list, _Unset) and sorted(set(tag_list)) != queries.tag_names(
-            article.id
-        )
+        new_tags = None if isinstance(tag_list, _Unset) else sorted(set(tag_list))
+        retagged = new_tags is not None and new_tags != queries.tag_names(article.id)
         if changed or retagged:
             article.updated_at = utcnow()
-        if retagged:
             # The article's row first, then its tags' rows: the order in which a deletion
             # locks them (its cascade comes second). Taken the other way round, an update
             # of tags and a deletion of the article deadlocked on PostgreSQL.
             db.session.flush()
+        if retagged:
             db.session.execute(delete(ArticleTag).where(ArticleTag.article_id == article.id))
             _set_tags(article, tag_list)
+        if changed or retagged:
+            search.index_article(
+                article.id,
+                title=article.title,
+                description=article.description,
+                body=article.body,
+                tags=queries.tag_names(article.id) if new_tags is None else new_tags,
+            )
         return retagged
 
     retagged = _retrying_slug_conflicts(write, article_id=article_id)

@@ -104,3 +104,28 @@ EMAIL_REFUSED_PATTERNS = (
 def text_problem(value: str) -> str:
     """Why `value` does not match TEXT_PATTERN."""
     return "must not contain NUL characters" if "\x00" in value else "can't be blank"
+
+
+# A search: long enough to mean something, short enough to parse and match cheaply.
+SEARCH_MIN = 2
+SEARCH_MAX = 200
+# Half of a UTF-16 pair alone: no database can store or compare it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# How many of the newest matching articles a search ranks (and counts): the bound
+# that keeps a search for a common word cheap (app/queries/search.py).
+SEARCH_CANDIDATES = 1000
+SEARCH_HINT = f"Type at least {SEARCH_MIN} characters to search."
+
+
+def search_problem(value: str) -> str | None:
+    """Why `value` cannot be searched for, or None when it can (surrounding blanks aside)."""
+    if "\x00" in value:
+        return "must not contain NUL characters"
+    if _SURROGATE.search(value):
+        return "must be valid Unicode text"
+    length = len(value.strip())
+    if length < SEARCH_MIN:
+        return f"is too short (minimum is {SEARCH_MIN} characters)"
+    if length > SEARCH_MAX:
+        return f"is too long (maximum is {SEARCH_MAX} characters)"
+    return None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, url_for
 
-from app.web import articles, comments, password_reset, profiles, users
+from app.web import articles, comments, password_reset, profiles, search, users
 from app.web.auth import init_web_auth
 
 
@@ -32,5 +32,5 @@ def register_web(app: Flask) -> None:
     init_web_auth(app)
     app.jinja_env.globals["anonymous_layout"] = False
     app.jinja_env.globals["asset_url"] = asset_url
-    for module in (articles, comments, password_reset, profiles, users):
+    for module in (articles, comments, password_reset, profiles, search, users):
         app.register_blueprint(module.bp)

@@ -266,3 +266,20 @@ def test_comments_page_through_links_without_javascript(new_page: NewPage) -> No
     expect(page.locator("#comments .card-text")).to_have_count(20)
     expect(page.get_by_role("navigation", name="Comment pages")).to_have_count(0)
     assert page.url.split("#")[0].endswith(f"{published.path}?page=2")
+
+
+def test_a_reader_searches_from_the_header_with_javascript_off(new_page: NewPage) -> None:
+    page = new_page(javascript=False)
+    name = unique_name("searcher")
+    sign_up(page, name)
+    title = f"Taming wyverns {name}"
+    publish(page, title=title, description="A guide", body="Wyverns **sleep** at noon.", tags="")
+
+    box = navbar(page).get_by_role("searchbox", name="Search articles")
+    box.fill(f"sleeping wyvern {name}")
+    box.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"/search\?q=sleeping"))
+    preview = page.locator(".article-preview", has_text=title)
+    expect(preview).to_have_count(1)
+    expect(preview.locator(".snippet mark").first).to_have_text(re.compile("wyvern", re.IGNORECASE))

@@ -14,6 +14,7 @@ and favorites each, fifteen comments). The count must be the same, and exactly:
     /editor                             -           1
     /editor/<slug>                      -           3
     /settings                           -           1
+    /search?q=dragons                  1 (2)       2 (3)
 
 A list is one statement: the page of articles with authors, counts, flags and
 tags, and the number of matches; the home page adds the popular tags, a profile
@@ -22,6 +23,9 @@ again for its comments, the comments. The editor and settings pages read nothing
 but the signed-in user; the edit page adds the article (a row to check its
 author, then the article with its tags). Signed in, one more statement finds the
 session's user.
+
+A search page is one statement on SQLite, where the page carries its snippets;
+PostgreSQL adds one (in brackets): the snippets of the page's ten bodies.
 
 The article page shows one page of comments: an article with 1,205 comments
 costs what one with three does, in statements and in rows fetched.
@@ -41,13 +45,14 @@ from app.extensions import db
 from app.models import User
 from app.services import articles, profiles
 from app.web import articles as web_articles
-from tests.conftest import StatementCounter
+from tests.conftest import POSTGRES_URL, StatementCounter
 from tests.factories import CommentFactory, UserFactory, insert_comments
 from tests.web.helpers import Browser, Page
 
 TAGS = ["fire", "ice", "scales", "wings", "hoard"]
 LARGE_ARTICLES = 25
 LARGE_COMMENTS = 15
+SEARCH_STATEMENTS = 2 if POSTGRES_URL else 1
 
 
 @dataclass
@@ -115,9 +120,19 @@ CASES = [
     Case("article page", "/article/{busy}", 3, 4, "#comments .card-text", 1, LARGE_COMMENTS),
     Case("profile", "/profile/celeb", 2, 3, ".article-preview h1", 1, 10),
     Case("favorites tab", "/profile/fan/favorites", 2, 3, ".article-preview h1", 1, 10),
-    Case("editor", "/editor", None, 1, "form", 1, 1),
-    Case("edit page", "/editor/{own}", None, 3, "form", 1, 1),
-    Case("settings", "/settings", None, 1, "form", 3, 3),
+    # The forms of the page itself, not the header's search box.
+    Case("editor", "/editor", None, 1, "main form", 1, 1),
+    Case("edit page", "/editor/{own}", None, 3, "main form", 1, 1),
+    Case("settings", "/settings", None, 1, "main form", 3, 3),
+    Case(
+        "search",
+        "/search?q=dragons",
+        SEARCH_STATEMENTS,
+        SEARCH_STATEMENTS + 1,
+        ".article-preview .snippet",
+        2,
+        10,
+    ),
 ]
 
 
