@@ -1,6 +1,6 @@
 """The database tables, as typed SQLAlchemy 2.0 models."""
 
-from app.models.article import Article, ArticleTag, Comment, Favorite, Tag
+from app.models.article import Article, ArticleTag, Comment, Counter, Favorite, Tag
 from app.models.base import Base
 from app.models.session import UserSession
 from app.models.user import Follow, User
@@ -10,6 +10,7 @@ __all__ = [
     "ArticleTag",
     "Base",
     "Comment",
+    "Counter",
     "Favorite",
     "Follow",
     "Tag",

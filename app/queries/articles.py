@@ -2,7 +2,8 @@
 
 Every read is one statement whatever the page size: the page with each
 article's author, favorites count (stored in the article's row), `favorited`,
-`following` and tags, and the number of matching articles alongside.
+`following` and tags, and the number of matching articles alongside (kept in
+rows for all articles and for one tag's, app/counts.py; counted for the rest).
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from app import counts
 from app.extensions import db
-from app.models import Article, ArticleTag, Favorite, Follow, Tag, User
+from app.models import Article, ArticleTag, Counter, Favorite, Follow, Tag, User
 from app.services.views import ArticlePage, ArticleView, ProfileView
 from app.sql import StringListAggregate
 
@@ -192,9 +194,15 @@ def _list_statements(shape: ListShape, *, lateral: bool) -> _ListStatements:
         total = select(func.count()).select_from(ArticleTag).where(*filters)
         if len(filters) > 1:
             total = total.join(Article, Article.id == ArticleTag.article_id)
+        else:
+            # The tag's own count, kept by the writes (app/counts.py).
+            total = select(Tag.articles_count).where(Tag.name == bindparam("tag"))
         order = (ArticleTag.article_created_at.desc(), ArticleTag.article_id.desc())
     else:
         total = select(func.count()).select_from(Article).where(*filters)
+        if not filters:
+            # Every article: the number kept by the writes (app/counts.py).
+            total = select(Counter.value).where(Counter.name == counts.ARTICLES)
         order = (Article.created_at.desc(), Article.id.desc())
     page = query.where(*filters, *page_filters).order_by(*order).limit(LIMIT).offset(OFFSET)
     return _ListStatements(

@@ -16,6 +16,7 @@ from sqlalchemy import CursorResult, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import counts
 from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.models import Article, ArticleTag, Favorite, Tag, User
@@ -93,11 +94,12 @@ def get_article(*, slug: str, viewer_id: int | None) -> ArticleView:
     return view
 
 
-def load_article(slug: str) -> Article:
-    """The article at `slug`, or NotFound."""
+def load_article(slug: str, *, lock: bool = False) -> Article:
+    """The article at `slug`, or NotFound; with `lock`, its row locked until the commit."""
     if not rules.can_match(slug):
         raise NotFound("article")
-    article = db.session.scalar(select(Article).where(Article.slug == slug))
+    statement = select(Article).where(Article.slug == slug)
+    article = db.session.scalar(statement.with_for_update() if lock else statement)
     if article is None:
         raise NotFound("article")
     return article
@@ -182,12 +184,13 @@ def _retrying_slug_conflicts(write: Callable[[int], T], *, article_id: int | Non
     raise AssertionError("unreachable")
 
 
-def _set_tags(article: Article, names: Sequence[str]) -> None:
+def _set_tags(article: Article, names: Sequence[str]) -> list[int]:
+    """Tag the article with `names` (it has no tags yet); return the tags' ids."""
     names = sorted(set(names))
     if not names:
-        return
+        return []
     insert_ignoring_duplicates(db.session, Tag, [{"name": name} for name in names])
-    tag_ids = db.session.scalars(select(Tag.id).where(Tag.name.in_(names))).all()
+    tag_ids = list(db.session.scalars(select(Tag.id).where(Tag.name.in_(names))))
     db.session.execute(
         insert(ArticleTag),
         [
@@ -195,6 +198,7 @@ def _set_tags(article: Article, names: Sequence[str]) -> None:
             for tag_id in tag_ids
         ],
     )
+    return tag_ids
 
 
 def create_article(
@@ -215,7 +219,8 @@ def create_article(
         )
         db.session.add(article)
         db.session.flush()
-        _set_tags(article, tag_list)
+        counts.count_tag_uses(db.session, dict.fromkeys(_set_tags(article, tag_list), 1))
+        counts.count_articles(db.session, 1)
         return article
 
     article = _retrying_slug_conflicts(write)
@@ -281,8 +286,15 @@ def update_article(
             # locks them (its cascade comes second). Taken the other way round, an update
             # of tags and a deletion of the article deadlocked on PostgreSQL.
             db.session.flush()
-            db.session.execute(delete(ArticleTag).where(ArticleTag.article_id == article.id))
-            _set_tags(article, tag_list)
+            removed = db.session.scalars(
+                delete(ArticleTag)
+                .where(ArticleTag.article_id == article.id)
+                .returning(ArticleTag.tag_id)
+            ).all()
+            changes = dict.fromkeys(removed, -1)
+            for tag_id in _set_tags(article, tag_list):
+                changes[tag_id] = changes.get(tag_id, 0) + 1
+            counts.count_tag_uses(db.session, changes)
         return retagged
 
     retagged = _retrying_slug_conflicts(write, article_id=article_id)
@@ -293,12 +305,21 @@ def update_article(
 
 def delete_article(*, actor: User, slug: str) -> None:
     """Delete the article at `slug` with its comments, tags and favorites; only its author may."""
-    article = load_article(slug)
+    # Its row locked first (app/counts.py): a concurrent deletion waits, then finds
+    # nothing (NotFound: it lost the race). Its tags are counted as they are deleted,
+    # inside the transaction (SQLite reads before its first write outside of it).
+    article = load_article(slug, lock=True)
     require_author(article, actor)
+    untagged = db.session.scalars(
+        delete(ArticleTag).where(ArticleTag.article_id == article.id).returning(ArticleTag.tag_id)
+    ).all()
     if not delete_counting(db.session, delete(Article).where(Article.id == article.id)):
-        # A concurrent request deleted it first: this deletion lost the race.
+        # Deleted by a concurrent request after the load (SQLite locks no row): it
+        # lost the race.
         db.session.rollback()
         raise NotFound("article")
+    counts.count_tag_uses(db.session, dict.fromkeys(untagged, -1))
+    counts.count_articles(db.session, -1)
     db.session.commit()
     tags.forget_tags()
 
