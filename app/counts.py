@@ -1,4 +1,4 @@
-"""Counts kept in rows: how many articles there are, and how many carry each tag.
+"""Counts kept in rows: how many articles there are, each author wrote, and carry each tag.
 
 Every list shows how many articles match it, and the tag list is ordered by use.
 Counting rows for them read the whole articles table on every request at a million
@@ -6,8 +6,9 @@ articles; instead, the writes that change them (an article written, retagged or
 deleted, an account deleted) keep them in their own transaction, in SQL, so that
 concurrent writes each add their own and no read counts rows.
 
-Lock order: a write locks the article rows it changes first, then the tag rows whose
-counts change (in ascending id), then the articles total. Every
+Lock order: a write locks the author's row first (the author's count, or the whole
+account when it is deleted), then the article rows it changes, then the tag rows
+whose counts change (in ascending id), then the articles total. Every
 writer follows it, so none waits for a row held by another that waits for one of its
 own (tests/faults/test_races.py). Adding to a tag's count takes PostgreSQL's
 `FOR NO KEY UPDATE`, which never waits for (nor makes wait) the key share that an
@@ -22,7 +23,7 @@ from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.models import ArticleTag, Counter, Tag
+from app.models import ArticleTag, Counter, Tag, User
 
 ARTICLES = "articles"
 
@@ -36,6 +37,17 @@ def count_articles(session: Session, change: int) -> None:
             index_elements=[Counter.name],
             set_={"value": Counter.value + statement.excluded.value},
         )
+    )
+
+
+def count_authored(session: Session, author_id: int, change: int) -> None:
+    """Add `change` to the number of articles `author_id` wrote (first in the lock order)."""
+    session.execute(
+        update(User)
+        .where(User.id == author_id)
+        # Not a change of the account: its updated_at stays.
+        .values(articles_count=User.articles_count + change, updated_at=User.updated_at)
+        .execution_options(synchronize_session=False)
     )
 
 

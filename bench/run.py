@@ -23,7 +23,7 @@
 5. After the write mix, checks that every touched article's favoritesCount (and
    comment list) equals its rows in the database, that articlesCount equals
    the row count, and that the counts kept in rows (the number of articles, each
-   tag's) equal the rows they count; prints "counts exact: yes/no".
+   author's, each tag's) equal the rows they count; prints "counts exact: yes/no".
 6. Reports each gunicorn worker's peak resident memory (VmHWM), sampled from
    /proc twice a second, so that workers recycled by max_requests are counted too.
 
@@ -717,10 +717,11 @@ def check_counts(
 
 def kept_counts_off(session: Any) -> dict[str, Any]:
     """The counts the writes keep in rows (app/counts.py) against the rows they count:
-    the number of articles, and every tag's (the tag list's order and a tag's
-    articlesCount come from them)."""
+    the number of articles, every author's and every tag's (articlesCount of the
+    unfiltered list, of an author's, the feed and a tag's, and the tag list's order
+    come from them)."""
     from app import counts
-    from app.models import Article, ArticleTag, Counter, Tag
+    from app.models import Article, ArticleTag, Counter, Tag, User
 
     uses = (
         sa.select(ArticleTag.tag_id, sa.func.count().label("uses"))
@@ -734,12 +735,25 @@ def kept_counts_off(session: Any) -> dict[str, Any]:
         .where(Tag.articles_count != counted)
     ).all()
     mismatches = [f"tag {name}: {kept} kept, {rows} rows" for name, kept, rows in wrong]
+    written = (
+        sa.select(Article.author_id, sa.func.count().label("written"))
+        .group_by(Article.author_id)
+        .subquery()
+    )
+    by_author = sa.func.coalesce(written.c.written, 0)
+    wrong_authors = session.execute(
+        sa.select(User.username, User.articles_count, by_author)
+        .outerjoin(written, written.c.author_id == User.id)
+        .where(User.articles_count != by_author)
+    ).all()
+    mismatches += [f"author {name}: {kept} kept, {rows} rows" for name, kept, rows in wrong_authors]
     kept_total = session.scalar(sa.select(Counter.value).where(Counter.name == counts.ARTICLES))
     total = session.scalar(sa.select(sa.func.count()).select_from(Article))
     if kept_total != total:
         mismatches.append(f"articles: {kept_total} kept, {total} rows")
     tags = session.scalar(sa.select(sa.func.count()).select_from(Tag)) or 0
-    return {"checks": tags + 1, "mismatches": mismatches}
+    users = session.scalar(sa.select(sa.func.count()).select_from(User)) or 0
+    return {"checks": tags + users + 1, "mismatches": mismatches}
 
 
 # --- the run ---------------------------------------------------------------------------

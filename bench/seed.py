@@ -45,11 +45,11 @@ table after table, so that the huge scale's rows never sit in memory at once.
   unique (the primary keys would refuse a duplicate), nobody follows themself,
   and every tag row is used by at least one article.
 - The counts the services store are computed from the rows once they are in:
-  each article's favorites count (`count_favorites`), the number of articles
-  and each tag's (`count_articles_and_tags`); the other articlesCounts and
-  `following` are computed by SQL on every request. Timestamps are timezone-aware UTC and in
-  order: a user exists before their articles, an article before its comments
-  and favorites.
+  each article's favorites count (`count_favorites`), the number of articles,
+  each author's and each tag's (`count_articles_and_tags`); the other
+  articlesCounts and `following` are computed by SQL on every request.
+  Timestamps are timezone-aware UTC and in order: a user exists before their
+  articles, an article before its comments and favorites.
 
 Finally `VACUUM ANALYZE` gives the planner statistics and the visibility map,
 as autovacuum would on a database that has lived for a while; without it the
@@ -563,11 +563,23 @@ def count_favorites(session: Any) -> None:
 
 
 def count_articles_and_tags(session: Any) -> None:
-    """Store the number of articles and each tag's, as the services keep them (the bulk
-    paths insert rows beside them), with the statements of migration 0008."""
+    """Store the number of articles, each author's and each tag's, as the services keep
+    them (the bulk paths insert rows beside them), as migration 0008 counts them."""
     from app import counts
-    from app.models import Article, ArticleTag, Counter, Tag
+    from app.models import Article, ArticleTag, Counter, Tag, User
 
+    written = (
+        sa.select(sa.func.count())
+        .select_from(Article)
+        .where(Article.author_id == User.id)
+        .scalar_subquery()
+    )
+    session.execute(
+        sa.update(User)
+        .where(sa.exists().where(Article.author_id == User.id))
+        .values(articles_count=written, updated_at=User.updated_at)
+        .execution_options(synchronize_session=False)
+    )
     uses = (
         sa.select(sa.func.count())
         .select_from(ArticleTag)

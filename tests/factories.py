@@ -50,9 +50,10 @@ class ArticleFactory(_Factory):
 
     @classmethod
     def _create(cls, model_class: type[Article], *args: object, **kwargs: object) -> Article:
-        """The article, and the number of articles kept with it as the services keep it."""
+        """The article, and the numbers of articles kept with it as the services keep them."""
         article = super()._create(model_class, *args, **kwargs)
         counts.count_articles(db.session, 1)
+        counts.count_authored(db.session, article.author_id, 1)
         db.session.commit()
         return article
 

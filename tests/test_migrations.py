@@ -331,7 +331,7 @@ def test_upgrade_counts_each_articles_favorites_into_its_row(file_app):
 
 
 @SKIPPED_EXPRESSION_INDEX_REFLECTION
-def test_upgrade_counts_the_articles_and_each_tags_articles_into_rows(file_app):
+def test_upgrade_counts_the_articles_each_authors_and_each_tags_into_rows(file_app):
     upgrade(directory=MIGRATIONS, revision="0006")
     metadata = sa.MetaData()
     metadata.reflect(db.engine, only=["users", "articles", "tags", "article_tags"])
@@ -383,8 +383,13 @@ def test_upgrade_counts_the_articles_and_each_tags_articles_into_rows(file_app):
             .select_from(sa.table("counters"))
             .where(sa.column("name") == "articles")
         )
+        written = connection.scalar(
+            sa.select(sa.column("articles_count"))
+            .select_from(sa.table("users"))
+            .where(sa.column("id") == 1)
+        )
     assert uses == {"dragons": 3, "ice": 1, "unused": 0}
-    assert total == 3
+    assert total == written == 3
 
 
 def test_downgrade_of_the_credentials_generation_keeps_the_users_unique_indexes(file_app):

@@ -22,6 +22,9 @@ class User(Base):
     # Raised by every password change; an API token carries the generation it was
     # issued under and is refused once the account's differs (app/services/credentials.py).
     credentials_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # How many articles the user wrote, kept by the writes (app/counts.py): the author
+    # filter's articlesCount, and the feed's as the sum over the followed authors.
+    articles_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -94,12 +94,11 @@ def get_article(*, slug: str, viewer_id: int | None) -> ArticleView:
     return view
 
 
-def load_article(slug: str, *, lock: bool = False) -> Article:
-    """The article at `slug`, or NotFound; with `lock`, its row locked until the commit."""
+def load_article(slug: str) -> Article:
+    """The article at `slug`, or NotFound."""
     if not rules.can_match(slug):
         raise NotFound("article")
-    statement = select(Article).where(Article.slug == slug)
-    article = db.session.scalar(statement.with_for_update() if lock else statement)
+    article = db.session.scalar(select(Article).where(Article.slug == slug))
     if article is None:
         raise NotFound("article")
     return article
@@ -208,6 +207,7 @@ def create_article(
     now = utcnow()
 
     def write(attempt: int) -> Article:
+        counts.count_authored(db.session, actor.id, 1)
         article = Article(
             slug=_choose_slug(title, attempt=attempt),
             title=title,
@@ -305,17 +305,21 @@ def update_article(
 
 def delete_article(*, actor: User, slug: str) -> None:
     """Delete the article at `slug` with its comments, tags and favorites; only its author may."""
-    # Its row locked first (app/counts.py): a concurrent deletion waits, then finds
-    # nothing (NotFound: it lost the race). Its tags are counted as they are deleted,
-    # inside the transaction (SQLite reads before its first write outside of it).
-    article = load_article(slug, lock=True)
+    article = load_article(slug)
     require_author(article, actor)
+    # The author's row, then the article's (app/counts.py): a concurrent deletion
+    # waits, then finds nothing (NotFound: it lost the race). Its tags are counted as
+    # they are deleted, inside the transaction (SQLite reads before its first write
+    # outside of it).
+    counts.count_authored(db.session, article.author_id, -1)
+    locked = db.session.scalar(select(Article.id).where(Article.id == article.id).with_for_update())
     untagged = db.session.scalars(
         delete(ArticleTag).where(ArticleTag.article_id == article.id).returning(ArticleTag.tag_id)
     ).all()
-    if not delete_counting(db.session, delete(Article).where(Article.id == article.id)):
-        # Deleted by a concurrent request after the load (SQLite locks no row): it
-        # lost the race.
+    if locked is None or not delete_counting(
+        db.session, delete(Article).where(Article.id == article.id)
+    ):
+        # Deleted by a concurrent request after the load: it lost the race.
         db.session.rollback()
         raise NotFound("article")
     counts.count_tag_uses(db.session, dict.fromkeys(untagged, -1))

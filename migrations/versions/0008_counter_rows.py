@@ -1,4 +1,5 @@
-"""Counts kept in rows: the number of articles (counters) and each tag's (tags.articles_count).
+"""Counts kept in rows: the number of articles (counters), each author's
+(users.articles_count) and each tag's (tags.articles_count).
 
 Every list counted its matching articles, and the tag list grouped every
 article_tags row, on each request; the writes now keep these numbers in the same
@@ -25,7 +26,8 @@ IN_PLACE = "never"
 
 # The tables as this revision knows them, for the counts below (never the app's models,
 # which later revisions change).
-articles = sa.table("articles", sa.column("id", sa.Integer))
+articles = sa.table("articles", sa.column("id", sa.Integer), sa.column("author_id", sa.Integer))
+users = sa.table("users", sa.column("id", sa.Integer), sa.column("articles_count", sa.Integer))
 tags = sa.table("tags", sa.column("id", sa.Integer), sa.column("articles_count", sa.Integer))
 article_tags = sa.table("article_tags", sa.column("tag_id", sa.Integer))
 counters = sa.table("counters", sa.column("name", sa.String), sa.column("value", sa.Integer))
@@ -42,6 +44,19 @@ def upgrade():
         batch_op.add_column(
             sa.Column("articles_count", sa.Integer(), server_default="0", nullable=False)
         )
+    # Never copy the users table on SQLite (see 0005): the column is added in place.
+    with op.batch_alter_table("users", schema=None, recreate=IN_PLACE) as batch_op:
+        batch_op.add_column(
+            sa.Column("articles_count", sa.Integer(), server_default="0", nullable=False)
+        )
+    written = (
+        sa.select(sa.func.count())
+        .select_from(articles)
+        .where(articles.c.author_id == users.c.id)
+        .scalar_subquery()
+    )
+    wrote = sa.exists().where(articles.c.author_id == users.c.id)
+    op.execute(users.update().where(wrote).values(articles_count=written))
     uses = (
         sa.select(sa.func.count())
         .select_from(article_tags)
@@ -67,5 +82,7 @@ def upgrade():
 def downgrade():
     op.drop_index("ix_tags_articles_count_name", table_name="tags")
     with op.batch_alter_table("tags", schema=None, recreate=IN_PLACE) as batch_op:
+        batch_op.drop_column("articles_count")
+    with op.batch_alter_table("users", schema=None, recreate=IN_PLACE) as batch_op:
         batch_op.drop_column("articles_count")
     op.drop_table("counters")

@@ -370,7 +370,19 @@ def _counts_off(engine: sa.Engine) -> list[str]:
             sa.select(Tag.name, Tag.articles_count, uses).where(Tag.articles_count != uses)
         ).all()
         kept = connection.scalar(sa.select(CountRow.value).where(CountRow.name == counts.ARTICLES))
+        written = (
+            sa.select(sa.func.count())
+            .select_from(Article)
+            .where(Article.author_id == User.id)
+            .scalar_subquery()
+        )
+        authors = connection.execute(
+            sa.select(User.username, User.articles_count, written).where(
+                User.articles_count != written
+            )
+        ).all()
     problems = [f"tag {name}: {kept_uses} kept, {real} rows" for name, kept_uses, real in tags]
+    problems += [f"author {name}: {kept_n} kept, {real} rows" for name, kept_n, real in authors]
     articles = _count(engine, Article)
     if (kept or 0) != articles:
         problems.append(f"articles: {kept} kept, {articles} rows")

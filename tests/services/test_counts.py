@@ -7,8 +7,9 @@ from sqlalchemy import func, select, update
 
 from app import counts
 from app.extensions import db
-from app.models import Article, ArticleTag, Counter, Tag
-from app.services import accounts, articles, tags
+from app.models import Article, ArticleTag, Counter, Tag, User
+from app.services import accounts, articles, profiles, tags
+from tests.conftest import auth_headers
 from tests.factories import PASSWORD, UserFactory
 
 
@@ -28,6 +29,23 @@ def _kept_and_counted() -> tuple[dict[str, tuple[int, int]], tuple[int, int]]:
     kept = db.session.scalar(select(Counter.value).where(Counter.name == counts.ARTICLES))
     counted = db.session.scalar(select(func.count()).select_from(Article))
     return by_tag, (kept or 0, counted or 0)
+
+
+def _written() -> dict[str, tuple[int, int]]:
+    """Each author's (kept, counted) number of articles."""
+    db.session.expire_all()
+    counted = (
+        select(func.count())
+        .select_from(Article)
+        .where(Article.author_id == User.id)
+        .scalar_subquery()
+    )
+    return {
+        name: (kept, real)
+        for name, kept, real in db.session.execute(
+            select(User.username, User.articles_count, counted)
+        )
+    }
 
 
 def _publish(actor, title: str, tag_list: list[str]) -> str:
@@ -52,6 +70,7 @@ def test_writing_retagging_and_deleting_articles_keep_the_counts(app, user, othe
         {"dragons": (1, 1), "ice": (1, 1), "fire": (1, 1), "scales": (1, 1)},
         (2, 2),
     )
+    assert _written() == {"jake": (1, 1), "celeb": (1, 1)}
 
 
 def test_deleting_an_account_takes_its_articles_out_of_the_counts(app, user, other_user):
@@ -63,6 +82,7 @@ def test_deleting_an_account_takes_its_articles_out_of_the_counts(app, user, oth
     accounts.delete_account(user=fan, password=PASSWORD)
 
     assert _kept_and_counted() == ({"dragons": (1, 1), "fans": (0, 0)}, (1, 1))
+    assert _written() == {"jake": (1, 1), "celeb": (0, 0)}
     assert tags.list_tags() == ["dragons"]
 
 
@@ -72,10 +92,16 @@ def test_lists_and_the_tag_list_read_the_kept_counts(app, client, user):
     # Counts that differ from the rows show which numbers the reads take.
     db.session.execute(update(Tag).where(Tag.name == "dragons").values(articles_count=7))
     db.session.execute(update(Counter).values(value=9))
+    db.session.execute(update(User).where(User.id == user.id).values(articles_count=5))
     db.session.commit()
     tags.forget_tags()
+    fan = UserFactory(username="fan")
+    profiles.follow_user(actor=fan, username="jake")
 
     assert client.get("/api/articles").json["articlesCount"] == 9
     assert client.get("/api/articles?tag=dragons").json["articlesCount"] == 7
-    assert client.get("/api/articles?author=jake").json["articlesCount"] == 2
+    assert client.get("/api/articles?author=jake").json["articlesCount"] == 5
+    assert client.get("/api/articles/feed", headers=auth_headers(fan)).json["articlesCount"] == 5
+    # Filters together are counted from the rows.
+    assert client.get("/api/articles?tag=ice&author=jake").json["articlesCount"] == 2
     assert client.get("/api/tags").json["tags"] == ["dragons", "ice"]
