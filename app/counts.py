@@ -18,8 +18,9 @@ article_tags row's foreign key takes: tagging goes on while counts change.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, case, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -40,15 +41,17 @@ def count_articles(session: Session, change: int) -> None:
     )
 
 
-def count_authored(session: Session, author_id: int, change: int) -> None:
-    """Add `change` to the number of articles `author_id` wrote (first in the lock order)."""
-    session.execute(
+def count_authored(session: Session, author_id: int, change: int) -> bool:
+    """Add `change` to the number of articles `author_id` wrote (first in the lock order);
+    False when the account is gone (deleted by a concurrent request)."""
+    result = session.execute(
         update(User)
         .where(User.id == author_id)
         # Not a change of the account: its updated_at stays.
         .values(articles_count=User.articles_count + change, updated_at=User.updated_at)
         .execution_options(synchronize_session=False)
     )
+    return bool(cast(CursorResult[Any], result).rowcount)
 
 
 def tag_uses(session: Session, article_ids: Iterable[int]) -> dict[int, int]:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import counts
-from app.exceptions import Forbidden, NotFound
+from app.exceptions import Forbidden, NotFound, Unauthorized
 from app.extensions import db
 from app.models import Article, ArticleTag, Favorite, Tag, User
 from app.models.base import utcnow
@@ -205,15 +205,20 @@ def create_article(
 ) -> ArticleView:
     """Publish an article by `actor`."""
     now = utcnow()
+    # Read before writing: the account may be deleted (in another tab) meanwhile.
+    actor_id = actor.id
+    author = ProfileView(username=actor.username, bio=actor.bio, image=actor.image, following=False)
 
     def write(attempt: int) -> Article:
-        counts.count_authored(db.session, actor.id, 1)
+        if not counts.count_authored(db.session, actor_id, 1):
+            # Deleted by a concurrent request before this one wrote: its token is no more.
+            raise Unauthorized.on("token", "belongs to no account")
         article = Article(
             slug=_choose_slug(title, attempt=attempt),
             title=title,
             description=description,
             body=body,
-            author_id=actor.id,
+            author_id=actor_id,
             created_at=now,
             updated_at=now,
         )
@@ -236,9 +241,7 @@ def create_article(
         updated_at=now,
         favorited=False,
         favorites_count=0,
-        author=ProfileView(
-            username=actor.username, bio=actor.bio, image=actor.image, following=False
-        ),
+        author=author,
     )
 
 
@@ -307,21 +310,22 @@ def delete_article(*, actor: User, slug: str) -> None:
     """Delete the article at `slug` with its comments, tags and favorites; only its author may."""
     article = load_article(slug)
     require_author(article, actor)
+    article_id = article.id
     # The author's row, then the article's (app/counts.py): a concurrent deletion
-    # waits, then finds nothing (NotFound: it lost the race). Its tags are counted as
-    # they are deleted, inside the transaction (SQLite reads before its first write
-    # outside of it).
-    counts.count_authored(db.session, article.author_id, -1)
-    locked = db.session.scalar(select(Article.id).where(Article.id == article.id).with_for_update())
-    untagged = db.session.scalars(
-        delete(ArticleTag).where(ArticleTag.article_id == article.id).returning(ArticleTag.tag_id)
-    ).all()
-    if locked is None or not delete_counting(
-        db.session, delete(Article).where(Article.id == article.id)
-    ):
-        # Deleted by a concurrent request after the load: it lost the race.
+    # waits, then finds nothing (NotFound: it lost the race). Matched by its slug too:
+    # on SQLite an article deleted since the load may have left its id to a new one.
+    locked = counts.count_authored(db.session, article.author_id, -1) and db.session.scalar(
+        select(Article.id).where(Article.id == article_id, Article.slug == slug).with_for_update()
+    )
+    if not locked:
         db.session.rollback()
         raise NotFound("article")
+    # Its tags counted as they are deleted, in the transaction (SQLite reads before
+    # its first write outside of it).
+    untagged = db.session.scalars(
+        delete(ArticleTag).where(ArticleTag.article_id == article_id).returning(ArticleTag.tag_id)
+    ).all()
+    db.session.execute(delete(Article).where(Article.id == article_id))
     counts.count_tag_uses(db.session, dict.fromkeys(untagged, -1))
     counts.count_articles(db.session, -1)
     db.session.commit()

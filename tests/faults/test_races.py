@@ -404,7 +404,7 @@ def test_article_writes_on_the_same_tags_at_once_keep_the_counts_exact(server, s
         doomed = _publish(server, second, unique_name("Doomed "), [y, z, w])
         leaver_name, leaver = _sign_up(server, "leaver")
         _publish(server, leaver, unique_name("Leaving "), [w, x, y, z])
-        _publish(server, leaver, unique_name("Leaving "), [z])
+        left_behind = _publish(server, leaver, unique_name("Leaving "), [z])
 
         def create(token: str, tags: list[str]) -> Outcome:
             article = {"title": unique_name("Burst "), "description": "d", "body": "b"}
@@ -425,10 +425,17 @@ def test_article_writes_on_the_same_tags_at_once_keep_the_counts_exact(server, s
             ),
             "delete": partial(server.request, "DELETE", f"/api/articles/{doomed}", token=second),
             "leave": partial(server.request, "DELETE", "/api/user", body=password, token=leaver),
+            # The leaving account writing in another tab meanwhile.
+            "leaver creates": partial(create, leaver, [y, w]),
+            "leaver deletes": partial(
+                server.request, "DELETE", f"/api/articles/{left_behind}", token=leaver
+            ),
         }
         replies = dict(zip(calls, fire_together(list(calls.values())), strict=True))
         allowed = {name: {201} for name in calls}
         allowed.update({"retag": {200}, "delete": {204}, "leave": {204}})
+        # Before the account's deletion, or refused after it (its token is no more).
+        allowed.update({"leaver creates": {201, 401}, "leaver deletes": {204, 401, 404}})
         problems = api_faults(list(replies.values())) + _unexpected(replies, allowed)
         if _count(stored, User, User.username == leaver_name):
             problems.append(f"{leaver_name} is still there")
