@@ -21,8 +21,9 @@
    process and bounded in time, and prints requests/s, p50, p99, errors
    (non-2xx answers plus socket errors) and the ratio to the baseline.
 5. After the write mix, checks that every touched article's favoritesCount (and
-   comment list) equals its rows in the database, and that articlesCount equals
-   the row count; prints "counts exact: yes/no".
+   comment list) equals its rows in the database, that articlesCount equals
+   the row count, and that the counts kept in rows (the number of articles, each
+   author's, each tag's) equal the rows they count; prints "counts exact: yes/no".
 6. Reports each gunicorn worker's peak resident memory (VmHWM), sampled from
    /proc twice a second, so that workers recycled by max_requests are counted too.
 
@@ -714,6 +715,9 @@ def check_counts(
         api = body["articlesCount"] if status == 200 else f"status {status}"
         if api != expected:
             mismatches.append(f"{path}: articlesCount {api}, rows {expected}")
+    kept = kept_counts_off(session)
+    checked += kept["checks"]
+    mismatches += kept["mismatches"]
     return {
         "exact": not mismatches,
         "articles_touched": len(touched),
@@ -721,6 +725,47 @@ def check_counts(
         "checks": checked,
         "mismatches": mismatches[:20],
     }
+
+
+def kept_counts_off(session: Any) -> dict[str, Any]:
+    """The counts the writes keep in rows (app/counts.py) against the rows they count:
+    the number of articles, every author's and every tag's (articlesCount of the
+    unfiltered list, of an author's, the feed and a tag's, and the tag list's order
+    come from them)."""
+    from app import counts
+    from app.models import Article, ArticleTag, Counter, Tag, User
+
+    uses = (
+        sa.select(ArticleTag.tag_id, sa.func.count().label("uses"))
+        .group_by(ArticleTag.tag_id)
+        .subquery()
+    )
+    counted = sa.func.coalesce(uses.c.uses, 0)
+    wrong = session.execute(
+        sa.select(Tag.name, Tag.articles_count, counted)
+        .outerjoin(uses, uses.c.tag_id == Tag.id)
+        .where(Tag.articles_count != counted)
+    ).all()
+    mismatches = [f"tag {name}: {kept} kept, {rows} rows" for name, kept, rows in wrong]
+    written = (
+        sa.select(Article.author_id, sa.func.count().label("written"))
+        .group_by(Article.author_id)
+        .subquery()
+    )
+    by_author = sa.func.coalesce(written.c.written, 0)
+    wrong_authors = session.execute(
+        sa.select(User.username, User.articles_count, by_author)
+        .outerjoin(written, written.c.author_id == User.id)
+        .where(User.articles_count != by_author)
+    ).all()
+    mismatches += [f"author {name}: {kept} kept, {rows} rows" for name, kept, rows in wrong_authors]
+    kept_total = session.scalar(sa.select(Counter.value).where(Counter.name == counts.ARTICLES))
+    total = session.scalar(sa.select(sa.func.count()).select_from(Article))
+    if kept_total != total:
+        mismatches.append(f"articles: {kept_total} kept, {total} rows")
+    tags = session.scalar(sa.select(sa.func.count()).select_from(Tag)) or 0
+    users = session.scalar(sa.select(sa.func.count()).select_from(User)) or 0
+    return {"checks": tags + users + 1, "mismatches": mismatches}
 
 
 # --- the run ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy import insert
 
+from app import counts
 from app.extensions import db, passwords
 from app.models import Article, Comment, User
 
@@ -46,6 +47,15 @@ class ArticleFactory(_Factory):
     slug = factory.Sequence(lambda n: f"article-{n}")
     description = "A description"
     body = "A body"
+
+    @classmethod
+    def _create(cls, model_class: type[Article], *args: object, **kwargs: object) -> Article:
+        """The article, and the numbers of articles kept with it as the services keep them."""
+        article = super()._create(model_class, *args, **kwargs)
+        counts.count_articles(db.session, 1)
+        counts.count_authored(db.session, article.author_id, 1)
+        db.session.commit()
+        return article
 
 
 class CommentFactory(_Factory):

@@ -34,6 +34,7 @@ MODEL_TABLES = {
     "favorites",
     "comments",
     "user_sessions",
+    "counters",
 }
 # SQLite cannot reflect an index on an expression (lower(username)): SQLAlchemy warns
 # that it skipped them, and alembic that it leaves them out of the comparison. The
@@ -380,6 +381,68 @@ def test_downgrade_of_the_notification_setting_keeps_the_users_unique_indexes(fi
         names = set(indexes)
     assert "notify_by_email" not in columns
     assert {"uq_users_username_lower", "uq_users_email_lower"} <= names
+
+
+@SKIPPED_EXPRESSION_INDEX_REFLECTION
+def test_upgrade_counts_the_articles_each_authors_and_each_tags_into_rows(file_app):
+    upgrade(directory=MIGRATIONS, revision="0006")
+    metadata = sa.MetaData()
+    metadata.reflect(db.engine, only=["users", "articles", "tags", "article_tags"])
+    users, articles, tags, article_tags = (
+        metadata.tables[name] for name in ("users", "articles", "tags", "article_tags")
+    )
+    with db.engine.begin() as connection:
+        _insert_jake(connection, users)
+        connection.execute(
+            articles.insert(),
+            [
+                {
+                    "id": number,
+                    "slug": f"s{number}",
+                    "title": "t",
+                    "description": "d",
+                    "body": "b",
+                    "author_id": 1,
+                    "created_at": CREATED,
+                    "updated_at": CREATED,
+                }
+                for number in (1, 2, 3)
+            ],
+        )
+        connection.execute(
+            tags.insert(),
+            [{"id": 1, "name": "dragons"}, {"id": 2, "name": "ice"}, {"id": 3, "name": "unused"}],
+        )
+        connection.execute(
+            article_tags.insert(),
+            [
+                {"article_id": article_id, "tag_id": tag_id, "article_created_at": CREATED}
+                for article_id, tag_id in ((1, 1), (2, 1), (3, 1), (2, 2))
+            ],
+        )
+
+    upgrade(directory=MIGRATIONS)
+
+    with db.engine.connect() as connection:
+        uses = dict(
+            connection.execute(
+                sa.select(sa.column("name"), sa.column("articles_count")).select_from(
+                    sa.table("tags")
+                )
+            ).all()
+        )
+        total = connection.scalar(
+            sa.select(sa.column("value"))
+            .select_from(sa.table("counters"))
+            .where(sa.column("name") == "articles")
+        )
+        written = connection.scalar(
+            sa.select(sa.column("articles_count"))
+            .select_from(sa.table("users"))
+            .where(sa.column("id") == 1)
+        )
+    assert uses == {"dragons": 3, "ice": 1, "unused": 0}
+    assert total == written == 3
 
 
 def test_downgrade_of_the_credentials_generation_keeps_the_users_unique_indexes(file_app):

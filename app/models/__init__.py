@@ -1,6 +1,6 @@
 """The database tables, as typed SQLAlchemy 2.0 models."""
 
-from app.models.article import Article, ArticleTag, Comment, Favorite, Tag
+from app.models.article import Article, ArticleTag, Comment, Counter, Favorite, Tag
 from app.models.base import Base
 from app.models.search import articles_search
 from app.models.session import UserSession
@@ -11,6 +11,7 @@ __all__ = [
     "ArticleTag",
     "Base",
     "Comment",
+    "Counter",
     "Favorite",
     "Follow",
     "Tag",

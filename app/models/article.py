@@ -51,6 +51,24 @@ class Tag(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
+    # How many articles carry the tag, kept by the writes that tag, retag or delete
+    # articles (app/counts.py): a tag's articlesCount and the tag list's order without
+    # counting article_tags rows.
+    articles_count: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+# The tag list, most used first and ties alphabetical, is this index's order.
+Index("ix_tags_articles_count_name", Tag.articles_count.desc(), Tag.name)
+
+
+class Counter(Base):
+    """A number that reads would otherwise count rows for, kept by the writes that
+    change it in their own transaction (app/counts.py): one row per name."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class ArticleTag(Base):

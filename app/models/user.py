@@ -25,6 +25,9 @@ class User(Base):
     # Opt-in: mail this user when someone follows them or comments on their articles
     # (app/services/notifications.py). Off unless they turn it on.
     notify_by_email: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # How many articles the user wrote, kept by the writes (app/counts.py): the author
+    # filter's articlesCount, and the feed's as the sum over the followed authors.
+    articles_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

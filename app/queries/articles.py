@@ -2,7 +2,9 @@
 
 Every read is one statement whatever the page size: the page with each
 article's author, favorites count (stored in the article's row), `favorited`,
-`following` and tags, and the number of matching articles alongside.
+`following` and tags, and the number of matching articles alongside (kept in
+rows for all articles, one author's, the followed authors' and one tag's,
+app/counts.py; counted for the rest).
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from app import counts
 from app.extensions import db
-from app.models import Article, ArticleTag, Favorite, Follow, Tag, User
+from app.models import Article, ArticleTag, Counter, Favorite, Follow, Tag, User
 from app.services.views import ArticlePage, ArticleView, ProfileView
 from app.sql import StringListAggregate
 
@@ -159,6 +162,19 @@ def _newest_of_each_followed_author() -> Select[Any]:
     )
 
 
+def _kept_total(shape: ListShape) -> Select[Any] | None:
+    """The number of articles of an untagged list with at most one filter, from the
+    counts the writes keep (app/counts.py); None where it has to be counted."""
+    if shape.author:
+        return select(User.articles_count).where(func.lower(User.username) == bindparam("author"))
+    if shape.feed:
+        followed = select(Follow.followed_id).where(Follow.follower_id == VIEWER)
+        return select(func.sum(User.articles_count)).where(User.id.in_(followed))
+    if shape.favorited:
+        return None
+    return select(Counter.value).where(Counter.name == counts.ARTICLES)
+
+
 @functools.cache
 def _list_statements(shape: ListShape, *, lateral: bool) -> _ListStatements:
     """The page (with or without the total) and the total of a list of that shape.
@@ -192,9 +208,14 @@ def _list_statements(shape: ListShape, *, lateral: bool) -> _ListStatements:
         total = select(func.count()).select_from(ArticleTag).where(*filters)
         if len(filters) > 1:
             total = total.join(Article, Article.id == ArticleTag.article_id)
+        else:
+            # The tag's own count, kept by the writes (app/counts.py).
+            total = select(Tag.articles_count).where(Tag.name == bindparam("tag"))
         order = (ArticleTag.article_created_at.desc(), ArticleTag.article_id.desc())
     else:
-        total = select(func.count()).select_from(Article).where(*filters)
+        total = _kept_total(shape) if len(filters) <= 1 else None
+        if total is None:
+            total = select(func.count()).select_from(Article).where(*filters)
         order = (Article.created_at.desc(), Article.id.desc())
     page = query.where(*filters, *page_filters).order_by(*order).limit(LIMIT).offset(OFFSET)
     return _ListStatements(

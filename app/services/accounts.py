@@ -20,10 +20,10 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, literal, or_, select, tuple_, update
+from sqlalchemy import Select, delete, literal, or_, select, tuple_, update
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
-from app import cache
+from app import cache, counts
 from app.exceptions import Invalid
 from app.extensions import db, passwords
 from app.models import Article, ArticleTag, Comment, Favorite, Follow, Tag, User
@@ -58,10 +58,6 @@ def delete_account(*, user: User, password: str) -> None:
         # A concurrent request (another tab) deleted it first: done, as asked.
         db.session.rollback()
         return
-    own_articles = select(Article.id).where(Article.author_id == user_id)
-    retagging = bool(
-        db.session.scalar(select(exists().where(ArticleTag.article_id.in_(own_articles))))
-    )
     # Each favorited article's row before the favorite's, the order in which favoriting
     # (app/services/articles.py) and an article's deletion (its cascade) lock them: in
     # the other order, each could hold what the other waits for (a deadlock on
@@ -76,12 +72,26 @@ def delete_account(*, user: User, password: str) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.execute(delete(Favorite).where(Favorite.user_id == user_id))
+    # Their own articles' rows locked before their tags are counted (app/counts.py):
+    # an edit in another tab cannot retag one between the count and the deletion.
+    own_articles = list(
+        db.session.scalars(
+            select(Article.id)
+            .where(Article.author_id == user_id)
+            .order_by(Article.id)
+            .with_for_update()
+        )
+    )
+    uses = counts.tag_uses(db.session, own_articles)
     # Their articles' comments, tags and everyone's favorites of them go by cascade.
     db.session.execute(
         delete(Article)
         .where(Article.author_id == user_id)
         .execution_options(synchronize_session=False)
     )
+    counts.count_tag_uses(db.session, {tag_id: -number for tag_id, number in uses.items()})
+    if own_articles:
+        counts.count_articles(db.session, -len(own_articles))
     db.session.execute(
         delete(Comment)
         .where(Comment.author_id == user_id)
@@ -96,7 +106,7 @@ def delete_account(*, user: User, password: str) -> None:
     # After the commit (see `cache.invalidate`): the cached credentials generation,
     # which lets a token in on routes where signing in is optional, and the tag list.
     cache.invalidate(credentials.credentials_family(user_id))
-    if retagging:
+    if uses:
         tags.forget_tags()
 
 

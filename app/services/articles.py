@@ -16,7 +16,8 @@ from sqlalchemy import CursorResult, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.exceptions import Forbidden, NotFound
+from app import counts
+from app.exceptions import Forbidden, NotFound, Unauthorized
 from app.extensions import db
 from app.models import Article, ArticleTag, Favorite, Tag, User
 from app.models.base import utcnow
@@ -198,12 +199,13 @@ def _retrying_slug_conflicts(write: Callable[[int], T], *, article_id: int | Non
     raise AssertionError("unreachable")
 
 
-def _set_tags(article: Article, names: Sequence[str]) -> None:
+def _set_tags(article: Article, names: Sequence[str]) -> list[int]:
+    """Tag the article with `names` (it has no tags yet); return the tags' ids."""
     names = sorted(set(names))
     if not names:
-        return
+        return []
     insert_ignoring_duplicates(db.session, Tag, [{"name": name} for name in names])
-    tag_ids = db.session.scalars(select(Tag.id).where(Tag.name.in_(names))).all()
+    tag_ids = list(db.session.scalars(select(Tag.id).where(Tag.name.in_(names))))
     db.session.execute(
         insert(ArticleTag),
         [
@@ -211,6 +213,7 @@ def _set_tags(article: Article, names: Sequence[str]) -> None:
             for tag_id in tag_ids
         ],
     )
+    return tag_ids
 
 
 def create_article(
@@ -218,20 +221,27 @@ def create_article(
 ) -> ArticleView:
     """Publish an article by `actor`."""
     now = utcnow()
+    # Read before writing: the account may be deleted (in another tab) meanwhile.
+    actor_id = actor.id
+    author = ProfileView(username=actor.username, bio=actor.bio, image=actor.image, following=False)
 
     def write(attempt: int) -> Article:
+        if not counts.count_authored(db.session, actor_id, 1):
+            # Deleted by a concurrent request before this one wrote: its token is no more.
+            raise Unauthorized.on("token", "belongs to no account")
         article = Article(
             slug=_choose_slug(title, attempt=attempt),
             title=title,
             description=description,
             body=body,
-            author_id=actor.id,
+            author_id=actor_id,
             created_at=now,
             updated_at=now,
         )
         db.session.add(article)
         db.session.flush()
-        _set_tags(article, tag_list)
+        counts.count_tag_uses(db.session, dict.fromkeys(_set_tags(article, tag_list), 1))
+        counts.count_articles(db.session, 1)
         search.index_article(
             article.id, title=title, description=description, body=body, tags=sorted(set(tag_list))
         )
@@ -250,9 +260,7 @@ def create_article(
         updated_at=now,
         favorited=False,
         favorites_count=0,
-        author=ProfileView(
-            username=actor.username, bio=actor.bio, image=actor.image, following=False
-        ),
+        author=author,
     )
 
 
@@ -299,8 +307,15 @@ def update_article(
             # of tags and a deletion of the article deadlocked on PostgreSQL.
             db.session.flush()
         if retagged:
-            db.session.execute(delete(ArticleTag).where(ArticleTag.article_id == article.id))
-            _set_tags(article, tag_list)
+            removed = db.session.scalars(
+                delete(ArticleTag)
+                .where(ArticleTag.article_id == article.id)
+                .returning(ArticleTag.tag_id)
+            ).all()
+            changes = dict.fromkeys(removed, -1)
+            for tag_id in _set_tags(article, tag_list):
+                changes[tag_id] = changes.get(tag_id, 0) + 1
+            counts.count_tag_uses(db.session, changes)
         if changed or retagged:
             search.index_article(
                 article.id,
@@ -321,10 +336,24 @@ def delete_article(*, actor: User, slug: str) -> None:
     """Delete the article at `slug` with its comments, tags and favorites; only its author may."""
     article = load_article(slug)
     require_author(article, actor)
-    if not delete_counting(db.session, delete(Article).where(Article.id == article.id)):
-        # A concurrent request deleted it first: this deletion lost the race.
+    article_id = article.id
+    # The author's row, then the article's (app/counts.py): a concurrent deletion
+    # waits, then finds nothing (NotFound: it lost the race). Matched by its slug too:
+    # on SQLite an article deleted since the load may have left its id to a new one.
+    locked = counts.count_authored(db.session, article.author_id, -1) and db.session.scalar(
+        select(Article.id).where(Article.id == article_id, Article.slug == slug).with_for_update()
+    )
+    if not locked:
         db.session.rollback()
         raise NotFound("article")
+    # Its tags counted as they are deleted, in the transaction (SQLite reads before
+    # its first write outside of it).
+    untagged = db.session.scalars(
+        delete(ArticleTag).where(ArticleTag.article_id == article_id).returning(ArticleTag.tag_id)
+    ).all()
+    db.session.execute(delete(Article).where(Article.id == article_id))
+    counts.count_tag_uses(db.session, dict.fromkeys(untagged, -1))
+    counts.count_articles(db.session, -1)
     db.session.commit()
     tags.forget_tags()
 

@@ -13,7 +13,7 @@ filled by a later batch if it is new; an edit of an earlier one shows in search
 once it is edited again (or after `flask search reindex`).
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06 00:00:00
 
 """
@@ -28,7 +28,7 @@ from app.queries.search_index import fill_documents
 
 # revision identifiers, used by Alembic.
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,8 @@ Each burst leaves from as many threads, released together by a barrier, each on 
 connection of its own. Whatever the interleaving, no request may answer a 5xx or
 an error body that is not JSON, each must answer what some serial order of the
 burst would, and every acknowledged write must be in the database afterwards, with
-exact counts. Every round is checked; the failure lists each round that went wrong.
+exact counts. Every round is checked; the failure lists each round that went wrong. The counts
+kept in rows (app/counts.py) must equal the rows they count after every burst.
 
 The server runs on the suite's database: a scratch database on TEST_DATABASE_URL's
 PostgreSQL server, else a SQLite file (several processes writing to one file is a
@@ -21,7 +22,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from app.models import Article, ArticleTag, Comment, Favorite, User
+from app import counts
+from app.models import Article, ArticleTag, Comment, Favorite, Tag, User
+from app.models import Counter as CountRow
 from app.services.users import TAKEN
 from tests.conftest import POSTGRES_URL
 from tests.faults.harness import (
@@ -301,6 +304,7 @@ def test_one_title_given_20_times_at_once_gives_20_slugs(server, stored):
         problems, slugs = _burst_of_slugs(fire_together([create] * SAME), 201)
         if _slugs_titled(stored, title) != slugs:
             problems.append(f"stored slugs {sorted(_slugs_titled(stored, title))}")
+        problems += _counts_off(stored)
 
         renamed = unique_name("Renamed ")
         renames = [
@@ -348,3 +352,94 @@ def test_one_username_taken_by_20_users_at_once_goes_to_one(server, stored):
         if problems:
             findings.append(f"round {number}: " + "; ".join(problems))
     _report(server, findings, SAME_ROUNDS)
+
+
+# (f) Article writes that change the same counts, at once ------------------------------
+
+
+def _counts_off(engine: sa.Engine) -> list[str]:
+    """Every count kept in a row (app/counts.py) that differs from the rows it counts."""
+    uses = (
+        sa.select(sa.func.count())
+        .select_from(ArticleTag)
+        .where(ArticleTag.tag_id == Tag.id)
+        .scalar_subquery()
+    )
+    with engine.connect() as connection:
+        tags = connection.execute(
+            sa.select(Tag.name, Tag.articles_count, uses).where(Tag.articles_count != uses)
+        ).all()
+        kept = connection.scalar(sa.select(CountRow.value).where(CountRow.name == counts.ARTICLES))
+        written = (
+            sa.select(sa.func.count())
+            .select_from(Article)
+            .where(Article.author_id == User.id)
+            .scalar_subquery()
+        )
+        authors = connection.execute(
+            sa.select(User.username, User.articles_count, written).where(
+                User.articles_count != written
+            )
+        ).all()
+    problems = [f"tag {name}: {kept_uses} kept, {real} rows" for name, kept_uses, real in tags]
+    problems += [f"author {name}: {kept_n} kept, {real} rows" for name, kept_n, real in authors]
+    articles = _count(engine, Article)
+    if (kept or 0) != articles:
+        problems.append(f"articles: {kept} kept, {articles} rows")
+    return problems
+
+
+def test_article_writes_on_the_same_tags_at_once_keep_the_counts_exact(server, stored):
+    """Creations, retaggings, a deletion and an account's deletion, all changing the
+    counts of the same tags (in different orders of their names and ids) and the
+    number of articles: none may deadlock (a 5xx), and every count stays exact."""
+    _, first = _sign_up(server)
+    _, second = _sign_up(server)
+    findings = []
+    for number in range(ROUNDS):
+        # Tag ids in another order than their names: "zz" is made first.
+        z, y, x, w = (unique_name(f"{letter}{number}-").lower() for letter in "zyxw")
+        retagged = _publish(server, first, unique_name("Retagged "), [z])
+        _publish(server, first, unique_name("Other "), [x, y])
+        doomed = _publish(server, second, unique_name("Doomed "), [y, z, w])
+        leaver_name, leaver = _sign_up(server, "leaver")
+        _publish(server, leaver, unique_name("Leaving "), [w, x, y, z])
+        left_behind = _publish(server, leaver, unique_name("Leaving "), [z])
+
+        def create(token: str, tags: list[str]) -> Outcome:
+            article = {"title": unique_name("Burst "), "description": "d", "body": "b"}
+            body = {"article": {**article, "tagList": tags}}
+            return server.request("POST", "/api/articles", body=body, token=token)
+
+        password = {"user": {"password": PASSWORD}}
+        calls: dict[str, Callable[[], Outcome]] = {
+            "create one": partial(create, first, [w, x, y, z]),
+            "create two": partial(create, second, [z, y]),
+            "create three": partial(create, second, [x, w]),
+            "retag": partial(
+                server.request,
+                "PUT",
+                f"/api/articles/{retagged}",
+                body={"article": {"tagList": [w, y, x]}},
+                token=first,
+            ),
+            "delete": partial(server.request, "DELETE", f"/api/articles/{doomed}", token=second),
+            "leave": partial(server.request, "DELETE", "/api/user", body=password, token=leaver),
+            # The leaving account writing in another tab meanwhile.
+            "leaver creates": partial(create, leaver, [y, w]),
+            "leaver deletes": partial(
+                server.request, "DELETE", f"/api/articles/{left_behind}", token=leaver
+            ),
+        }
+        replies = dict(zip(calls, fire_together(list(calls.values())), strict=True))
+        allowed = {name: {201} for name in calls}
+        allowed.update({"retag": {200}, "delete": {204}, "leave": {204}})
+        # Before the account's deletion, or refused after it (its token is no more).
+        allowed.update({"leaver creates": {201, 401}, "leaver deletes": {204, 401, 404}})
+        problems = api_faults(list(replies.values())) + _unexpected(replies, allowed)
+        if _count(stored, User, User.username == leaver_name):
+            problems.append(f"{leaver_name} is still there")
+        problems += _counts_off(stored)
+        if problems:
+            findings.append(f"round {number}: " + "; ".join(problems))
+    _report(server, findings, ROUNDS)

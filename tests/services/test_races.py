@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, event, func, select
 
+from app import counts
 from app.exceptions import NotFound
 from app.extensions import db
-from app.models import Article, ArticleTag, Comment, Favorite, User
+from app.models import Article, ArticleTag, Comment, Counter, Favorite, Tag, User
 from app.services import articles, comments
 from tests.conftest import POSTGRES_URL
 from tests.factories import ArticleFactory, CommentFactory
@@ -59,13 +60,21 @@ def test_update_article_racing_its_deletion_is_not_found(app, user, article, cha
     assert (_count(Article), _count(ArticleTag)) == (0, 0)
 
 
-def test_delete_article_racing_its_deletion_is_not_found(app, user, article):
-    with committed_before_next_write(_deletion(article)) as race, pytest.raises(NotFound) as caught:
-        articles.delete_article(actor=user, slug="dragons")
+if not (POSTGRES_URL and POSTGRES_URL.startswith("postgres")):
+    # SQLite locks no row as the service loads the article: another deletion can
+    # commit between the load and the first write. (On PostgreSQL it waits for the
+    # service instead: test_a_deletion_begun_during_the_articles_deletion_waits_for_it.)
 
-    assert race.fired
-    assert caught.value.errors == {"article": ["not found"]}
-    assert _count(Article) == 0
+    def test_delete_article_racing_its_deletion_is_not_found(app, user, article):
+        with (
+            committed_before_next_write(_deletion(article)) as race,
+            pytest.raises(NotFound) as caught,
+        ):
+            articles.delete_article(actor=user, slug="dragons")
+
+        assert race.fired
+        assert caught.value.errors == {"article": ["not found"]}
+        assert _count(Article) == 0
 
 
 @pytest.mark.parametrize("service", [articles.favorite_article, articles.unfavorite_article])
@@ -170,3 +179,46 @@ if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
         assert outcome == [None]
         assert view is None or view.tag_list == ("ice",)
         assert (_count(Article), _count(ArticleTag)) == (0, 0)
+
+    @pytest.mark.postgres
+    def test_a_deletion_begun_during_the_articles_deletion_waits_for_it(app, user, article):
+        # The service locks the article's row as it loads it, so that its tags cannot
+        # change before it counts them: another deletion begun before the service's
+        # first write waits for its commit, then finds nothing, and every count goes
+        # down once.
+        pids: queue.Queue[int] = queue.Queue()
+        outcome: list[BaseException | int] = []
+        engine = db.engine  # the thread has no app context
+
+        def delete_concurrently() -> None:
+            try:
+                with engine.connect() as other:
+                    pids.put(other.scalar(select(func.pg_backend_pid())))
+                    outcome.append(other.execute(_deletion(article)).rowcount)
+                    other.commit()
+            except BaseException as error:  # reported by the test below
+                outcome.append(error)
+
+        deleter = threading.Thread(target=delete_concurrently)
+
+        def before_first_write(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+            if deleter.is_alive() or outcome or not sql.startswith("DELETE FROM article_tags"):
+                return
+            deleter.start()
+            wait_until_blocked(pids.get(timeout=10))
+
+        event.listen(db.engine, "before_cursor_execute", before_first_write)
+        try:
+            articles.delete_article(actor=user, slug="dragons")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before_first_write)
+            deleter.join(timeout=30)
+
+        assert outcome == [0]
+        assert (_count(Article), _count(ArticleTag)) == (0, 0)
+        db.session.expire_all()
+        kept = (
+            db.session.scalar(select(Counter.value).where(Counter.name == counts.ARTICLES)),
+            db.session.scalar(select(Tag.articles_count).where(Tag.name == "fire")),
+        )
+        assert kept == (0, 0)

@@ -1,0 +1,92 @@
+"""Counts kept in rows: how many articles there are, each author wrote, and carry each tag.
+
+Every list shows how many articles match it, and the tag list is ordered by use.
+Counting rows for them read the whole articles table on every request at a million
+articles; instead, the writes that change them (an article written, retagged or
+deleted, an account deleted) keep them in their own transaction, in SQL, so that
+concurrent writes each add their own and no read counts rows.
+
+Lock order: a write locks the author's row first (the author's count, or the whole
+account when it is deleted), then the article rows it changes, then the tag rows
+whose counts change (in ascending id), then the articles total. Every
+writer follows it, so none waits for a row held by another that waits for one of its
+own (tests/faults/test_races.py). Adding to a tag's count takes PostgreSQL's
+`FOR NO KEY UPDATE`, which never waits for (nor makes wait) the key share that an
+article_tags row's foreign key takes: tagging goes on while counts change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, CursorResult, case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.models import ArticleTag, Counter, Tag, User
+
+ARTICLES = "articles"
+
+
+def count_articles(session: Session, change: int) -> None:
+    """Add `change` to the number of articles (the row is made at the first article)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(Counter).values(name=ARTICLES, value=change)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[Counter.name],
+            set_={"value": Counter.value + statement.excluded.value},
+        )
+    )
+
+
+def count_authored(session: Session, author_id: int, change: int) -> bool:
+    """Add `change` to the number of articles `author_id` wrote (first in the lock order);
+    False when the account is gone (deleted by a concurrent request)."""
+    result = session.execute(
+        update(User)
+        .where(User.id == author_id)
+        # Not a change of the account: its updated_at stays.
+        .values(articles_count=User.articles_count + change, updated_at=User.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(cast(CursorResult[Any], result).rowcount)
+
+
+def tag_uses(session: Session, article_ids: Iterable[int]) -> dict[int, int]:
+    """How many of the articles `article_ids` carry each tag, by tag id."""
+    ids = list(article_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(ArticleTag.tag_id, func.count())
+        .where(ArticleTag.article_id.in_(ids))
+        .group_by(ArticleTag.tag_id)
+    )
+    return dict(rows.all())
+
+
+def count_tag_uses(session: Session, changes: Mapping[int, int]) -> None:
+    """Add to each tag's number of articles what `changes` maps its id to."""
+    changes = {tag_id: change for tag_id, change in changes.items() if change}
+    if not changes:
+        return
+    # The rows locked in ascending id before any is changed, so that two writes that
+    # change the same tags never hold one each while waiting for the other's. A
+    # statement of its own: an UPDATE whose FROM locked them in order still
+    # deadlocked (it locks again as it updates, in the join's order).
+    ids = sorted(changes)
+    session.execute(
+        select(Tag.id).where(Tag.id.in_(ids)).order_by(Tag.id).with_for_update(key_share=True)
+    )
+    amounts = set(changes.values())
+    amount: int | ColumnElement[int] = (
+        amounts.pop() if len(amounts) == 1 else case(changes, value=Tag.id)
+    )
+    session.execute(
+        update(Tag)
+        .where(Tag.id.in_(ids))
+        .values(articles_count=Tag.articles_count + amount)
+        .execution_options(synchronize_session=False)
+    )
