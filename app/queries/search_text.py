@@ -4,7 +4,9 @@ PostgreSQL parses a query with `websearch_to_tsquery`. SQLite's FTS5 has a query
 language of its own, where a bare word may be an operator, a column filter or a
 syntax error: user text is never handed to it as it is. `fts5_expression` reads
 the same web-search syntax (phrases in quotes, `-word`, `OR`) and writes an FTS5
-expression in which every term is a quoted string.
+expression in which every term is a quoted string. It leaves out the stop words
+PostgreSQL's configuration leaves out (for English, ENGLISH_STOP_WORDS), so that
+`the` matches nothing on either database.
 """
 
 from __future__ import annotations
@@ -56,7 +58,21 @@ def searchable(text: str) -> str:
 _TOKEN = re.compile(r'(-?)(?:"([^"]*)"?|([^\s"]+))')
 # What FTS5's unicode61 tokenizer reads as part of a word: a term with none of these
 # (punctuation, emoji) holds no word and would be an empty phrase.
-_WORD = re.compile(r"\w")
+_WORDS = re.compile(r"\w+")
+
+# The stop words of PostgreSQL's `english` configuration (its english.stop, from
+# Snowball): words too common to search for, dropped from documents and queries.
+_ENGLISH_STOP_LIST = """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him
+    his himself she her hers herself it its itself they them their theirs themselves
+    what which who whom this that these those am is are was were be been being have
+    has had having do does did doing a an the and but if or because as until while
+    of at by for with about against between into through during before after above
+    below to from up down in out on off over under again further then once here
+    there when where why how all any both each few more most other some such no nor
+    not only own same so than too very s t can will just don should now
+"""
+ENGLISH_STOP_WORDS = frozenset(_ENGLISH_STOP_LIST.split())
 
 
 @dataclass
@@ -71,8 +87,12 @@ def _quoted(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _groups(query: str) -> list[_Group]:
-    """The query's alternatives (separated by OR), each a group of terms."""
+def _groups(query: str, stop_words: frozenset[str]) -> list[_Group]:
+    """The query's alternatives (separated by OR), each a group of terms.
+
+    A term of stop words only is left out. A phrase keeps its stop words between
+    the others: FTS5 indexes them, so the phrase matches the text as written.
+    """
     groups = [_Group()]
     for match in _TOKEN.finditer(query):
         minus, phrase, word = match.groups()
@@ -81,13 +101,14 @@ def _groups(query: str) -> list[_Group]:
             if groups[-1].wanted or groups[-1].unwanted:
                 groups.append(_Group())
             continue
-        if not _WORD.search(term):
+        if all(word.lower() in stop_words for word in _WORDS.findall(term)):
+            # No word at all (punctuation, emoji), or stop words only.
             continue
         (groups[-1].unwanted if minus else groups[-1].wanted).append(_quoted(term))
     return groups
 
 
-def fts5_expression(query: str) -> str | None:
+def fts5_expression(query: str, stop_words: frozenset[str] = frozenset()) -> str | None:
     """An FTS5 MATCH expression for the web-search `query`, or None when it wants nothing.
 
     Terms in a group are ANDed, then its unwanted terms taken out (`NOT`); groups are
@@ -96,7 +117,7 @@ def fts5_expression(query: str) -> str | None:
     index serves; app/queries/search.py refuses those queries there too).
     """
     alternatives = []
-    for group in _groups(query):
+    for group in _groups(query, stop_words):
         if not group.wanted:
             continue
         expression = " AND ".join(group.wanted)

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.queries import search as queries
 from app.queries.search import SearchShape
 from app.queries.search_index import Document, fill_documents, write_document
-from app.queries.search_text import fts5_expression
+from app.queries.search_text import ENGLISH_STOP_WORDS, fts5_expression
 from app.services import rules
 from app.services.views import ArticleView
 
@@ -37,6 +37,12 @@ class SearchPage:
 def _language() -> str:
     language: str = current_app.config["SEARCH_LANGUAGE"]
     return language
+
+
+def _stop_words() -> frozenset[str]:
+    # SQLite stems English whatever SEARCH_LANGUAGE says; its stop words follow the
+    # setting, as PostgreSQL's do (`simple` has none).
+    return ENGLISH_STOP_WORDS if _language() == "english" else frozenset()
 
 
 def index_article(
@@ -75,7 +81,7 @@ def search_articles(
     if connection.dialect.name == "postgresql":
         parameters.update(search=query.strip(), language=_language())
     else:
-        match = fts5_expression(query)
+        match = fts5_expression(query, _stop_words())
         if match is None:
             return empty
         parameters["match"] = match

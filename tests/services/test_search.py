@@ -15,7 +15,13 @@ from app.exceptions import Invalid
 from app.extensions import db
 from app.models import Article, User
 from app.queries.search import CANDIDATES
-from app.queries.search_text import MATCH_END, MATCH_START, fts5_expression, plain_text
+from app.queries.search_text import (
+    ENGLISH_STOP_WORDS,
+    MATCH_END,
+    MATCH_START,
+    fts5_expression,
+    plain_text,
+)
 from app.services import accounts, articles, profiles, search
 from app.services.rules import SEARCH_MAX, search_problem
 
@@ -98,6 +104,18 @@ def test_a_quoted_phrase_matches_its_words_in_order(user):
 
     assert _titles('"big cats"') == ["Big cats"]
     assert sorted(_titles("big cats")) == ["Big cats", "Cats"]
+
+
+def test_stop_words_match_nothing_alone_and_stay_inside_phrases(user):
+    _publish(user, "The dragon", body="Out of the cave came the dragon.")
+    _publish(user, "Wolves", body="A pack in the snow.")
+
+    assert _titles("the") == []
+    assert _titles("the of and") == []
+    assert _titles('"of the"') == []
+    assert _titles("the dragon") == ["The dragon"]
+    assert _titles('"the dragon"') == ["The dragon"]
+    assert _titles("the OR wolves") == ["Wolves"]
 
 
 def test_a_minus_word_excludes_and_or_offers_either(user):
@@ -276,6 +294,14 @@ def test_fts5_expressions_quote_every_term():
     assert fts5_expression('a"b') == '("a" AND "b")'
     assert fts5_expression("-only") is None
     assert fts5_expression("OR 🐉") is None
+
+
+def test_fts5_expressions_leave_out_stop_words_but_not_those_inside_a_phrase():
+    stop = ENGLISH_STOP_WORDS
+    assert fts5_expression("the dragon", stop) == '("dragon")'
+    assert fts5_expression('"out of the cave" the', stop) == '("out of the cave")'
+    assert fts5_expression('The OF "and the"', stop) is None
+    assert fts5_expression("the dragon") == '("the" AND "dragon")'
 
 
 def test_the_search_language_is_a_setting(app, user):
