@@ -293,6 +293,9 @@ class Config(BaseSettings):
     # Stored words keep the language they were written in: after a change, run
     # `flask search reindex`.
     SEARCH_LANGUAGE: Annotated[str, AfterValidator(_search_language)] = "english"
+    # PostgreSQL: a search not answered within this long is answered over the newest
+    # articles only (app/queries/search.py); 0 for no limit of its own.
+    SEARCH_TIME_LIMIT_MS: int = Field(300, ge=0)
 
     LOG_LEVEL: Annotated[str, AfterValidator(str.upper)] = "INFO"
     # json or console; unset: console in debug, json otherwise (see `check`).

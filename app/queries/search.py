@@ -9,6 +9,14 @@ matches half a million articles at scale; ranking and counting them all cost
 seconds, where reading the newest thousand matches in the creation-time index
 costs milliseconds (docs/performance.md). `articlesCount` is therefore at most
 `CANDIDATES` (README, "Search").
+
+PostgreSQL may still misjudge a query: a phrase of two common words ("water
+music") is rarer than the words together, and the newest-first scan it picks
+then reads every article to find a thousand matches (seconds, 32 s cold at
+1,000,000 articles). So the search runs under a time limit of its own
+(`time_limit_ms`); past it, `SearchTimedOut`, and the caller asks again with a
+`windowed` shape: the matches among the newest `window` articles (that pass
+the filters), which costs a bounded scan whatever the words.
 """
 
 from __future__ import annotations
@@ -18,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from psycopg.errors import QueryCanceled
+from psycopg.pq import TransactionStatus
 from sqlalchemy import (
     ARRAY,
     Integer,
@@ -32,6 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.models import Article, ArticleTag, Favorite, Tag, articles_search
@@ -44,6 +55,7 @@ CANDIDATES = rules.SEARCH_CANDIDATES
 LANGUAGE = bindparam("language", type_=REGCONFIG)
 QUERY = bindparam("search", type_=Text)
 MATCH = bindparam("match", type_=Text)
+WINDOW = bindparam("window", type_=Integer)
 # bm25 column weights in the FTS5 table's order: title, description, body, tags.
 FTS5_WEIGHTS = (10.0, 4.0, 1.0, 4.0)
 SNIPPET_WORDS = 24
@@ -64,6 +76,13 @@ class SearchShape:
     tag: bool = False
     author: bool = False
     favorited: bool = False
+    # Only the newest `window` articles (parameter) are searched (see the docstring).
+    windowed: bool = False
+
+
+class SearchTimedOut(Exception):
+    """PostgreSQL did not answer the search within its time limit; the transaction
+    is aborted (roll it back before asking again, `windowed`)."""
 
 
 def _filters(shape: SearchShape) -> list[ColumnElement[bool]]:
@@ -93,18 +112,37 @@ class _SearchStatements:
     total: Select[Any]
 
 
+def _postgres_matches(shape: SearchShape, query: ColumnElement[Any]) -> Any:
+    def matching(vector: ColumnElement[Any]) -> list[ColumnElement[bool]]:
+        # A query of exclusions only ("-word") matches nearly everything and no
+        # index serves it: it matches nothing, as on SQLite.
+        return [vector.op("@@")(query), func.querytree(query) != "T"]
+
+    if not shape.windowed:
+        return _newest_first(
+            select(Article.id).where(*matching(Article.search_vector), *_filters(shape))
+        ).cte("matches")
+    # LIMIT inside: no condition on the words is pushed into this scan.
+    newest = (
+        select(Article.id, Article.created_at, Article.search_vector)
+        .where(*_filters(shape))
+        .order_by(Article.created_at.desc(), Article.id.desc())
+        .limit(WINDOW)
+        .subquery("newest")
+    )
+    return (
+        select(newest.c.id)
+        .where(*matching(newest.c.search_vector))
+        .order_by(newest.c.created_at.desc(), newest.c.id.desc())
+        .limit(CANDIDATES)
+        .cte("matches")
+    )
+
+
 @functools.cache
 def _postgres_statements(shape: SearchShape) -> _SearchStatements:
     query = func.websearch_to_tsquery(LANGUAGE, QUERY)
-    matches = _newest_first(
-        select(Article.id).where(
-            Article.search_vector.op("@@")(query),
-            # A query of exclusions only ("-word") matches nearly everything and no
-            # index serves it: it matches nothing, as on SQLite.
-            func.querytree(query) != "T",
-            *_filters(shape),
-        )
-    ).cte("matches")
+    matches = _postgres_matches(shape, query)
     rank = func.ts_rank(Article.search_vector, query)
     total = select(func.count()).select_from(matches)
     page = (
@@ -163,6 +201,22 @@ def _headlines_statement() -> Select[Any]:
     ).order_by(texts.c.position.cast(Integer))
 
 
+# For the connection's session (third argument false), not only the transaction:
+# safe-method requests read on autocommit connections (app/database.py), where
+# every statement is a transaction of its own. `_page_within` sets it back.
+_SET_STATEMENT_TIMEOUT = select(
+    func.set_config("statement_timeout", bindparam("timeout", type_=Text), False)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeLimit:
+    """The search's own time limit, and the statement timeout to go back to after it."""
+
+    search_ms: int
+    statement_ms: int
+
+
 @dataclass(frozen=True, slots=True)
 class Found:
     """A page of matching articles, their snippets (marked up with MATCH_START and
@@ -179,16 +233,22 @@ def search_page(
     parameters: dict[str, Any],
     *,
     snippets: bool,
+    time_limit: TimeLimit | None = None,
 ) -> Found:
     """A page of the articles that match `parameters["search"]`, best first.
 
     One statement: the page, with the total alongside (as in app/queries/articles.py);
-    a page past the end costs a second. On PostgreSQL snippets cost one more: the
-    headlines of the page's texts, which are the bodies' words, not their markdown.
+    a page past the end costs a second. On PostgreSQL a `time_limit` costs two more
+    (setting it, then setting it back), and snippets one more: the headlines of the
+    page's texts, which are the bodies' words, not their markdown. Raises
+    SearchTimedOut when PostgreSQL gave up on the page at the time limit.
     """
     postgres = connection.dialect.name == "postgresql"
     statements = (_postgres_statements if postgres else _sqlite_statements)(shape)
-    rows: Sequence[Row[Any]] = connection.execute(statements.page, parameters).all()
+    if postgres and time_limit is not None:
+        rows = _page_within(connection, statements.page, parameters, time_limit)
+    else:
+        rows = connection.execute(statements.page, parameters).all()
     if rows:
         total = rows[0].total
     elif parameters["offset"]:
@@ -203,3 +263,26 @@ def search_page(
     texts = [f"{searchable(row.description)}\n{plain_text(row.body)}" for row in rows]
     headlines = connection.execute(_headlines_statement(), {**parameters, "texts": texts})
     return Found(articles=views, snippets=list(headlines.scalars()), total=total)
+
+
+def _page_within(
+    connection: Connection, page: Select[Any], parameters: dict[str, Any], limit: TimeLimit
+) -> Sequence[Row[Any]]:
+    connection.execute(_SET_STATEMENT_TIMEOUT, {"timeout": str(limit.search_ms)})
+    try:
+        return connection.execute(page, parameters).all()
+    except OperationalError as error:
+        if isinstance(error.orig, QueryCanceled):
+            raise SearchTimedOut from error
+        raise
+    finally:
+        _set_back(connection, limit)
+
+
+def _set_back(connection: Connection, limit: TimeLimit) -> None:
+    dbapi_connection: Any = connection.connection.dbapi_connection
+    if dbapi_connection.info.transaction_status == TransactionStatus.INERROR:
+        # A transaction the cancel aborted: its rollback, which must come first,
+        # undoes the setting too.
+        return
+    connection.execute(_SET_STATEMENT_TIMEOUT, {"timeout": str(limit.statement_ms)})

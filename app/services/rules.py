@@ -114,6 +114,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # How many of the newest matching articles a search ranks (and counts): the bound
 # that keeps a search for a common word cheap (app/queries/search.py).
 SEARCH_CANDIDATES = 1000
+# How many of the newest articles (that pass the filters) a search looks at when
+# PostgreSQL could not answer it over all of them within SEARCH_TIME_LIMIT_MS.
+SEARCH_WINDOW = 10_000
 SEARCH_HINT = f"Type at least {SEARCH_MIN} characters to search."
 
 

@@ -9,19 +9,22 @@ alike for SQLite.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import structlog
 from flask import current_app
 
 from app.exceptions import Invalid
 from app.extensions import db
 from app.queries import search as queries
-from app.queries.search import SearchShape
+from app.queries.search import SearchShape, SearchTimedOut, TimeLimit
 from app.queries.search_index import Document, fill_documents, write_document
 from app.queries.search_text import ENGLISH_STOP_WORDS, fts5_expression
 from app.services import rules
 from app.services.views import ArticleView
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,16 @@ class SearchPage:
 def _language() -> str:
     language: str = current_app.config["SEARCH_LANGUAGE"]
     return language
+
+
+def _time_limit() -> TimeLimit | None:
+    config = current_app.config
+    if not config["SEARCH_TIME_LIMIT_MS"]:
+        return None
+    return TimeLimit(
+        search_ms=config["SEARCH_TIME_LIMIT_MS"],
+        statement_ms=config["DATABASE_STATEMENT_TIMEOUT_MS"],
+    )
 
 
 def _stop_words() -> frozenset[str]:
@@ -77,7 +90,7 @@ def search_articles(
     if not all(rules.can_match(value) for value in (tag, author, favorited) if value is not None):
         return empty
     connection = db.session.connection()
-    parameters: dict[str, Any] = {"limit": limit, "offset": offset}
+    parameters: dict[str, Any] = {"limit": limit, "offset": offset, "window": rules.SEARCH_WINDOW}
     if connection.dialect.name == "postgresql":
         parameters.update(search=query.strip(), language=_language())
     else:
@@ -96,7 +109,17 @@ def search_articles(
         author=author is not None,
         favorited=favorited is not None,
     )
-    found = queries.search_page(connection, shape, parameters, snippets=snippets)
+    try:
+        found = queries.search_page(
+            connection, shape, parameters, snippets=snippets, time_limit=_time_limit()
+        )
+    except SearchTimedOut:
+        # Over the newest articles only: a bounded scan (app/queries/search.py).
+        log.info("search over the newest articles only", window=rules.SEARCH_WINDOW)
+        db.session.rollback()
+        found = queries.search_page(
+            db.session.connection(), replace(shape, windowed=True), parameters, snippets=snippets
+        )
     return SearchPage(articles=found.articles, total=found.total, snippets=found.snippets)
 
 
