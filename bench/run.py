@@ -562,12 +562,18 @@ class PeakMemory:
 
 
 def wrk(
-    url: str, *, seconds: int, script: Path, headers: Sequence[str] = (), args: Sequence[str] = ()
+    url: str,
+    *,
+    seconds: int,
+    script: Path,
+    headers: Sequence[str] = (),
+    args: Sequence[str] = (),
+    connections: int = WRK_CONNECTIONS,
 ) -> tuple[dict[str, Any], str]:
     command = [
         "wrk",
-        f"-t{WRK_THREADS}",
-        f"-c{WRK_CONNECTIONS}",
+        f"-t{min(WRK_THREADS, connections)}",
+        f"-c{connections}",
         f"-d{seconds}s",
         "--latency",
         "-s",
@@ -787,7 +793,9 @@ class Bench:
     def measure(self, scenario: Scenario, url: str, **wrk_options: Any) -> Result:
         server = self.baseline if scenario.key == "baseline" else self.app_server
         before = set(children(server.process.pid))
-        raw, _ = wrk(url, seconds=self.args.seconds, **wrk_options)
+        raw, _ = wrk(
+            url, seconds=self.args.seconds, connections=self.args.connections, **wrk_options
+        )
         result = to_result(scenario, raw)
         # Workers gunicorn started during the run (max_requests recycling): a latency spike.
         result.worker_restarts = len(set(children(server.process.pid)) - before)
@@ -969,14 +977,14 @@ def serving(args: argparse.Namespace, setup: Setup) -> Iterator[Serving]:
     try:
         started = wait_for_workers(app_server, workers)
         wait_for_workers(baseline, workers)
-        print(f"app workers: {started}; wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS}", flush=True)
+        print(f"app workers: {started}; wrk -c{args.connections}", flush=True)
         if args.warmup:
             # Not measured: every worker opens its database connections and fills its caches.
             print(f"warming up for {args.warmup}s per server\n", flush=True)
             wrk(f"{baseline.url}/api/articles", seconds=args.warmup, script=READ_SCRIPT)
             wrk(f"{app_server.url}/api/articles?limit=20", seconds=args.warmup, script=READ_SCRIPT)
         settings = {
-            "wrk": f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{args.seconds}s --latency",
+            "wrk": f"wrk -c{args.connections} -d{args.seconds}s --latency",
             "server": "gunicorn -c gunicorn.conf.py --no-control-socket wsgi:app",
             "app_workers": started,
             "threads": args.threads or "default",
@@ -1146,6 +1154,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         choices=("on", "off"),
         default="on",
         help="the app's cache (default on; off: CACHE_TYPE=NullCache, what a miss costs)",
+    )
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=WRK_CONNECTIONS,
+        help=f"urls: wrk's open connections, each sending its next request once answered "
+        f"(default {WRK_CONNECTIONS}; 2, one per core, to measure latency without queueing)",
     )
     parser.add_argument("--reuse", action="store_true", help="keep the database if it is seeded")
     parser.add_argument("--seed", type=int, default=1)
