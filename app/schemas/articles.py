@@ -10,7 +10,7 @@ from app.schemas.common import (
     Body,
     CommentBody,
     Description,
-    NulFree,
+    Matches,
     PageQuery,
     QueryText,
     RequestModel,
@@ -82,7 +82,8 @@ def _searchable(value: str) -> str:
 SearchText = Annotated[
     str,
     StringConstraints(max_length=rules.SEARCH_MAX),
-    NulFree,
+    # The same messages as the rule below, which the pattern states for the schema.
+    Matches(rules.SEARCH_TEXT_PATTERN, lambda value: rules.search_problem(value) or "is too short"),
     AfterValidator(_searchable),
     Field(
         description=(

@@ -109,6 +109,9 @@ def text_problem(value: str) -> str:
 # A search: long enough to mean something, short enough to parse and match cheaply.
 SEARCH_MIN = 2
 SEARCH_MAX = 200
+# A search as sent: no NUL, and at least SEARCH_MIN (two) characters besides the
+# surrounding blanks; stated in the OpenAPI document (app/schemas/articles.py).
+SEARCH_TEXT_PATTERN = rf"^[{BLANKS}]*[^\x00{BLANKS}][^\x00]*[^\x00{BLANKS}][{BLANKS}]*$"
 # Half of a UTF-16 pair alone: no database can store or compare it.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # How many of the newest matching articles a search ranks (and counts): the bound
