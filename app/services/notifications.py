@@ -18,6 +18,8 @@ keeps a job that the queue runs again from mailing twice for one event.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
@@ -73,17 +75,15 @@ def send_follow_mail(*, follower_id: int, followed_id: int) -> None:
     created_at, who, recipient = row
     if not recipient.notify_by_email:
         return
-    event = f"follow:{follower_id}:{followed_id}:{created_at.isoformat()}"
-    with jobs.at_most_once(f"notification:{event}") as first:
-        if first:
-            mail.send(
-                to=recipient.email,
-                subject=f"{who.username} is now following you on Conduit",
-                template="new_follower",
-                username=recipient.username,
-                follower=who.username,
-                link=mail.public_url("web_profiles.show_profile", username=who.username),
-            )
+    _send_once(
+        f"follow:{follower_id}:{followed_id}:{created_at.isoformat()}",
+        to=recipient.email,
+        subject=f"{who.username} is now following you on Conduit",
+        template="new_follower",
+        username=recipient.username,
+        follower=who.username,
+        link=mail.public_url("web_profiles.show_profile", username=who.username),
+    )
 
 
 @jobs.job
@@ -103,20 +103,24 @@ def send_comment_mail(*, comment_id: int) -> None:
     if not recipient.notify_by_email or who.id == recipient.id:
         return
     # With its creation time: SQLite may give a deleted comment's id to a new one.
-    event = f"comment:{comment.id}:{comment.created_at.isoformat()}"
+    _send_once(
+        f"comment:{comment.id}:{comment.created_at.isoformat()}",
+        to=recipient.email,
+        subject=f"{who.username} commented on {_one_line(title)}",
+        template="new_comment",
+        username=recipient.username,
+        commenter=who.username,
+        title=title,
+        excerpt=_excerpt(comment.body),
+        link=mail.public_url("web_articles.show_article", slug=slug) + f"#comment-{comment.id}",
+    )
+
+
+def _send_once(event: str, **message: Any) -> None:
+    """Send `message` (app.mail.send's arguments) unless a run of this job already has."""
     with jobs.at_most_once(f"notification:{event}") as first:
         if first:
-            mail.send(
-                to=recipient.email,
-                subject=f"{who.username} commented on {_one_line(title)}",
-                template="new_comment",
-                username=recipient.username,
-                commenter=who.username,
-                title=title,
-                excerpt=_excerpt(comment.body),
-                link=mail.public_url("web_articles.show_article", slug=slug)
-                + f"#comment-{comment.id}",
-            )
+            mail.send(**message)
 
 
 def _one_line(text: str) -> str:
