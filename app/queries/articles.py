@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Integer,
-    Result,
     Row,
     ScalarSelect,
     Select,
@@ -35,6 +34,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from app import counts
 from app.extensions import db
 from app.models import Article, ArticleTag, Counter, Favorite, Follow, Tag, User
+from app.queries import read
 from app.services.views import ArticlePage, ArticleView, ProfileView
 from app.sql import StringListAggregate
 
@@ -225,20 +225,13 @@ def _list_statements(shape: ListShape, *, lateral: bool) -> _ListStatements:
     )
 
 
-def _read(statement: Select[Any], parameters: dict[str, Any]) -> Result[Any]:
-    """Run a read on the session's connection, as Core: these statements select
-    columns, never entities, and the ORM's execution around them (its compile state,
-    its result) cost more than the rows themselves."""
-    return db.session.connection().execute(statement, parameters)
-
-
 def _rows(shape: ListShape, parameters: dict[str, Any]) -> tuple[Sequence[Row[Any]], int]:
     statements = _list_statements(shape, lateral=db.session.get_bind().dialect.name == "postgresql")
-    rows = _read(statements.page_with_total, parameters).all()
+    rows = read(statements.page_with_total, parameters).all()
     if rows:
         return rows, rows[0].total
     if parameters["offset"]:
-        return rows, _read(statements.total, parameters).scalar() or 0
+        return rows, read(statements.total, parameters).scalar() or 0
     return rows, 0
 
 
@@ -271,7 +264,7 @@ def read_article(*, viewer_id: int | None, by: str, value: str | int) -> Article
         parameters["viewer_id"] = viewer_id
     statement = _single_statement(signed_in=viewer_id is not None, by=by)
     result = (
-        _read(statement, parameters) if by == "slug" else db.session.execute(statement, parameters)
+        read(statement, parameters) if by == "slug" else db.session.execute(statement, parameters)
     )
     row = result.first()
     return None if row is None else article_view(row, with_body=True)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Row, Select, delete, func, select
+from sqlalchemy import delete, select
 
 from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.models import Article, Comment, User
 from app.models.base import utcnow
-from app.queries.articles import author_view, following_expression
+from app.queries.comments import article_and_comment_count, read_comments
 from app.services import notifications, rules
 from app.services.articles import article_gone, load_article, writing_to_article
 from app.services.profiles import profile_view
@@ -25,8 +23,7 @@ MAX_ID = 2**31 - 1
 def list_comments(*, slug: str, viewer_id: int | None) -> list[CommentView]:
     """The comments on the article at `slug`, newest first."""
     article = load_article(slug)
-    rows = db.session.execute(_comments_newest_first(article.id, viewer_id))
-    return [_comment_view(row) for row in rows]
+    return read_comments(article_id=article.id, viewer_id=viewer_id)
 
 
 def list_comment_page(*, slug: str, viewer_id: int | None, page: int, per_page: int) -> CommentPage:
@@ -40,54 +37,16 @@ def list_comment_page(*, slug: str, viewer_id: int | None, page: int, per_page: 
     """
     if not rules.can_match(slug):
         raise NotFound("article")
-    found = db.session.execute(
-        select(
-            Article.id,
-            select(func.count())
-            .select_from(Comment)
-            .where(Comment.article_id == Article.id)
-            .scalar_subquery(),
-        ).where(Article.slug == slug)
-    ).one_or_none()
+    found = article_and_comment_count(slug)
     if found is None:
         raise NotFound("article")
     article_id, total = found
     last_page = max(1, -(-total // per_page))
     page = min(max(page, 1), last_page)
-    rows = db.session.execute(
-        _comments_newest_first(article_id, viewer_id).limit(per_page).offset((page - 1) * per_page)
+    shown = read_comments(
+        article_id=article_id, viewer_id=viewer_id, limit=per_page, offset=(page - 1) * per_page
     )
-    return CommentPage(comments=[_comment_view(row) for row in rows], page=page, total=total)
-
-
-def _comments_newest_first(article_id: int, viewer_id: int | None) -> Select[Any]:
-    # Columns, not Comment objects: an article can have comments by the thousand,
-    # and building an ORM object for each was most of the request's time.
-    return (
-        select(
-            Comment.id,
-            Comment.body,
-            Comment.created_at,
-            Comment.updated_at,
-            User.username,
-            User.bio,
-            User.image,
-            following_expression(Comment.author_id, viewer_id).label("following"),
-        )
-        .join(User, User.id == Comment.author_id)
-        .where(Comment.article_id == article_id)
-        .order_by(Comment.created_at.desc(), Comment.id.desc())
-    )
-
-
-def _comment_view(row: Row[Any]) -> CommentView:
-    return CommentView(
-        id=row.id,
-        body=row.body,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        author=author_view(row),
-    )
+    return CommentPage(comments=shown, page=page, total=total)
 
 
 def add_comment(*, actor: User, slug: str, body: str) -> CommentView:
