@@ -6,7 +6,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, g, request, url_for
 
 from app.web import articles, comments, password_reset, profiles, search, users
 from app.web.auth import init_web_auth
@@ -27,10 +27,24 @@ def asset_url(filename: str) -> str:
     return url_for("static", filename=filename, v=version)
 
 
+def sign_in_url() -> str:
+    """The sign-in page, coming back to this page after it.
+
+    Every favorite and follow button of a page links there for anonymous readers
+    (a list page has one per article): built once per request, since building a
+    URL with a query is a noticeable part of rendering a list page.
+    """
+    url: str | None = g.get("sign_in_url")
+    if url is None:
+        url = g.sign_in_url = url_for("web_users.login", next=request.full_path.rstrip("?"))
+    return url
+
+
 def register_web(app: Flask) -> None:
     """Mount the web UI's blueprints and its sign-in on `app`."""
     init_web_auth(app)
     app.jinja_env.globals["anonymous_layout"] = False
     app.jinja_env.globals["asset_url"] = asset_url
+    app.jinja_env.globals["sign_in_url"] = sign_in_url
     for module in (articles, comments, password_reset, profiles, search, users):
         app.register_blueprint(module.bp)
