@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, select
 from app.exceptions import Invalid, NotFound
 from app.extensions import db
 from app.models import Follow, User
-from app.queries.articles import following_expression
+from app.queries.profiles import read_profile
 from app.services import notifications, rules
 from app.services.views import ProfileView
 from app.sql import insert_ignoring_duplicates
@@ -31,14 +31,10 @@ def get_profile(*, username: str, viewer_id: int | None) -> ProfileView:
     """The public profile of `username`, as `viewer_id` sees it."""
     if not rules.can_match(username):
         raise NotFound("profile")
-    row = db.session.execute(
-        select(User, following_expression(User.id, viewer_id).label("following")).where(
-            func.lower(User.username) == username.lower()
-        )
-    ).first()
-    if row is None:
+    profile = read_profile(username=username, viewer_id=viewer_id)
+    if profile is None:
         raise NotFound("profile")
-    return profile_view(row.User, following=bool(row.following))
+    return profile
 
 
 def follow_user(*, actor: User, username: str) -> ProfileView:
