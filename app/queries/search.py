@@ -35,7 +35,6 @@ from sqlalchemy import (
     Select,
     Text,
     bindparam,
-    desc,
     func,
     literal,
     select,
@@ -113,6 +112,9 @@ class _SearchStatements:
 
 
 def _postgres_matches(shape: SearchShape, query: ColumnElement[Any]) -> Any:
+    """The candidates (id, created_at, rank), ranked as the scan that finds them reads
+    their vectors: the page's articles and authors are then read for its rows only."""
+
     def matching(vector: ColumnElement[Any]) -> list[ColumnElement[bool]]:
         # A query of exclusions only ("-word") matches nearly everything and no
         # index serves it: it matches nothing, as on SQLite.
@@ -120,7 +122,11 @@ def _postgres_matches(shape: SearchShape, query: ColumnElement[Any]) -> Any:
 
     if not shape.windowed:
         return _newest_first(
-            select(Article.id).where(*matching(Article.search_vector), *_filters(shape))
+            select(
+                Article.id,
+                Article.created_at,
+                func.ts_rank(Article.search_vector, query).label("rank"),
+            ).where(*matching(Article.search_vector), *_filters(shape))
         ).cte("matches")
     # LIMIT inside: no condition on the words is pushed into this scan.
     newest = (
@@ -131,7 +137,11 @@ def _postgres_matches(shape: SearchShape, query: ColumnElement[Any]) -> Any:
         .subquery("newest")
     )
     return (
-        select(newest.c.id)
+        select(
+            newest.c.id,
+            newest.c.created_at,
+            func.ts_rank(newest.c.search_vector, query).label("rank"),
+        )
         .where(*matching(newest.c.search_vector))
         .order_by(newest.c.created_at.desc(), newest.c.id.desc())
         .limit(CANDIDATES)
@@ -143,15 +153,19 @@ def _postgres_matches(shape: SearchShape, query: ColumnElement[Any]) -> Any:
 def _postgres_statements(shape: SearchShape) -> _SearchStatements:
     query = func.websearch_to_tsquery(LANGUAGE, QUERY)
     matches = _postgres_matches(shape, query)
-    rank = func.ts_rank(Article.search_vector, query)
     total = select(func.count()).select_from(matches)
+    chosen = (
+        select(matches.c.id, matches.c.rank)
+        .order_by(matches.c.rank.desc(), matches.c.created_at.desc(), matches.c.id.desc())
+        .limit(LIMIT)
+        .offset(OFFSET)
+        .subquery("chosen")
+    )
     page = (
         article_query(signed_in=shape.signed_in, with_body=False)
         .add_columns(Article.body)
-        .join(matches, matches.c.id == Article.id)
-        .order_by(desc(rank), Article.created_at.desc(), Article.id.desc())
-        .limit(LIMIT)
-        .offset(OFFSET)
+        .join(chosen, chosen.c.id == Article.id)
+        .order_by(chosen.c.rank.desc(), Article.created_at.desc(), Article.id.desc())
     )
     return _SearchStatements(
         page=page.add_columns(total.scalar_subquery().label("total")), total=total
