@@ -26,7 +26,15 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlche
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.http import HTTP_STATUS_CODES
 
-from app.exceptions import DomainError, Forbidden, Invalid, NotFound, Unauthorized, Unavailable
+from app.exceptions import (
+    Busy,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+)
 from app.extensions import db, limiter
 from app.metrics import record_rate_limited
 from app.observability import REQUEST_ID_ENVIRON_KEY
@@ -40,11 +48,14 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     Invalid: 422,
     Unavailable: 501,
+    Busy: 503,
 }
 
 # Seconds a client should wait before trying again when a dependency is down.
 RETRY_AFTER_UNAVAILABLE = "5"
 RETRY_AFTER_RATE_LIMITED = 60
+# Seconds a client should wait when too many requests of its kind are at work.
+RETRY_AFTER_BUSY = "1"
 
 
 def is_api_path(path: str) -> bool:
@@ -209,7 +220,9 @@ def _seconds_until_reset() -> int:
 
 
 def _domain_error(exc: DomainError) -> Response:
-    return _respond(DOMAIN_STATUS.get(type(exc), 422), exc.errors)
+    status = DOMAIN_STATUS.get(type(exc), 422)
+    headers = {"Retry-After": RETRY_AFTER_BUSY} if status == 503 else None
+    return _respond(status, exc.errors, headers)
 
 
 def _validation_error(exc: ValidationError) -> Response:

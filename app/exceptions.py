@@ -41,3 +41,7 @@ class Invalid(DomainError):
 
 class Unavailable(DomainError):
     """This installation does not offer the feature (password reset without a mail server)."""
+
+
+class Busy(DomainError):
+    """Too many requests of this kind are at work now; the same request may succeed shortly."""

@@ -46,7 +46,8 @@ ANY_REQUEST_ERRORS: dict[int, Any] = {
     400: ErrorBody,
     429: _error("Too many requests: wait as Retry-After says.", **{"Retry-After": _RETRY_AFTER}),
     503: _error(
-        "A dependency (the database) is unavailable: try again as Retry-After says.",
+        "A dependency (the database) is unavailable, or too many searches are at work: "
+        "try again as Retry-After says.",
         **{"Retry-After": _RETRY_AFTER},
     ),
 }

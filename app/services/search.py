@@ -14,8 +14,10 @@ from typing import Any
 
 import structlog
 from flask import current_app
+from sqlalchemy.engine import Connection
 
-from app.exceptions import Invalid
+from app.admission import Admission, Crowded, admission
+from app.exceptions import Busy, Invalid
 from app.extensions import db
 from app.queries import search as queries
 from app.queries.search import SearchShape, SearchTimedOut, TimeLimit
@@ -25,6 +27,8 @@ from app.services import rules
 from app.services.views import ArticleView
 
 log = structlog.get_logger(__name__)
+
+BUSY = "too many searches are running; try again in a moment"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,17 +114,35 @@ def search_articles(
         favorited=favorited is not None,
     )
     try:
-        found = queries.search_page(
+        with _admission().admitted():
+            found = _search_page(connection, shape, parameters, snippets=snippets)
+    except Crowded:
+        raise Busy.on("search", BUSY) from None
+    return SearchPage(articles=found.articles, total=found.total, snippets=found.snippets)
+
+
+def _admission() -> Admission:
+    config = current_app.config
+    wait_ms = config["DATABASE_STATEMENT_TIMEOUT_MS"]
+    return admission(
+        "search", size=config["SEARCH_CONCURRENCY"], wait_seconds=wait_ms / 1000 or None
+    )
+
+
+def _search_page(
+    connection: Connection, shape: SearchShape, parameters: dict[str, Any], *, snippets: bool
+) -> queries.Found:
+    try:
+        return queries.search_page(
             connection, shape, parameters, snippets=snippets, time_limit=_time_limit()
         )
     except SearchTimedOut:
         # Over the newest articles only: a bounded scan (app/queries/search.py).
         log.info("search over the newest articles only", window=rules.SEARCH_WINDOW)
         db.session.rollback()
-        found = queries.search_page(
+        return queries.search_page(
             db.session.connection(), replace(shape, windowed=True), parameters, snippets=snippets
         )
-    return SearchPage(articles=found.articles, total=found.total, snippets=found.snippets)
 
 
 def reindex_articles() -> int:

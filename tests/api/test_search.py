@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
+from app.admission import Admission, install
 from app.queries.search import CANDIDATES
 from app.services.rules import SEARCH_MAX
 from tests.api.helpers import assert_error, create_article
@@ -133,3 +134,23 @@ def test_the_document_describes_the_search_parameter(client):
     assert search["required"] is False
     assert search["schema"]["maxLength"] == SEARCH_MAX
     assert f"at most {CANDIDATES}" in search["schema"]["description"]
+
+
+def test_a_search_beyond_the_searches_at_work_is_answered_503_and_runs_nothing(
+    app, client, headers, statements
+):
+    create_article(client, headers, title="Dragons")
+    crowded = Admission(1, wait_seconds=0.01)
+    with app.app_context():
+        install("search", crowded)
+
+    statements.statements.clear()
+    with crowded.admitted():
+        response = client.get("/api/articles?search=dragons")
+    counted = list(statements.statements)
+
+    errors = assert_error(response, 503, "search")
+    assert errors == {"search": ["too many searches are running; try again in a moment"]}
+    assert response.headers["Retry-After"] == "1"
+    assert not [sql for sql in counted if "articles" in sql.lower()]
+    assert _search(client, "dragons")["articlesCount"] == 1

@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import update
 
+from app.admission import Admission, install
 from app.extensions import db
 from app.models import Article
 from app.services import articles
@@ -116,3 +117,16 @@ def test_hostile_queries_show_a_page(browser, user, raw):
     page = browser.get(f"/search?q={raw}&page=99999999999")
 
     assert page.select("#search-query")
+
+
+def test_a_search_beyond_the_searches_at_work_shows_a_try_again_page(app, browser, user):
+    _publish(user, "Dragons")
+    crowded = Admission(1, wait_seconds=0.01)
+    install("search", crowded)
+
+    with crowded.admitted():
+        page = browser.get("/search?q=dragons", status=503)
+
+    assert page.response.headers["Retry-After"] == "1"
+    assert "try again" in page.text.lower()
+    assert "Dragons" in browser.get("/search?q=dragons").text
