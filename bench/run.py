@@ -290,8 +290,6 @@ def tokens_for(usernames: Sequence[str]) -> dict[str, str]:
 def scenarios(subjects: Subjects) -> list[Scenario]:
     slug = subjects.slug
     return [
-        # The floor of any request that reads: one statement and one Redis command.
-        Scenario("ready", "readiness check", "/health/ready", what="SELECT 1 and a Redis PING"),
         Scenario("list", "articles, anonymous", "/api/articles?limit=20", what="the global list"),
         Scenario(
             "list-auth",
@@ -1178,7 +1176,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--only",
         type=lambda text: set(text.split(",")),
-        help="urls: comma-separated scenario keys: ready, list, list-auth, tag, author, favorited, "
+        help="urls: comma-separated scenario keys: list, list-auth, tag, author, favorited, "
         "feed, article, comments, tags, profile, web-home, web-article, search, "
         "search-words, web-search, write",
     )
