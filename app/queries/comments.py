@@ -9,27 +9,31 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, String, bindparam, func, select
+from sqlalchemy import Row, Select, String, bindparam, func, select
 
 from app.models import Article, Comment, User
 from app.queries import read
 from app.queries.articles import LIMIT, OFFSET, VIEWER, author_view, following_expression
 from app.services.views import CommentView
 
-ARTICLE_ID = bindparam("article_id", type_=Integer)
+SLUG = bindparam("slug", type_=String)
 
-# The article's id and its number of comments, by slug: what a page of them needs first.
-_ARTICLE_AND_COUNT = select(
-    Article.id,
+# The number of comments on the article at `slug`: no row if there is no such article.
+_COMMENT_COUNT = select(
     select(func.count())
     .select_from(Comment)
     .where(Comment.article_id == Article.id)
-    .scalar_subquery(),
-).where(Article.slug == bindparam("slug", type_=String))
+    .scalar_subquery()
+).where(Article.slug == SLUG)
 
 
 @functools.cache
 def _newest_first(*, signed_in: bool, paged: bool) -> Select[Any]:
+    """The comments of the article at the bound `slug` (paged: `limit` from `offset`).
+
+    From the article, joined outward: an article without comments gives one row of
+    nulls, one that does not exist no row, so that one statement tells them apart.
+    """
     query = (
         select(
             Comment.id,
@@ -43,31 +47,36 @@ def _newest_first(*, signed_in: bool, paged: bool) -> Select[Any]:
                 "following"
             ),
         )
-        .join(User, User.id == Comment.author_id)
-        .where(Comment.article_id == ARTICLE_ID)
+        .select_from(Article)
+        .outerjoin(Comment, Comment.article_id == Article.id)
+        .outerjoin(User, User.id == Comment.author_id)
+        .where(Article.slug == SLUG)
         .order_by(Comment.created_at.desc(), Comment.id.desc())
     )
     return query.limit(LIMIT).offset(OFFSET) if paged else query
 
 
-def article_and_comment_count(slug: str) -> tuple[int, int] | None:
-    """The id of the article at `slug` and how many comments it has (None: no such article)."""
-    row = read(_ARTICLE_AND_COUNT, {"slug": slug}).one_or_none()
-    return None if row is None else (row[0], row[1])
+def comment_count(slug: str) -> int | None:
+    """How many comments the article at `slug` has (None: there is no such article)."""
+    count: int | None = read(_COMMENT_COUNT, {"slug": slug}).scalar_one_or_none()
+    return count
 
 
 def read_comments(
-    *, article_id: int, viewer_id: int | None, limit: int | None = None, offset: int = 0
-) -> list[CommentView]:
-    """The article's comments newest first as `viewer_id` sees their authors: all of
-    them, or `limit` from `offset`."""
-    parameters: dict[str, Any] = {"article_id": article_id}
+    *, slug: str, viewer_id: int | None, limit: int | None = None, offset: int = 0
+) -> list[CommentView] | None:
+    """The comments on the article at `slug` newest first, as `viewer_id` sees their
+    authors: all of them, or `limit` from `offset`; None if there is no such article."""
+    parameters: dict[str, Any] = {"slug": slug}
     if viewer_id is not None:
         parameters["viewer_id"] = viewer_id
     if limit is not None:
         parameters |= {"limit": limit, "offset": offset}
     statement = _newest_first(signed_in=viewer_id is not None, paged=limit is not None)
-    return [_comment_view(row) for row in read(statement, parameters)]
+    rows = read(statement, parameters).all()
+    if not rows:
+        return None
+    return [_comment_view(row) for row in rows if row.id is not None]
 
 
 def _comment_view(row: Row[Any]) -> CommentView:
