@@ -673,3 +673,13 @@ def test_an_anonymous_post_from_another_site_is_not_sent_back_there(browser, lib
 )
 def test_the_pager_links_the_ends_and_the_pages_around_the_current_one(page, pages, links):
     assert Pager(page=page, pages=pages).links() == links
+
+
+def test_a_popular_tag_with_characters_a_query_must_quote_links_to_its_articles(browser, user):
+    _write(user, "Systems", tags=["c++ & rust/go?"])
+
+    link = browser.get("/").first(".sidebar .tag-list a")
+    page = browser.get(link["href"])
+
+    assert link["href"] == "/?tag=c%2B%2B%20%26%20rust/go%3F"
+    assert page.texts(".article-preview h1") == ["Systems"]
