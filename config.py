@@ -296,9 +296,10 @@ class Config(BaseSettings):
     # PostgreSQL: a search not answered within this long is answered over the newest
     # articles only (app/queries/search.py); 0 for no limit of its own.
     SEARCH_TIME_LIMIT_MS: int = Field(300, ge=0)
-    # Searches at work at once in each process; more wait for a place (as long as a
-    # statement may take, DATABASE_STATEMENT_TIMEOUT_MS), then are answered 503.
+    # Searches at work at once in each process; more wait for a place up to
+    # SEARCH_QUEUE_WAIT_MS (0: not at all), then are answered 503.
     SEARCH_CONCURRENCY: int = Field(2, ge=1)
+    SEARCH_QUEUE_WAIT_MS: int = Field(1000, ge=0)
 
     LOG_LEVEL: Annotated[str, AfterValidator(str.upper)] = "INFO"
     # json or console; unset: console in debug, json otherwise (see `check`).

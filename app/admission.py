@@ -24,9 +24,9 @@ class Crowded(Exception):
 
 class Admission:
     """At most `size` callers inside `admitted()` at once; the others wait up to
-    `wait_seconds` (None: as long as it takes) for a place, then raise Crowded."""
+    `wait_seconds` (0: not at all) for a place, then raise Crowded."""
 
-    def __init__(self, size: int, *, wait_seconds: float | None) -> None:
+    def __init__(self, size: int, *, wait_seconds: float) -> None:
         self._places = threading.BoundedSemaphore(size)
         self._wait_seconds = wait_seconds
 
@@ -40,7 +40,7 @@ class Admission:
             self._places.release()
 
 
-def admission(kind: str, *, size: int, wait_seconds: float | None) -> Admission:
+def admission(kind: str, *, size: int, wait_seconds: float) -> Admission:
     """This app's admission control for requests of `kind`, made on first use."""
     key = _EXTENSION_PREFIX + kind
     found: Admission | None = current_app.extensions.get(key)

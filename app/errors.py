@@ -221,7 +221,7 @@ def _seconds_until_reset() -> int:
 
 def _domain_error(exc: DomainError) -> Response:
     status = DOMAIN_STATUS.get(type(exc), 422)
-    headers = {"Retry-After": RETRY_AFTER_BUSY} if status == 503 else None
+    headers = {"Retry-After": RETRY_AFTER_BUSY} if isinstance(exc, Busy) else None
     return _respond(status, exc.errors, headers)
 
 

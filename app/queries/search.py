@@ -112,8 +112,11 @@ class _SearchStatements:
 
 
 def _postgres_matches(shape: SearchShape, query: ColumnElement[Any]) -> Any:
-    """The candidates (id, created_at, rank), ranked as the scan that finds them reads
-    their vectors: the page's articles and authors are then read for its rows only."""
+    """The candidates (id, created_at, rank), each ranked with the vector that the
+    scan finding it has read (the page's articles and authors are then read for its
+    rows only). Ranked above the candidates' LIMIT: PostgreSQL evaluates a cheap
+    function below a sort, so a search served by the GIN index and a sort of all
+    its matches would otherwise rank every match."""
 
     def matching(vector: ColumnElement[Any]) -> list[ColumnElement[bool]]:
         # A query of exclusions only ("-word") matches nearly everything and no
@@ -121,32 +124,29 @@ def _postgres_matches(shape: SearchShape, query: ColumnElement[Any]) -> Any:
         return [vector.op("@@")(query), func.querytree(query) != "T"]
 
     if not shape.windowed:
-        return _newest_first(
-            select(
-                Article.id,
-                Article.created_at,
-                func.ts_rank(Article.search_vector, query).label("rank"),
-            ).where(*matching(Article.search_vector), *_filters(shape))
-        ).cte("matches")
-    # LIMIT inside: no condition on the words is pushed into this scan.
-    newest = (
-        select(Article.id, Article.created_at, Article.search_vector)
-        .where(*_filters(shape))
-        .order_by(Article.created_at.desc(), Article.id.desc())
-        .limit(WINDOW)
-        .subquery("newest")
-    )
-    return (
-        select(
-            newest.c.id,
-            newest.c.created_at,
-            func.ts_rank(newest.c.search_vector, query).label("rank"),
+        candidates = _newest_first(
+            select(Article.id, Article.created_at, Article.search_vector).where(
+                *matching(Article.search_vector), *_filters(shape)
+            )
+        ).subquery("candidates")
+    else:
+        # LIMIT inside: no condition on the words is pushed into this scan.
+        newest = (
+            select(Article.id, Article.created_at, Article.search_vector)
+            .where(*_filters(shape))
+            .order_by(Article.created_at.desc(), Article.id.desc())
+            .limit(WINDOW)
+            .subquery("newest")
         )
-        .where(*matching(newest.c.search_vector))
-        .order_by(newest.c.created_at.desc(), newest.c.id.desc())
-        .limit(CANDIDATES)
-        .cte("matches")
-    )
+        candidates = (
+            select(newest.c.id, newest.c.created_at, newest.c.search_vector)
+            .where(*matching(newest.c.search_vector))
+            .order_by(newest.c.created_at.desc(), newest.c.id.desc())
+            .limit(CANDIDATES)
+            .subquery("candidates")
+        )
+    rank = func.ts_rank(candidates.c.search_vector, query).label("rank")
+    return select(candidates.c.id, candidates.c.created_at, rank).cte("matches")
 
 
 @functools.cache

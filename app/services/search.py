@@ -93,9 +93,8 @@ def search_articles(
     empty = SearchPage(articles=[], total=0, snippets=[])
     if not all(rules.can_match(value) for value in (tag, author, favorited) if value is not None):
         return empty
-    connection = db.session.connection()
     parameters: dict[str, Any] = {"limit": limit, "offset": offset, "window": rules.SEARCH_WINDOW}
-    if connection.dialect.name == "postgresql":
+    if db.session.get_bind().dialect.name == "postgresql":
         parameters.update(search=query.strip(), language=_language())
     else:
         match = fts5_expression(query, _stop_words())
@@ -114,8 +113,9 @@ def search_articles(
         favorited=favorited is not None,
     )
     try:
+        # The connection is taken once admitted: a search waiting its turn holds none.
         with _admission().admitted():
-            found = _search_page(connection, shape, parameters, snippets=snippets)
+            found = _search_page(db.session.connection(), shape, parameters, snippets=snippets)
     except Crowded:
         raise Busy.on("search", BUSY) from None
     return SearchPage(articles=found.articles, total=found.total, snippets=found.snippets)
@@ -123,9 +123,10 @@ def search_articles(
 
 def _admission() -> Admission:
     config = current_app.config
-    wait_ms = config["DATABASE_STATEMENT_TIMEOUT_MS"]
     return admission(
-        "search", size=config["SEARCH_CONCURRENCY"], wait_seconds=wait_ms / 1000 or None
+        "search",
+        size=config["SEARCH_CONCURRENCY"],
+        wait_seconds=config["SEARCH_QUEUE_WAIT_MS"] / 1000,
     )
 
 

@@ -137,12 +137,11 @@ def test_the_document_describes_the_search_parameter(client):
 
 
 def test_a_search_beyond_the_searches_at_work_is_answered_503_and_runs_nothing(
-    app, client, headers, statements
+    client, headers, statements
 ):
     create_article(client, headers, title="Dragons")
     crowded = Admission(1, wait_seconds=0.01)
-    with app.app_context():
-        install("search", crowded)
+    install("search", crowded)
 
     statements.statements.clear()
     with crowded.admitted():

@@ -16,6 +16,13 @@ def test_callers_beyond_the_size_give_up_after_the_wait():
         pass
 
 
+def test_no_wait_gives_up_at_once():
+    control = Admission(1, wait_seconds=0)
+
+    with control.admitted(), pytest.raises(Crowded), control.admitted():
+        pass
+
+
 def test_a_place_freed_lets_the_next_caller_in():
     control = Admission(1, wait_seconds=0.01)
 
