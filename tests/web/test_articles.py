@@ -681,5 +681,5 @@ def test_a_popular_tag_with_characters_a_query_must_quote_links_to_its_articles(
     link = browser.get("/").first(".sidebar .tag-list a")
     page = browser.get(link["href"])
 
-    assert link["href"] == "/?tag=c%2B%2B%20%26%20rust/go%3F"
+    assert link["href"] == "/?tag=c%2B%2B%20%26%20rust%2Fgo%3F"
     assert page.texts(".article-preview h1") == ["Systems"]
