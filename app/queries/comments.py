@@ -66,7 +66,8 @@ def read_comments(
     *, slug: str, viewer_id: int | None, limit: int | None = None, offset: int = 0
 ) -> list[CommentView] | None:
     """The comments on the article at `slug` newest first, as `viewer_id` sees their
-    authors: all of them, or `limit` from `offset`; None if there is no such article."""
+    authors: all of them, or `limit` from `offset`. None when there is no row at all:
+    no such article, or a page past the last."""
     parameters: dict[str, Any] = {"slug": slug}
     if viewer_id is not None:
         parameters["viewer_id"] = viewer_id
