@@ -361,6 +361,7 @@ def load_plan(draws: Draws, loader: Loader, seed: int) -> None:
             {
                 "user_id": user_ids[user],
                 "article_id": article_ids[article],
+                "article_created_at": times[article],
                 "created_at": times[article]
                 + timedelta(seconds=(user * 7919 + article) % (30 * 24 * 3600)),
             }

@@ -601,3 +601,86 @@ if POSTGRES_URL:
             )
         assert indexes["ix_articles_search_vector"]["dialect_options"]["postgresql_using"] == "gin"
         assert valid is True
+
+
+def _favorites_after_upgrade_from_0009() -> tuple[dict[tuple[int, int], str], set[str]]:
+    """Upgrade to 0009, store favorites of two readers far apart in id (two batches of
+    the fill), upgrade to the last revision; return each favorite's article time and
+    the favorites' index names."""
+    upgrade(directory=MIGRATIONS, revision="0009")
+    metadata = sa.MetaData()
+    metadata.reflect(db.engine, only=["users", "articles", "favorites"])
+    users, articles, favorites = (metadata.tables[n] for n in ("users", "articles", "favorites"))
+    with db.engine.begin() as connection:
+        _insert_jake(connection, users)
+        connection.execute(
+            users.insert().values(
+                id=7001,
+                username="finn",
+                email="finn@example.com",
+                password_hash="x",
+                created_at=CREATED,
+                updated_at=CREATED,
+            )
+        )
+        connection.execute(
+            articles.insert(),
+            [
+                {
+                    "id": number,
+                    "slug": f"s{number}",
+                    "title": "t",
+                    "description": "d",
+                    "body": "b",
+                    "author_id": 1,
+                    "created_at": datetime(2026, 1, number, 3, 4, 5),
+                    "updated_at": CREATED,
+                }
+                for number in (1, 2)
+            ],
+        )
+        connection.execute(
+            favorites.insert(),
+            [
+                {"user_id": user_id, "article_id": article_id, "created_at": CREATED}
+                for user_id, article_id in ((1, 1), (7001, 1), (7001, 2))
+            ],
+        )
+
+    upgrade(directory=MIGRATIONS)
+
+    with db.engine.connect() as connection:
+        times = connection.execute(
+            sa.select(
+                sa.column("user_id"), sa.column("article_id"), sa.column("article_created_at")
+            ).select_from(sa.table("favorites"))
+        ).all()
+        indexes = {index["name"] for index in sa.inspect(connection).get_indexes("favorites")}
+    return {(user, article): str(time)[:19] for user, article, time in times}, indexes
+
+
+FAVORITES_WITH_THEIR_ARTICLES_TIMES = {
+    (1, 1): "2026-01-01 03:04:05",
+    (7001, 1): "2026-01-01 03:04:05",
+    (7001, 2): "2026-01-02 03:04:05",
+}
+
+
+@SKIPPED_EXPRESSION_INDEX_REFLECTION
+def test_upgrade_copies_each_articles_creation_time_beside_its_favorites(file_app):
+    times, indexes = _favorites_after_upgrade_from_0009()
+
+    assert times == FAVORITES_WITH_THEIR_ARTICLES_TIMES
+    assert "ix_favorites_user_id_article_created_at" in indexes
+
+
+if POSTGRES_URL:
+
+    @pytest.mark.postgres
+    def test_upgrade_copies_each_articles_creation_time_beside_its_favorites_on_postgres(
+        scratch_postgres_app,
+    ):
+        times, indexes = _favorites_after_upgrade_from_0009()
+
+        assert times == FAVORITES_WITH_THEIR_ARTICLES_TIMES
+        assert "ix_favorites_user_id_article_created_at" in indexes

@@ -2,16 +2,40 @@
 
 Building a statement of a list's size cost more Python time per request than
 running it, so each shape is built (and compiled by SQLAlchemy) once per process;
-the services run them and own what they mean.
+the services run them and own what they mean. Here: what the statements of
+several kinds share (the viewer's, the page's parameters, an author's columns).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Result, Select
+from sqlalchemy import Integer, Result, Row, Select, bindparam, exists, false
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.extensions import db
+from app.models import Follow
+from app.services.views import ProfileView
+
+VIEWER = bindparam("viewer_id", type_=Integer)
+LIMIT = bindparam("limit", type_=Integer)
+OFFSET = bindparam("offset", type_=Integer)
+
+
+def following_expression(
+    author_id: ColumnElement[int], viewer_id: int | ColumnElement[int] | None
+) -> ColumnElement[bool]:
+    """SQL that tells whether `viewer_id` follows the user in `author_id` (false for anonymous)."""
+    if viewer_id is None:
+        return false()
+    return exists().where(Follow.follower_id == viewer_id, Follow.followed_id == author_id)
+
+
+def author_view(row: Row[Any]) -> ProfileView:
+    """The author columns of a query's row (username, bio, image, following)."""
+    return ProfileView(
+        username=row.username, bio=row.bio, image=row.image, following=bool(row.following)
+    )
 
 
 def read(statement: Select[Any], parameters: dict[str, Any]) -> Result[Any]:

@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Integer,
     Row,
     ScalarSelect,
     Select,
@@ -34,35 +33,20 @@ from sqlalchemy.sql.elements import ColumnElement
 from app import counts
 from app.extensions import db
 from app.models import Article, ArticleTag, Counter, Favorite, Follow, Tag, User
-from app.queries import read
-from app.services.views import ArticlePage, ArticleView, ProfileView
+from app.queries import LIMIT, OFFSET, VIEWER, author_view, following_expression, read
+from app.services.views import ArticlePage, ArticleView
 from app.sql import StringListAggregate
-
-VIEWER = bindparam("viewer_id", type_=Integer)
-LIMIT = bindparam("limit", type_=Integer)
-OFFSET = bindparam("offset", type_=Integer)
-
-
-def following_expression(
-    author_id: ColumnElement[int], viewer_id: int | ColumnElement[int] | None
-) -> ColumnElement[bool]:
-    """SQL that tells whether `viewer_id` follows the user in `author_id` (false for anonymous)."""
-    if viewer_id is None:
-        return false()
-    return exists().where(Follow.follower_id == viewer_id, Follow.followed_id == author_id)
-
-
-def author_view(row: Row[Any]) -> ProfileView:
-    """The author columns of a query's row (username, bio, image, following)."""
-    return ProfileView(
-        username=row.username, bio=row.bio, image=row.image, following=bool(row.following)
-    )
 
 
 def _favorited_expression(signed_in: bool) -> ColumnElement[bool]:
     if not signed_in:
         return false()
-    return exists().where(Favorite.article_id == Article.id, Favorite.user_id == VIEWER)
+    # Correlated to the article only: a list of favorites has favorites in its FROM too.
+    return (
+        exists()
+        .where(Favorite.article_id == Article.id, Favorite.user_id == VIEWER)
+        .correlate(Article)
+    )
 
 
 @functools.cache
@@ -162,35 +146,60 @@ def _newest_of_each_followed_author() -> Select[Any]:
     )
 
 
-def _kept_total(shape: ListShape) -> Select[Any] | None:
+def _kept_total(shape: ListShape) -> Select[Any]:
     """The number of articles of an untagged list with at most one filter, from the
-    counts the writes keep (app/counts.py); None where it has to be counted."""
+    counts the writes keep (app/counts.py)."""
     if shape.author:
         return select(User.articles_count).where(func.lower(User.username) == bindparam("author"))
     if shape.feed:
         followed = select(Follow.followed_id).where(Follow.follower_id == VIEWER)
         return select(func.sum(User.articles_count)).where(User.id.in_(followed))
-    if shape.favorited:
-        return None
     return select(Counter.value).where(Counter.name == counts.ARTICLES)
+
+
+@dataclass(frozen=True)
+class _Entries:
+    """A table of (article_id, article_created_at) entries that a list walks in the
+    order of its index, newest article first: one tag's or one reader's favorites."""
+
+    table: type[ArticleTag] | type[Favorite]
+    chosen: ColumnElement[bool]
+    # Its number of entries where the writes keep it (app/counts.py).
+    kept_total: Select[Any] | None
+
+
+def _entries(shape: ListShape) -> _Entries | None:
+    if shape.tag:
+        tag_id = select(Tag.id).where(Tag.name == bindparam("tag")).scalar_subquery()
+        return _Entries(
+            table=ArticleTag,
+            chosen=ArticleTag.tag_id == tag_id,
+            kept_total=select(Tag.articles_count).where(Tag.name == bindparam("tag")),
+        )
+    if shape.favorited:
+        reader = user_id_by_name("favorited")
+        return _Entries(table=Favorite, chosen=Favorite.user_id == reader, kept_total=None)
+    return None
 
 
 @functools.cache
 def _list_statements(shape: ListShape, *, lateral: bool) -> _ListStatements:
     """The page (with or without the total) and the total of a list of that shape.
 
-    A tag's articles are read from article_tags in its index order (newest first),
-    so that the page stops after `limit` entries however many the tag has. Where the
-    database has LATERAL joins (`lateral`: PostgreSQL), the feed's page is chosen
-    among the newest `offset + limit` articles of each followed author, which the
-    author index hands over in order: its cost follows the number of follows, not
-    the number of articles they wrote.
+    A tag's articles, or a reader's favorites, are read from article_tags or
+    favorites in index order (newest article first), so that the page stops after
+    `limit` entries however many there are. Where the database has LATERAL joins
+    (`lateral`: PostgreSQL), the feed's page is chosen among the newest
+    `offset + limit` articles of each followed author, which the author index hands
+    over in order: its cost follows the number of follows, not the number of
+    articles they wrote.
     """
+    entries = _entries(shape)
     filters: list[ColumnElement[bool]] = []
     page_filters: list[ColumnElement[bool]] = []
     if shape.author:
         filters.append(Article.author_id == user_id_by_name("author"))
-    if shape.favorited:
+    if shape.favorited and shape.tag:  # the tag's entries lead; the favorites filter them
         favorites = select(Favorite.article_id).where(
             Favorite.user_id == user_id_by_name("favorited")
         )
@@ -201,26 +210,28 @@ def _list_statements(shape: ListShape, *, lateral: bool) -> _ListStatements:
         if lateral:
             page_filters.append(Article.id.in_(_newest_of_each_followed_author()))
     query = article_query(signed_in=shape.signed_in, with_body=False)
-    if shape.tag:
-        tag_id = select(Tag.id).where(Tag.name == bindparam("tag")).scalar_subquery()
-        query = query.join(ArticleTag, ArticleTag.article_id == Article.id)
-        filters.insert(0, ArticleTag.tag_id == tag_id)
-        total = select(func.count()).select_from(ArticleTag).where(*filters)
-        if len(filters) > 1:
-            total = total.join(Article, Article.id == ArticleTag.article_id)
-        else:
-            # The tag's own count, kept by the writes (app/counts.py).
-            total = select(Tag.articles_count).where(Tag.name == bindparam("tag"))
-        order = (ArticleTag.article_created_at.desc(), ArticleTag.article_id.desc())
-    else:
-        total = _kept_total(shape) if len(filters) <= 1 else None
-        if total is None:
-            total = select(func.count()).select_from(Article).where(*filters)
+    if entries is None:
+        total = (
+            _kept_total(shape)
+            if len(filters) <= 1
+            else select(func.count()).select_from(Article).where(*filters)
+        )
         order = (Article.created_at.desc(), Article.id.desc())
+    else:
+        table = entries.table
+        query = query.join(table, table.article_id == Article.id)
+        filters.insert(0, entries.chosen)
+        total = select(func.count()).select_from(table).where(*filters)
+        if len(filters) > 1:
+            total = total.join(Article, Article.id == table.article_id)
+        elif entries.kept_total is not None:
+            total = entries.kept_total
+        order = (table.article_created_at.desc(), table.article_id.desc())
     page = query.where(*filters, *page_filters).order_by(*order).limit(LIMIT).offset(OFFSET)
     return _ListStatements(
         page=page,
-        page_with_total=page.add_columns(total.scalar_subquery().label("total")),
+        # Uncorrelated: it counts the whole list, not the row it rides on.
+        page_with_total=page.add_columns(total.correlate(None).scalar_subquery().label("total")),
         total=total,
     )
 

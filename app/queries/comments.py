@@ -12,8 +12,7 @@ from typing import Any
 from sqlalchemy import Row, Select, String, bindparam, func, select
 
 from app.models import Article, Comment, User
-from app.queries import read
-from app.queries.articles import LIMIT, OFFSET, VIEWER, author_view, following_expression
+from app.queries import LIMIT, OFFSET, VIEWER, author_view, following_expression, read
 from app.services.views import CommentView
 
 SLUG = bindparam("slug", type_=String)

@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import Select, String, bindparam, func, select
 
 from app.models import User
-from app.queries import read
-from app.queries.articles import VIEWER, author_view, following_expression
+from app.queries import VIEWER, author_view, following_expression, read
 from app.services.views import ProfileView
 
 

@@ -358,7 +358,7 @@ def delete_article(*, actor: User, slug: str) -> None:
     tags.forget_tags()
 
 
-def _mark_favorite(*, actor: User, article_id: int, favorite: bool) -> None:
+def _mark_favorite(*, actor: User, article: Article, favorite: bool) -> None:
     """Add or remove `actor`'s favorite of the article, and its stored count with it.
 
     The article's row first, then the favorite's: the order in which a deletion
@@ -369,18 +369,22 @@ def _mark_favorite(*, actor: User, article_id: int, favorite: bool) -> None:
     would have been a moment later.
     """
     change = 1 if favorite else -1
-    if not _count_favorites(article_id, change):
+    if not _count_favorites(article.id, change):
         raise NotFound("article")
-    pair = {"user_id": actor.id, "article_id": article_id}
     if favorite:
-        changed = insert_ignoring_duplicates(db.session, Favorite, [pair])
+        row = {
+            "user_id": actor.id,
+            "article_id": article.id,
+            "article_created_at": article.created_at,
+        }
+        changed = insert_ignoring_duplicates(db.session, Favorite, [row])
     else:
         changed = delete_counting(
             db.session,
-            delete(Favorite).where(Favorite.user_id == actor.id, Favorite.article_id == article_id),
+            delete(Favorite).where(Favorite.user_id == actor.id, Favorite.article_id == article.id),
         )
     if not changed:
-        _count_favorites(article_id, -change)
+        _count_favorites(article.id, -change)
 
 
 def _count_favorites(article_id: int, change: int) -> int:
@@ -399,7 +403,7 @@ def favorite_article(*, actor: User, slug: str) -> ArticleView:
     """Mark the article as a favorite of `actor`; twice is the same as once."""
     article = load_article(slug)
     with writing_to_article(article.id):
-        _mark_favorite(actor=actor, article_id=article.id, favorite=True)
+        _mark_favorite(actor=actor, article=article, favorite=True)
     return _read_back(article.id, actor.id)
 
 
@@ -407,5 +411,5 @@ def unfavorite_article(*, actor: User, slug: str) -> ArticleView:
     """Remove the article from `actor`'s favorites; twice is the same as once."""
     article = load_article(slug)
     with writing_to_article(article.id):
-        _mark_favorite(actor=actor, article_id=article.id, favorite=False)
+        _mark_favorite(actor=actor, article=article, favorite=False)
     return _read_back(article.id, actor.id)

@@ -49,7 +49,9 @@ def test_a_favorite_committed_during_the_deletion_still_counts(app, user, favori
         update(Article)
         .where(Article.id == favorited.id)
         .values(favorites_count=Article.favorites_count + 1),
-        insert(Favorite).values(user_id=fan.id, article_id=favorited.id),
+        insert(Favorite).values(
+            user_id=fan.id, article_id=favorited.id, article_created_at=favorited.created_at
+        ),
     )
 
     with committed_before_next_write(*favorite) as race:

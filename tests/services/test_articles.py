@@ -556,6 +556,23 @@ def test_list_articles_filters_by_tag_author_and_favoriting_user(library, filter
     assert page.total == len(expected)
 
 
+def test_a_readers_favorites_come_newest_article_first_whatever_order_they_were_favorited_in(
+    library,
+):
+    reader = UserFactory(username="reader")
+    for slug in ("c", "f", "a", "d"):
+        articles.favorite_article(actor=reader, slug=slug)
+    articles.unfavorite_article(actor=reader, slug="a")
+
+    pages = [
+        articles.list_articles(viewer_id=None, favorited="reader", limit=2, offset=offset)
+        for offset in (0, 2, 4)
+    ]
+
+    assert [_slugs(page) for page in pages] == [["f", "d"], ["c"], []]
+    assert [page.total for page in pages] == [3, 3, 3]
+
+
 def test_list_articles_leaves_out_the_body_and_shows_the_whole_tag_list(library):
     page = articles.list_articles(viewer_id=None, tag="training")
 
