@@ -680,7 +680,26 @@ if POSTGRES_URL:
     def test_upgrade_copies_each_articles_creation_time_beside_its_favorites_on_postgres(
         scratch_postgres_app,
     ):
+        """And a favorite inserted without it, as the release before does, gets it."""
         times, indexes = _favorites_after_upgrade_from_0009()
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.insert(
+                    sa.table(
+                        "favorites",
+                        sa.column("user_id"),
+                        sa.column("article_id"),
+                        sa.column("created_at"),
+                    )
+                ),
+                {"user_id": 1, "article_id": 2, "created_at": CREATED},
+            )
+            given = connection.scalar(
+                sa.select(sa.column("article_created_at"))
+                .select_from(sa.table("favorites"))
+                .where(sa.column("user_id") == 1, sa.column("article_id") == 2)
+            )
 
         assert times == FAVORITES_WITH_THEIR_ARTICLES_TIMES
         assert "ix_favorites_user_id_article_created_at" in indexes
+        assert str(given).startswith("2026-01-02 03:04:05")

@@ -8,11 +8,12 @@ article exists), the index (user_id, article_created_at, article_id) hands the
 newest favorites over in order, and the page stops after twenty, as a tag's
 page does since 0003.
 
-On PostgreSQL nothing holds the favorites for long: the column is added empty,
-filled a batch of readers at a time (each batch commits on its own), and indexed
-CONCURRENTLY; only the last step, which fills what was favorited meanwhile and
-makes the column NOT NULL, stops favorites from being written, for one scan of
-the table. SQLite does the same in one go and copies the table to add NOT NULL.
+On PostgreSQL nothing holds the favorites for long, and the release before this
+one keeps working while it runs and after: a trigger gives every favorite
+inserted without the time (as that release inserts them) its article's; the
+existing rows are filled a batch of readers at a time (each batch commits on its
+own); the index is built CONCURRENTLY; NOT NULL then costs one scan of the
+table. SQLite fills the column in one go and copies the table to add NOT NULL.
 
 Revision ID: 0010
 Revises: 0009
@@ -48,7 +49,7 @@ users = sa.table("users", sa.column("id", sa.Integer))
 
 
 def _fill(*where: sa.ColumnElement[bool]) -> None:
-    """Copy each article's creation time into its favorites (those matching `where`)."""
+    """Copy each article's creation time into its favorites without it (matching `where`)."""
     op.execute(
         favorites.update()
         .values(article_created_at=articles.c.created_at)
@@ -63,7 +64,34 @@ def _fill_in_batches() -> None:
         _fill(favorites.c.user_id.between(first, first + READERS_PER_BATCH - 1))
 
 
+# For the writers that do not give the time (the release before this one).
+FILL_FUNCTION = "favorite_article_created_at"
+CREATE_TRIGGER = (
+    f"""
+    CREATE OR REPLACE FUNCTION {FILL_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NEW.article_created_at IS NULL THEN
+            NEW.article_created_at :=
+                (SELECT created_at FROM articles WHERE id = NEW.article_id);
+        END IF;
+        RETURN NEW;
+    END $$
+    """,
+    f"""
+    CREATE TRIGGER {FILL_FUNCTION} BEFORE INSERT ON favorites
+    FOR EACH ROW EXECUTE FUNCTION {FILL_FUNCTION}()
+    """,
+)
+DROP_TRIGGER = (
+    f"DROP TRIGGER {FILL_FUNCTION} ON favorites",
+    f"DROP FUNCTION {FILL_FUNCTION}()",
+)
+
+
 def _upgrade_postgres() -> None:
+    # Committed with the column: no favorite is inserted without its time from now on.
+    for statement in CREATE_TRIGGER:
+        op.execute(statement)
     with op.get_context().autocommit_block():
         _fill_in_batches()
         op.create_index(
@@ -72,10 +100,6 @@ def _upgrade_postgres() -> None:
             ["user_id", "article_created_at", "article_id"],
             postgresql_concurrently=True,
         )
-    # What the previous release favorited while the batches ran: filled with the
-    # favorites held still, so that none is written without its time before NOT NULL.
-    op.execute("LOCK TABLE favorites IN SHARE ROW EXCLUSIVE MODE")
-    _fill()
     op.alter_column("favorites", "article_created_at", nullable=False)
 
 
@@ -105,6 +129,9 @@ def upgrade():
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        for statement in DROP_TRIGGER:
+            op.execute(statement)
     op.drop_index(INDEX, table_name="favorites")
     with op.batch_alter_table("favorites", schema=None, recreate=IN_PLACE) as batch_op:
         batch_op.drop_column("article_created_at")
