@@ -204,11 +204,14 @@ def _list_statements(shape: ListShape, *, lateral: bool) -> _ListStatements:
             Favorite.user_id == user_id_by_name("favorited")
         )
         filters.append(Article.id.in_(favorites))
-    if shape.feed:
+    if shape.feed and lateral:
+        # Only the chosen ids: with "by a followed author" beside them, PostgreSQL
+        # estimated an author's articles at the average (48 at 1,000,000 articles)
+        # and joined every article of prolific followed authors (48,000: 190 ms).
+        page_filters.append(Article.id.in_(_newest_of_each_followed_author()))
+    elif shape.feed:
         followed = select(Follow.followed_id).where(Follow.follower_id == VIEWER)
         filters.append(Article.author_id.in_(followed))
-        if lateral:
-            page_filters.append(Article.id.in_(_newest_of_each_followed_author()))
     query = article_query(signed_in=shape.signed_in, with_body=False)
     if entries is None:
         total = (
