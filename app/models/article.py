@@ -128,6 +128,8 @@ class Comment(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
-        Index("ix_comments_article_id_created_at", "article_id", "created_at"),
+        # In list order (newest first, by id among equals): a page of comments stops
+        # after `limit` entries however many the article has.
+        Index("ix_comments_article_id_created_at_id", "article_id", "created_at", "id"),
         Index("ix_comments_author_id", "author_id"),
     )

@@ -30,29 +30,42 @@ _COMMENT_COUNT = select(
 def _newest_first(*, signed_in: bool, paged: bool) -> Select[Any]:
     """The comments of the article at the bound `slug` (paged: `limit` from `offset`).
 
-    From the article, joined outward: an article without comments gives one row of
-    nulls, one that does not exist no row, so that one statement tells them apart.
+    All of them: from the article, joined outward, so that an article without
+    comments gives one row of nulls and one that does not exist no row, and one
+    statement tells them apart. A page (whose caller has counted the comments, and
+    so knows the article exists) is read from the comments' index in list order:
+    joined from the article, PostgreSQL sorted every comment of it to keep twenty
+    (a nested loop keeps the order of its outer side only).
     """
-    query = (
-        select(
-            Comment.id,
-            Comment.body,
-            Comment.created_at,
-            Comment.updated_at,
-            User.username,
-            User.bio,
-            User.image,
-            following_expression(Comment.author_id, VIEWER if signed_in else None).label(
-                "following"
-            ),
+    columns = (
+        Comment.id,
+        Comment.body,
+        Comment.created_at,
+        Comment.updated_at,
+        User.username,
+        User.bio,
+        User.image,
+        following_expression(Comment.author_id, VIEWER if signed_in else None).label("following"),
+    )
+    order = (Comment.created_at.desc(), Comment.id.desc())
+    if paged:
+        article_id = select(Article.id).where(Article.slug == SLUG).scalar_subquery()
+        return (
+            select(*columns)
+            .join(User, User.id == Comment.author_id)
+            .where(Comment.article_id == article_id)
+            .order_by(*order)
+            .limit(LIMIT)
+            .offset(OFFSET)
         )
+    return (
+        select(*columns)
         .select_from(Article)
         .outerjoin(Comment, Comment.article_id == Article.id)
         .outerjoin(User, User.id == Comment.author_id)
         .where(Article.slug == SLUG)
-        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .order_by(*order)
     )
-    return query.limit(LIMIT).offset(OFFSET) if paged else query
 
 
 def comment_count(slug: str) -> int | None:
