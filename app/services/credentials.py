@@ -31,7 +31,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app import cache
 from app.extensions import db
 from app.models import User
-from app.queries import read
 from app.services import sessions
 
 # The family of each account's cached generation; the version is raised when what
@@ -116,6 +115,5 @@ _GENERATION = select(User.credentials_generation).where(User.id == bindparam("us
 
 
 def _stored_generation(user_id: int) -> int | None:
-    # As Core: the ORM's execution around a one-column read cost as much as the read.
-    generation: int | None = read(_GENERATION, {"user_id": user_id}).scalar()
+    generation: int | None = db.session.scalar(_GENERATION, {"user_id": user_id})
     return generation
