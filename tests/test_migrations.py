@@ -703,3 +703,35 @@ if POSTGRES_URL:
         assert times == FAVORITES_WITH_THEIR_ARTICLES_TIMES
         assert "ix_favorites_user_id_article_created_at" in indexes
         assert str(given).startswith("2026-01-02 03:04:05")
+
+    def _trigger_functions() -> list[str]:
+        with db.engine.connect() as connection:
+            return list(
+                connection.scalars(
+                    sa.select(sa.column("proname"))
+                    .select_from(sa.table("pg_proc"))
+                    .where(sa.column("proname") == "favorite_article_created_at")
+                )
+            )
+
+    @pytest.mark.postgres
+    @SKIPPED_EXPRESSION_INDEX_COMPARISON
+    def test_the_list_order_migrations_go_down_and_up_again_and_finish_when_run_again(
+        scratch_postgres_app,
+    ):
+        upgrade(directory=MIGRATIONS)
+        downgrade(directory=MIGRATIONS, revision="0009")
+        gone = _trigger_functions()
+        upgrade(directory=MIGRATIONS)
+        # As if both had stopped after their work, before their revision was recorded.
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.table("alembic_version", sa.column("version_num")).update(),
+                {"version_num": "0009"},
+            )
+        upgrade(directory=MIGRATIONS)
+
+        assert gone == []
+        assert _trigger_functions() == ["favorite_article_created_at"]
+        with db.engine.connect() as connection:
+            assert _differences(connection) == []

@@ -105,6 +105,12 @@ class ListShape:
     favorited: bool = False
     feed: bool = False
 
+    def __post_init__(self) -> None:
+        # The feed's page and total are built for the feed alone (app/counts.py's sum
+        # of the followed authors' counts; the newest of each followed author).
+        if self.feed and (self.tag or self.author or self.favorited):
+            raise ValueError("the feed takes no other filter")
+
 
 @dataclass(frozen=True)
 class _ListStatements:
@@ -169,6 +175,7 @@ class _Entries:
 
 
 def _entries(shape: ListShape) -> _Entries | None:
+    """The entries a list of that shape walks, if any (else the articles themselves)."""
     if shape.tag:
         tag_id = select(Tag.id).where(Tag.name == bindparam("tag")).scalar_subquery()
         return _Entries(

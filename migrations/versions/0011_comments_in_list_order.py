@@ -8,7 +8,8 @@ With the id in the index the page reads twenty entries, and the API's full list
 needs no sort.
 
 On PostgreSQL the new index is built and the old one dropped CONCURRENTLY: the
-comments stay readable and writable throughout.
+comments stay readable and writable throughout. It can run again after stopping
+halfway.
 
 Revision ID: 0011
 Revises: 0010
@@ -29,10 +30,15 @@ NEW = ("ix_comments_article_id_created_at_id", ["article_id", "created_at", "id"
 
 
 def _replace(drop: tuple[str, list[str]], create: tuple[str, list[str]]) -> None:
-    # CONCURRENTLY runs outside a transaction; other databases ignore the option.
+    """Build `create`, then drop `drop`; run again after stopping halfway, it finishes.
+
+    CONCURRENTLY runs outside a transaction (other databases ignore the option),
+    and a build stopped halfway leaves an invalid index under the name.
+    """
     with op.get_context().autocommit_block():
+        op.drop_index(create[0], table_name="comments", if_exists=True, postgresql_concurrently=True)
         op.create_index(create[0], "comments", create[1], postgresql_concurrently=True)
-        op.drop_index(drop[0], table_name="comments", postgresql_concurrently=True)
+        op.drop_index(drop[0], table_name="comments", if_exists=True, postgresql_concurrently=True)
 
 
 def upgrade():

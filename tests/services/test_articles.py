@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.models import Article, ArticleTag, Comment, Favorite, Tag, User
+from app.queries.articles import ListShape
 from app.services import articles, profiles, tags
 from app.services.articles import SLUG_ATTEMPTS, SLUG_MAX_LENGTH
 from app.services.views import ArticleView, ProfileView
@@ -571,6 +572,21 @@ def test_a_readers_favorites_come_newest_article_first_whatever_order_they_were_
 
     assert [_slugs(page) for page in pages] == [["f", "d"], ["c"], []]
     assert [page.total for page in pages] == [3, 3, 3]
+
+
+def test_a_readers_favorites_show_the_viewers_own_favorites_and_follows(library):
+    jake = library["jake"]
+    profiles.follow_user(actor=jake, username="celeb")
+
+    page = articles.list_articles(viewer_id=jake.id, favorited="third")
+
+    flags = {a.slug: (a.favorited, a.author.following) for a in page.articles}
+    assert flags == {"f": (False, True), "d": (False, False), "b": (True, True)}
+
+
+def test_the_feed_takes_no_other_filter():
+    with pytest.raises(ValueError, match="no other filter"):
+        ListShape(signed_in=True, feed=True, tag=True)
 
 
 def test_list_articles_leaves_out_the_body_and_shows_the_whole_tag_list(library):
