@@ -32,6 +32,7 @@ import sqlalchemy as sa
 
 from bench import run as bench_run
 from bench.client import Client
+from bench.cpu import CpuUse, print_cpu
 from bench.mixed_plan import (
     KINDS,
     WRITTEN_TAGS,
@@ -148,18 +149,21 @@ def walk(
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+    groups = {"app": served.app.process.pid, "writer": writer.pid}
     try:
         time.sleep(max(0.0, start_at - time.time()))
-        raw, _stdout = bench_run.wrk(
-            served.app.url,
-            seconds=args.seconds,
-            script=SCRIPT,
-            args=[
-                str(work / "mixed-requests.txt"),
-                str(bench_run.WRK_THREADS),
-                str(work / "reads-"),
-            ],
-        )
+        with CpuUse(groups) as cpu:
+            raw, _stdout = bench_run.wrk(
+                served.app.url,
+                seconds=args.seconds,
+                script=SCRIPT,
+                args=[
+                    str(work / "mixed-requests.txt"),
+                    str(bench_run.WRK_THREADS),
+                    str(work / "reads-"),
+                ],
+            )
+        raw["cpu"] = cpu.report()
         writer.wait(timeout=args.seconds + 90)
     finally:
         if writer.poll() is None:
@@ -338,6 +342,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "writes": writes,
         "write_check": write_check,
         "counts": counts,
+        "cpu": raw["cpu"],
     }
 
 
@@ -386,6 +391,7 @@ def print_report(report: dict[str, Any]) -> None:
     for line in check["missing"]:
         print(f"  {line}")
     bench_run.print_counts(report["counts"])
+    print_cpu(report["cpu"], report["reads"]["seconds"])
     bench_run.print_memory(report)
 
 
