@@ -17,6 +17,13 @@ round trip that carries no data:
   restart under traffic costs each process at most the one request that finds
   its connection dead (answered 503, the pool then renews every connection).
 
+- the ROLLBACK that closes a transaction which only read. psycopg forgets every
+  prepared statement of a connection on ROLLBACK, and every write request ends in
+  one (its read-back after the commit opens a transaction): with writes arriving,
+  hardly a connection kept its statements long enough to run one prepared, and
+  PostgreSQL parsed and planned nearly every read again. A transaction that wrote
+  nothing is ended with COMMIT instead, which changes nothing else.
+
 A request that committed has succeeded: nothing after its commit may turn that
 into an error. What it reads next (its read-back of what it wrote) begins a new
 transaction, on a connection PostgreSQL may have dropped since: that first
@@ -36,7 +43,7 @@ from typing import Any
 import structlog
 from flask import Flask, current_app, has_request_context, request
 from flask_sqlalchemy.session import Session
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import Result
 from sqlalchemy.orm import ORMExecuteState, scoped_session
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
@@ -51,6 +58,11 @@ _AUTOCOMMIT_ENGINE = "conduit_autocommit_engine"
 GUARD_EXTENSION = "conduit_database_guard"
 # In a session's info from its commit until its next statement (or flush).
 _JUST_COMMITTED = "conduit_just_committed"
+# In a session's info: the connections its open transaction began on.
+_TRANSACTION_CONNECTIONS = "conduit_transaction_connections"
+# In a connection's info (PostgreSQL): whether its transaction has sent a statement
+# other than a SELECT.
+_WROTE = "conduit_wrote"
 
 
 class RequestSession(Session):
@@ -71,9 +83,51 @@ class RequestSession(Session):
         return engine
 
 
+@event.listens_for(RequestSession, "after_begin")
+def _began(session: Session, _transaction: Any, connection: Connection) -> None:
+    session.info.setdefault(_TRANSACTION_CONNECTIONS, []).append(connection)
+
+
 @event.listens_for(RequestSession, "after_commit")
 def _committed(session: Session) -> None:
+    session.info.pop(_TRANSACTION_CONNECTIONS, None)
     session.info[_JUST_COMMITTED] = True
+
+
+@event.listens_for(RequestSession, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_TRANSACTION_CONNECTIONS, None)
+
+
+def _end_if_only_read(session: Session) -> None:
+    """Commit the session's transaction if every statement it sent was a SELECT."""
+    connections = session.info.pop(_TRANSACTION_CONNECTIONS, None)
+    if connections and all(c.info.get(_WROTE) is False for c in connections):
+        session.commit()
+
+
+def track_writes(engine: Engine) -> None:
+    """Note on each of `engine`'s connections whether its transaction has written.
+
+    Anything but a compiled SELECT counts as a write, so that a statement this does
+    not know is rolled back as before.
+    """
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            # A safe-method request's: no transaction in PostgreSQL to end either way.
+            connection.info.pop(_WROTE, None)
+        else:
+            connection.info[_WROTE] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _executing(
+        connection: Connection, _c: Any, _s: Any, _p: Any, context: Any, _many: bool
+    ) -> None:
+        statement = getattr(getattr(context, "compiled", None), "statement", None)
+        if not getattr(statement, "is_select", False):
+            connection.info[_WROTE] = True
 
 
 @event.listens_for(RequestSession, "before_flush")
@@ -108,6 +162,7 @@ def configure_engine(app: Flask, engine: Engine) -> None:
     autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
     app.extensions[_AUTOCOMMIT_ENGINE] = (engine, autocommit)
     ping_idle_connections(engine, after_idle_seconds=app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
+    track_writes(engine)
     reply_ms = app.config["DATABASE_REPLY_TIMEOUT_MS"]
     guard = DatabaseGuard(
         reply_timeout=reply_ms / 1000 if reply_ms else None,
@@ -161,7 +216,8 @@ def ping_idle_connections(engine: Engine, *, after_idle_seconds: float) -> None:
 def close_sessions_quietly(app: Flask, session: scoped_session[Any]) -> None:
     """Close each app context's session before Flask-SQLAlchemy would, logging what fails.
 
-    Closing rolls back what the request left open, on a connection PostgreSQL may
+    Closing rolls back what the request left open (a transaction that only read is
+    committed instead, `_end_if_only_read`), on a connection PostgreSQL may
     have dropped since its last statement. The response is made by then: raised
     from a teardown, the error would reach the server instead, which answers its
     own 500 page in place of a request that succeeded.
@@ -171,6 +227,8 @@ def close_sessions_quietly(app: Flask, session: scoped_session[Any]) -> None:
     def _close_session(_exc: BaseException | None) -> None:
         for _attempt in range(2):
             try:
+                if session.registry.has():
+                    _end_if_only_read(session())
                 session.remove()
                 return
             except exc.SQLAlchemyError as error:

@@ -2,8 +2,10 @@
 
 Reads of safe-method requests run on autocommit connections (no BEGIN/ROLLBACK
 round trips; psycopg keeps its prepared statements); every other request writes
-in a transaction, on a connection that is never left in autocommit. Pooled
-connections are pinged only after sitting idle.
+in a transaction, on a connection that is never left in autocommit, and a
+transaction that only read is ended with COMMIT (a ROLLBACK makes psycopg forget
+the connection's prepared statements). Pooled connections are pinged only after
+sitting idle.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from app.extensions import db
 from app.models import Article
 from app.services import articles
 from tests.conftest import auth_headers
-from tests.factories import UserFactory
+from tests.factories import ArticleFactory, UserFactory
 from tests.infra.helpers import configured
 
 
@@ -71,6 +73,55 @@ def test_a_write_refused_after_its_first_rows_changes_nothing(client, user, monk
 
     assert response.status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Article)) == 0
+
+
+def _prepared_statements(app: Flask) -> int:
+    """How many statements the app's connection has prepared in PostgreSQL."""
+    with app.test_request_context("/", method="GET"):
+        prepared = sa.table("pg_prepared_statements")
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(prepared))
+        db.session.remove()
+    return int(count or 0)
+
+
+def test_a_write_request_leaves_the_connections_prepared_statements_in_place(build):
+    """Its read-back after the commit opened a transaction that only read: ended with
+    COMMIT, not ROLLBACK, after which psycopg would have deallocated every statement
+    the connection had prepared, and PostgreSQL parsed and planned them all again."""
+    app = build(configured(DATABASE_POOL_SIZE=1, DATABASE_POOL_OVERFLOW=0))
+    reader = UserFactory(username="jake")
+    slug = ArticleFactory().slug
+    headers = auth_headers(reader)
+    db.session.remove()
+    client = app.test_client()
+    # psycopg prepares a statement on its sixth run on a connection.
+    for _ in range(6):
+        assert client.get(f"/api/articles/{slug}", headers=headers).status_code == 200
+    prepared = _prepared_statements(app)
+
+    response = client.post(f"/api/articles/{slug}/favorite", headers=headers)
+
+    assert response.status_code == 200
+    assert response.json["article"]["favorited"] is True
+    assert prepared > 0
+    assert _prepared_statements(app) >= prepared
+
+
+def test_a_refused_write_is_rolled_back_though_its_error_was_handled(client, user, monkeypatch):
+    """A transaction that wrote is never committed at the end of the request: the
+    refusal became a 403 response, so no exception reached the teardown."""
+
+    def refuse(*_args: object) -> None:
+        raise Forbidden.on("article", "refused after the favorite's count was written")
+
+    slug = ArticleFactory().slug
+    # The count is changed first (an UPDATE), then the favorite's row is written.
+    monkeypatch.setattr(articles, "insert_ignoring_duplicates", refuse)
+
+    response = client.post(f"/api/articles/{slug}/favorite", headers=auth_headers(user))
+
+    assert response.status_code == 403
+    assert db.session.scalar(sa.select(Article.favorites_count).where(Article.slug == slug)) == 0
 
 
 def _backend_pid() -> int:
