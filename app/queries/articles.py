@@ -219,25 +219,35 @@ def _list_statements(shape: ListShape, *, lateral: bool) -> _ListStatements:
     elif shape.feed:
         followed = select(Follow.followed_id).where(Follow.follower_id == VIEWER)
         filters.append(Article.author_id.in_(followed))
-    query = article_query(signed_in=shape.signed_in, with_body=False)
     if entries is None:
         total = (
             _kept_total(shape)
             if len(filters) <= 1
             else select(func.count()).select_from(Article).where(*filters)
         )
+        keys = select(Article.id, Article.created_at).where(*filters, *page_filters)
         order = (Article.created_at.desc(), Article.id.desc())
     else:
         table = entries.table
-        query = query.join(table, table.article_id == Article.id)
         filters.insert(0, entries.chosen)
         total = select(func.count()).select_from(table).where(*filters)
+        keys = select(table.article_id.label("id"), table.article_created_at.label("created_at"))
+        keys = keys.where(*filters)
         if len(filters) > 1:
             total = total.join(Article, Article.id == table.article_id)
+            keys = keys.join(Article, Article.id == table.article_id)
         elif entries.kept_total is not None:
             total = entries.kept_total
         order = (table.article_created_at.desc(), table.article_id.desc())
-    page = query.where(*filters, *page_filters).order_by(*order).limit(LIMIT).offset(OFFSET)
+    # The page's ids first, from the index alone; its rows, authors, tags and flags
+    # then for those twenty only. In one SELECT, PostgreSQL worked them all out for
+    # every row it skipped to reach the offset too (ten pages in: 220 articles' tags).
+    chosen = keys.order_by(*order).limit(LIMIT).offset(OFFSET).subquery("chosen")
+    page = (
+        article_query(signed_in=shape.signed_in, with_body=False)
+        .join(chosen, chosen.c.id == Article.id)
+        .order_by(chosen.c.created_at.desc(), chosen.c.id.desc())
+    )
     return _ListStatements(
         page=page,
         # Uncorrelated: it counts the whole list, not the row it rides on.
