@@ -241,7 +241,7 @@ def _list_statements(shape: ListShape, *, lateral: bool) -> _ListStatements:
         order = (table.article_created_at.desc(), table.article_id.desc())
     # The page's ids first, from the index alone; its rows, authors, tags and flags
     # then for those twenty only. In one SELECT, PostgreSQL worked them all out for
-    # every row it skipped to reach the offset too (ten pages in: 220 articles' tags).
+    # every row it skipped to reach the offset too (at offset 100, 120 rows' worth).
     chosen = keys.order_by(*order).limit(LIMIT).offset(OFFSET).subquery("chosen")
     page = (
         article_query(signed_in=shape.signed_in, with_body=False)
