@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from pathlib import Path
 from typing import Any
+
+from bench.sampling import Sampler
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -28,7 +29,7 @@ def _read_stat(pid: str) -> tuple[str, int, float] | None:
     return None
 
 
-class CpuUse:
+class CpuUse(Sampler):
     """CPU seconds per group of processes between `__enter__` and `__exit__`.
 
     `masters` names gunicorn masters (and so their workers) by group; every other
@@ -36,17 +37,18 @@ class CpuUse:
     """
 
     def __init__(self, masters: dict[str, int], interval: float = 0.25) -> None:
+        super().__init__(interval)
         self.masters = {pid: name for name, pid in masters.items()}
-        self.interval = interval
         self.first: dict[int, float] = {}
         self.last: dict[int, tuple[str, float]] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _group(self, pid: int, name: str, ppid: int) -> str:
         if pid in self.masters:
             return self.masters[pid]
         return self.masters.get(ppid, name)
+
+    def first_sample(self) -> None:
+        self.sample(initial=True)
 
     def sample(self, *, initial: bool = False) -> None:
         for entry in os.listdir("/proc"):
@@ -60,20 +62,6 @@ class CpuUse:
             if initial:
                 self.first[pid] = seconds
             self.last[pid] = (self._group(pid, name, ppid), seconds)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.sample()
-
-    def __enter__(self) -> CpuUse:
-        self.sample(initial=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sample()
 
     def report(self) -> dict[str, Any]:
         """CPU seconds per group, largest first, and their sum."""

@@ -44,7 +44,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -58,6 +57,7 @@ import sqlalchemy as sa
 
 from bench import seed as seeding
 from bench.client import Client
+from bench.sampling import Sampler
 from config import normalise_database_url
 
 BENCH = Path(__file__).resolve().parent
@@ -508,15 +508,13 @@ def status_kib(pid: int, field_name: str) -> int | None:
     return None
 
 
-class PeakMemory:
+class PeakMemory(Sampler):
     """Samples VmHWM of every worker of the given gunicorn masters, twice a second."""
 
     def __init__(self, masters: dict[str, int], interval: float = 0.5) -> None:
+        super().__init__(interval)
         self.masters = masters
-        self.interval = interval
         self.peaks: dict[int, dict[str, Any]] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def sample(self) -> None:
         for role, master in self.masters.items():
@@ -529,20 +527,6 @@ class PeakMemory:
                 )
                 entry["vm_hwm_kib"] = max(entry["vm_hwm_kib"], hwm)
                 entry["last_seen"] = time.time()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sample()
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.sample()
-        self._stop.set()
-        self._thread.join()
 
     def report(self, alive: set[int]) -> list[dict[str, Any]]:
         rows = []
