@@ -20,11 +20,14 @@ log = structlog.get_logger(__name__)
 QUEUE = "default"
 # A retry waits at most this long (Dramatiq's backoff doubles from the first wait).
 MAX_BACKOFF_MS = 3600 * 1000
-# One broker command in ten (of a million) also looks for workers silent beyond the
-# heartbeat timeout and puts their jobs back in the queue. Dramatiq's default (one in
-# a thousand) left a dead worker's job waiting for minutes on a quiet queue, where the
-# only commands are the idle workers' polls; the look is one cheap Lua step in Redis.
-MAINTENANCE_CHANCE = 100_000
+# Every broker command (of a million: Dramatiq's scale) also looks for workers silent
+# beyond the heartbeat timeout and puts their jobs back in the queue. On a quiet queue
+# the only commands are the idle workers' polls, about one a second each, and only a
+# poll of the dead worker's own queue gives its jobs back: at Dramatiq's default (one
+# in a thousand) a dead worker's job waited for minutes, and at one in ten it still
+# waited more than 30 s now and then. The look is one cheap Lua step in Redis (a range
+# of the heartbeats; Dramatiq scans the keys only for a worker found dead).
+MAINTENANCE_CHANCE = 1_000_000
 # How long a done claim of `at_most_once` lasts: a week, as Dramatiq keeps dead
 # letters, and longer than every retry of a job can take (see RedisClaims).
 CLAIM_SECONDS = 7 * 24 * 3600
