@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.profile /api/tags                      # time it
     .venv/bin/python -m bench.profile /api/articles?limit=20 --signed-in
     .venv/bin/python -m bench.profile /api/tags --profiler pyinstrument
+    .venv/bin/python -m bench.profile / --signed-in                  # with a web session
 
 Builds the app with the benchmark server's settings (bench/run.py) on an already
 seeded benchmark database (`make bench` seeds it) and the benchmark's Redis, and
@@ -25,12 +26,18 @@ import secrets
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from werkzeug.test import EnvironBuilder
 
+from app.extensions import db
+from app.models import User
 from bench import run as bench
 from bench import seed as seeding
+from bench.mixed import CSRF_FIELD
+from bench.seed import BENCH_PASSWORD
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -72,16 +79,36 @@ def _environ(path: str, headers: dict[str, str]) -> dict[str, Any]:
         builder.close()
 
 
+def _web_session_cookie(app: Any, email: str) -> str:
+    """The `Cookie` of a browser signed in as `email` through the web form."""
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    found = CSRF_FIELD.search(page)
+    if found is None:
+        raise SystemExit("GET /login answered no form")
+    form = {"csrf_token": found.group(1), "email": email, "password": BENCH_PASSWORD}
+    signed_in = client.post("/login", data=form)
+    cookie = client.get_cookie("session")
+    if signed_in.status_code != 302 or cookie is None:
+        raise SystemExit(f"signing in as {email} answered {signed_in.status}")
+    return f"session={cookie.value}"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("path", help="what to request, e.g. /api/articles?limit=20")
     parser.add_argument("--scale", choices=sorted(seeding.SCALES), default="small")
-    parser.add_argument("--signed-in", action="store_true", help="as the benchmark's viewer")
+    parser.add_argument(
+        "--signed-in",
+        action="store_true",
+        help="as the benchmark's viewer (a token for /api, else a web session)",
+    )
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument(
         "--cache", choices=("on", "off"), default="on", help="off: CACHE_TYPE=NullCache"
     )
     parser.add_argument("--profiler", choices=("none", "pyinstrument"), default="none")
+    parser.add_argument("--body", help="also write the response's body to this file (to compare)")
     parser.add_argument("--database-url", help="default: conduit_bench_<scale> on 127.0.0.1:5432")
     parser.add_argument("--redis-url", default=bench.DEFAULT_REDIS_URL)
     args = parser.parse_args(argv)
@@ -94,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     with local.app_context():
         subjects = bench.pick_subjects()
         token = bench.tokens_for([subjects.viewer])[subjects.viewer]
-    headers = {"Authorization": f"Token {token}"} if args.signed_in else {}
+        email = db.session.scalar(sa.select(User.email).where(User.username == subjects.viewer))
 
     # The server's settings (Redis, caches), as gunicorn would see them; but no
     # access lines, which would go to this terminal.
@@ -107,10 +134,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     from app import create_app
 
     app = create_app()
+    headers: dict[str, str] = {}
+    if args.signed_in and args.path.startswith("/api"):
+        headers = {"Authorization": f"Token {token}"}
+    elif args.signed_in:
+        headers = {"Cookie": _web_session_cookie(app, email)}
     environ = _environ(args.path, headers)
     status, body = _call(app, environ)
     if not status.startswith("2"):
         raise SystemExit(f"{args.path} answered {status}: {body[:300]!r}")
+    if args.body:
+        Path(args.body).write_bytes(body)
 
     os.environ["BENCH_BASELINE_BODY"] = _save(_call(app, _environ("/api/articles?limit=20", {}))[1])
     from bench.baseline import app as baseline
