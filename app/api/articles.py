@@ -6,7 +6,13 @@ import functools
 
 from flask import Response
 
-from app.api.auth import auth_optional, auth_required, current_actor, current_viewer_id
+from app.api.auth import (
+    auth_optional,
+    auth_required,
+    current_actor,
+    current_actor_id,
+    current_viewer_id,
+)
 from app.api.common import TOKEN_SECURITY, api_blueprint
 from app.api.responses import json_response, json_text_response, no_content
 from app.schemas.articles import (
@@ -76,7 +82,7 @@ def list_articles(query: ArticleListQuery) -> Response:
 def feed_articles(query: PageQuery) -> Response:
     """List articles by the users the signed-in user follows, newest first."""
     return _page_response(
-        articles.feed_articles(viewer_id=current_actor().id, limit=query.limit, offset=query.offset)
+        articles.feed_articles(viewer_id=current_actor_id(), limit=query.limit, offset=query.offset)
     )
 
 

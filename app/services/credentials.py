@@ -6,8 +6,8 @@ carries the generation it was issued under and is honoured only while that is
 still the account's: a token issued before a password change is worthless after
 it, on every app process and instance at once.
 
-Routes that need the signed-in user load the account anyway, and compare with
-it. Routes where signing in is optional load no account: they take the
+Views that act as the account (every write) load it anyway, and compare with
+it. Every read, the feed included, loads no account: it takes the
 generation from the cache (`current_generation`), in a family of the account's
 own that each change replaces once committed, as list pages are
 (app/cache). With Redis, every process then sees the change as soon as it has
@@ -16,7 +16,10 @@ entry, at most once per CREDENTIALS_CACHE_SECONDS per account. A change that
 could not reach Redis may leave an old entry current: copies of it live at most
 twice CREDENTIALS_CACHE_SECONDS, and so does a revoked token on those routes.
 Without Redis, each process caches on its own and learns of another's change
-only when its copy expires (the same bound).
+only when its copy expires (the same bound). A token whose generation the cache
+does not hold is checked against the row (`stored_generation`) before it is
+refused: a stale copy may let an old token in for that while, never keep a new
+one out.
 """
 
 from __future__ import annotations
@@ -98,13 +101,13 @@ def current_generation(*, user_id: int) -> int | None:
     the cache when it holds a current entry, else from the database (then cached)."""
     timeout: int = current_app.config["CREDENTIALS_CACHE_SECONDS"]
     if not timeout:
-        return _stored_generation(user_id)
+        return stored_generation(user_id=user_id)
     # Read after the cache generation was: a change committed meanwhile has started
     # a new one, and this value goes to the old one, where nobody looks any more.
     return cache.read_through(
         credentials_family(user_id),
         GENERATION_ENTRY,
-        lambda: _stored_generation(user_id),
+        lambda: stored_generation(user_id=user_id),
         timeout=timeout,
     )
 
@@ -114,6 +117,8 @@ def current_generation(*, user_id: int) -> int | None:
 _GENERATION = select(User.credentials_generation).where(User.id == bindparam("user_id"))
 
 
-def _stored_generation(user_id: int) -> int | None:
+def stored_generation(*, user_id: int) -> int | None:
+    """The credentials generation of account `user_id` as its row holds it (None if
+    there is none), whatever the cache says."""
     generation: int | None = db.session.scalar(_GENERATION, {"user_id": user_id})
     return generation

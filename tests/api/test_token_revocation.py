@@ -15,9 +15,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
+from sqlalchemy import update
 
 from app.api import auth
-from app.extensions import cache
+from app.extensions import cache, db
 from app.models import User
 from tests.api.helpers import assert_error
 from tests.conftest import StatementCounter
@@ -242,6 +243,35 @@ def test_an_account_whose_generation_is_not_cached_costs_one_statement_once(
     again = statements.count
 
     assert (first, again) == (OPTIONAL_ROUTES["/api/profiles/celeb"] + 1, 1)
+
+
+@pytest.mark.usefixtures("article")
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [*REQUIRED_ROUTES, *(("GET", url, None) for url in sorted(OPTIONAL_ROUTES))],
+    ids=[f"{m} {u}" for m, u, _ in REQUIRED_ROUTES] + sorted(OPTIONAL_ROUTES),
+)
+def test_a_stale_cached_generation_never_refuses_the_token_of_the_new_password(
+    client, user, method, url, body
+):
+    # This process caches the account's generation; then another process changes the
+    # password (without Redis this one does not hear of it): the row moves on alone.
+    user_id = user.id
+    _works(client, _sign_in(client))
+    moved_on = (
+        update(User)
+        .where(User.id == user_id)
+        .values(credentials_generation=User.credentials_generation + 1)
+        .returning(User.credentials_generation)
+    )
+    generation = db.session.scalar(moved_on)
+    db.session.commit()
+    claims = {auth.GENERATION_CLAIM: generation}
+    new = {"Authorization": f"Token {create_access_token(str(user_id), additional_claims=claims)}"}
+
+    response = _call(client, method, url, body, new)
+
+    assert response.status_code in (200, 201), response.get_data(as_text=True)
 
 
 def _forget_cached_generations(app: Flask) -> None:
