@@ -140,6 +140,11 @@ class Config(BaseSettings):
     TESTING: ClassVar[bool] = False
     SESSION_COOKIE_HTTPONLY: ClassVar[bool] = True
     SESSION_COOKIE_SAMESITE: ClassVar[str] = "Lax"
+    # A web session ends when its row says, SESSION_LIFETIME_SECONDS after sign-in
+    # (app/services/sessions.py): the cookie is set then, with that lifetime, and
+    # again only when the session changes. Flask would sign and send it again on
+    # every page, for an expiry that moving would not extend.
+    SESSION_REFRESH_EACH_REQUEST: ClassVar[bool] = False
     # A CSRF token lives as long as the session: an article written for hours
     # must not be lost to an expired token when it is finally published.
     WTF_CSRF_TIME_LIMIT: ClassVar[int | None] = None

@@ -120,9 +120,9 @@ def load_article(slug: str) -> Article:
     return article
 
 
-def require_author(article: Article, actor: User) -> None:
-    """Raise Forbidden unless `actor` wrote `article`."""
-    if article.author_id != actor.id:
+def require_author(article: Article, actor_id: int) -> None:
+    """Raise Forbidden unless the account `actor_id` wrote `article`."""
+    if article.author_id != actor_id:
         raise Forbidden.on("article", "only the author may change this article")
 
 
@@ -278,7 +278,7 @@ def update_article(
     A new title gives a new slug, as the RealWorld spec asks.
     """
     loaded = load_article(slug)
-    require_author(loaded, actor)
+    require_author(loaded, actor.id)
     article_id = loaded.id
 
     def write(attempt: int) -> bool:
@@ -335,7 +335,7 @@ def update_article(
 def delete_article(*, actor: User, slug: str) -> None:
     """Delete the article at `slug` with its comments, tags and favorites; only its author may."""
     article = load_article(slug)
-    require_author(article, actor)
+    require_author(article, actor.id)
     article_id = article.id
     # The author's row, then the article's (app/counts.py): a concurrent deletion
     # waits, then finds nothing (NotFound: it lost the race). Matched by its slug too:

@@ -11,11 +11,13 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from app.extensions import db
 from app.models import User, UserSession
 from app.models.base import utcnow
+from app.queries.sessions import read_session_account
+from app.services.views import AccountView
 
 
 def _digest(token: str) -> str:
@@ -39,13 +41,9 @@ def start_session(*, user: User, lifetime: timedelta) -> str:
     return token
 
 
-def user_for_session(token: str) -> User | None:
-    """The user whose live session `token` opens, or None."""
-    return db.session.scalar(
-        select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_digest == _digest(token), UserSession.expires_at > utcnow())
-    )
+def user_for_session(token: str) -> AccountView | None:
+    """The account whose live session `token` opens, or None."""
+    return read_session_account(digest=_digest(token), now=utcnow())
 
 
 def end_session(token: str) -> None:

@@ -11,6 +11,16 @@ from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
+class AccountView:
+    """Who is signed in, as every page shows them (the account itself is loaded only
+    by what changes it)."""
+
+    id: int
+    username: str
+    image: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ProfileView:
     username: str
     bio: str | None

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from app.exceptions import Invalid
 from app.services import articles, comments, tags
-from app.web.auth import signed_in_user, viewer
+from app.web.auth import signed_in_account, signed_in_user, viewer
 from app.web.forms import ActionForm, ArticleForm, CommentForm
 from app.web.markdown import render_markdown
 from app.web.pages import (
@@ -111,20 +111,22 @@ def new_article() -> tuple[str, int] | Response:
 @login_required
 def edit_article(slug: str) -> tuple[str, int] | Response:
     """Edit an article (its author only)."""
-    user = signed_in_user()
+    account = signed_in_account()
     article = articles.load_article(slug)
-    articles.require_author(article, user)
+    articles.require_author(article, account.id)
     form = ArticleForm()
     if form.validate_on_submit():
         try:
-            updated = articles.update_article(actor=user, slug=slug, **form.article_fields())
+            updated = articles.update_article(
+                actor=signed_in_user(), slug=slug, **form.article_fields()
+            )
         except Invalid as error:
             show_refusal(form, error)
         else:
             flash("Your article is updated.", "success")
             return redirect(url_for("web_articles.show_article", slug=updated.slug))
     elif request.method == "GET":
-        view = articles.get_article(slug=slug, viewer_id=user.id)
+        view = articles.get_article(slug=slug, viewer_id=account.id)
         form.title.data = view.title
         form.description.data = view.description
         form.body.data = view.body

@@ -18,7 +18,8 @@ from werkzeug.wrappers import Response
 
 from app.extensions import login_manager
 from app.models import User
-from app.services import sessions
+from app.services import sessions, users
+from app.services.views import AccountView
 
 # Requests under this path are the API's: they carry tokens, never a session.
 API_PREFIX = "/api/"
@@ -54,10 +55,10 @@ class WebSessionInterface(SecureCookieSessionInterface):
 
 
 class SignedInUser(UserMixin):
-    """Flask-Login's view of a signed-in browser: the account and its session token."""
+    """Flask-Login's view of a signed-in browser: who it is and its session token."""
 
-    def __init__(self, user: User, session_token: str) -> None:
-        self.user = user
+    def __init__(self, account: AccountView, session_token: str) -> None:
+        self.account = account
         self.session_token = session_token
 
     def get_id(self) -> str:
@@ -67,11 +68,11 @@ class SignedInUser(UserMixin):
 def _load_signed_in_user(session_token: str) -> SignedInUser | None:
     if g.get("no_session_lookup"):
         return None
-    user = sessions.user_for_session(session_token)
-    if user is None:
+    account = sessions.user_for_session(session_token)
+    if account is None:
         return None
-    g.user_id = user.id
-    return SignedInUser(user, session_token)
+    g.user_id = account.id
+    return SignedInUser(account, session_token)
 
 
 def _referring_page() -> str | None:
@@ -111,19 +112,24 @@ def show_as_anonymous() -> None:
     g.no_session_lookup = True
 
 
-def viewer() -> User | None:
-    """The signed-in user of this browser, or None."""
+def viewer() -> AccountView | None:
+    """Who is signed in on this browser, or None."""
     if current_user.is_authenticated:
         signed_in: SignedInUser = current_user._get_current_object()
-        return signed_in.user
+        return signed_in.account
     return None
 
 
+def signed_in_account() -> AccountView:
+    """Who is signed in, in a `@login_required` view."""
+    account = viewer()
+    assert account is not None, "the view must be @login_required"
+    return account
+
+
 def signed_in_user() -> User:
-    """The signed-in user of a `@login_required` view."""
-    user = viewer()
-    assert user is not None, "the view must be @login_required"
-    return user
+    """The signed-in account of a `@login_required` view, loaded to act as it."""
+    return users.get_user(user_id=signed_in_account().id)
 
 
 def current_session_token() -> str | None:
@@ -135,7 +141,8 @@ def sign_in(user: User) -> None:
     session.clear()
     token = sessions.start_session(user=user, lifetime=current_app.permanent_session_lifetime)
     session.permanent = True
-    login_user(SignedInUser(user, token))
+    account = AccountView(id=user.id, username=user.username, image=user.image)
+    login_user(SignedInUser(account, token))
 
 
 def sign_out() -> None:

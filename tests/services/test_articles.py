@@ -395,9 +395,9 @@ def test_require_author_accepts_the_author(app, user, other_user):
     _publish(user, "Mine")
     article = articles.load_article("mine")
 
-    articles.require_author(article, user)
+    articles.require_author(article, user.id)
     with pytest.raises(Forbidden):
-        articles.require_author(article, other_user)
+        articles.require_author(article, other_user.id)
 
 
 # Deleting -------------------------------------------------------------------

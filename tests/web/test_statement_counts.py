@@ -13,16 +13,17 @@ and favorites each, fifteen comments). The count must be the same, and exactly:
     /profile/<username>/favorites       2           3
     /editor                             -           1
     /editor/<slug>                      -           3
-    /settings                           -           1
+    /settings                           -           2
     /search?q=dragons                  1 (4)       2 (5)
 
 A list is one statement: the page of articles with authors, counts, flags and
 tags, and the number of matches; the home page adds the popular tags, a profile
 page the profile. The article page is: the article with its tags, the article
-again for its comments, the comments. The editor and settings pages read nothing
-but the signed-in user; the edit page adds the article (a row to check its
-author, then the article with its tags). Signed in, one more statement finds the
-session's user.
+again for its comments, the comments. The editor page reads nothing but the
+session's account; the edit page adds the article (a row to check its author,
+then the article with its tags), the settings page the account itself, whose
+fields fill its form. Signed in, one more statement finds the session's account
+(its id, name and picture, as every page shows them).
 
 A search page is one statement on SQLite, where the page carries its snippets;
 PostgreSQL adds three (in brackets): the search's own time limit set and set
@@ -125,7 +126,7 @@ CASES = [
     # The forms of the page itself, not the header's search box.
     Case("editor", "/editor", None, 1, "main form", 1, 1),
     Case("edit page", "/editor/{own}", None, 3, "main form", 1, 1),
-    Case("settings", "/settings", None, 1, "main form", 3, 3),
+    Case("settings", "/settings", None, 2, "main form", 3, 3),
     Case(
         "search",
         "/search?q=dragons",
