@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from flask import Flask, current_app, g, request, url_for
+from flask_login import current_user
+from markupsafe import Markup, escape
 
 from app.web import articles, comments, password_reset, profiles, search, users
 from app.web.auth import init_web_auth
@@ -28,6 +31,25 @@ def asset_url(filename: str) -> str:
     return url_for("static", filename=filename, v=version)
 
 
+def this_page() -> str:
+    """The path and query of the page being drawn, where its forms come back to."""
+    return request.full_path.rstrip("?")
+
+
+def show_date(value: datetime) -> Markup:
+    """A date as the pages show it. A function rather than a macro: a list page shows
+    one per article, and calling a Jinja macro costs more than the markup it makes
+    (as does `Markup.format`; the ISO form and the English date have nothing to escape)."""
+    return Markup(f'<time datetime="{value.isoformat()}">{value.strftime("%B %-d, %Y")}</time>')
+
+
+def avatar(image: str | None, classes: str = "") -> Markup:
+    """A user's picture, or a blank of the same size (a function for the same reason)."""
+    if image:
+        return Markup(f'<img src="{escape(image)}" class="{escape(classes)}" alt="">')
+    return Markup(f'<span class="{escape(classes)} avatar-blank" aria-hidden="true"></span>')
+
+
 def sign_in_url() -> str:
     """The sign-in page, coming back to this page after it.
 
@@ -37,7 +59,7 @@ def sign_in_url() -> str:
     """
     url: str | None = g.get("sign_in_url")
     if url is None:
-        url = g.sign_in_url = url_for("web_users.login", next=request.full_path.rstrip("?"))
+        url = g.sign_in_url = url_for("web_users.login", next=this_page())
     return url
 
 
@@ -57,9 +79,18 @@ def tag_url(name: str) -> str:
 def register_web(app: Flask) -> None:
     """Mount the web UI's blueprints and its sign-in on `app`."""
     init_web_auth(app)
-    app.jinja_env.globals["anonymous_layout"] = False
-    app.jinja_env.globals["asset_url"] = asset_url
-    app.jinja_env.globals["sign_in_url"] = sign_in_url
-    app.jinja_env.globals["tag_url"] = tag_url
+    app.jinja_env.globals.update(
+        anonymous_layout=False,
+        asset_url=asset_url,
+        avatar=avatar,
+        # A global as well as Flask-Login's context variable: the shared macros are
+        # then imported without the page's context, so Jinja builds them once, not
+        # on every page drawn.
+        current_user=current_user,
+        date=show_date,
+        sign_in_url=sign_in_url,
+        tag_url=tag_url,
+        this_page=this_page,
+    )
     for module in (articles, comments, password_reset, profiles, search, users):
         app.register_blueprint(module.bp)
