@@ -97,7 +97,13 @@ def sign_in(client: Client, email: str) -> str:
     cookie = _session_cookie(headers)
     if status != 302 or cookie is None:
         raise SystemExit(f"signing in as {email} answered {status}")
-    return cookie
+    # Follow the redirect, as a browser does: the first page's forms put a CSRF key
+    # into the session, and the browser keeps the cookie that carries it. Without
+    # it, every page would set a new cookie again (and pay for signing it).
+    status, headers, _body = client.request("GET", "/", headers={"Cookie": cookie})
+    if status != 200:
+        raise SystemExit(f"the home page answered {status} to {email} signed in")
+    return _session_cookie(headers) or cookie
 
 
 def sign_in_viewers(port: int, pools: Pools, reads: list[Read]) -> dict[int, str]:

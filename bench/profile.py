@@ -71,8 +71,16 @@ def per_request_us(app: WSGIApp, environ: dict[str, Any], requests: int) -> floa
     return (time.perf_counter() - started) / requests * 1e6
 
 
+# One browser: where it signs in and the requests measured send the same address and
+# User-Agent, or Flask-Login's session protection would mark the session changed
+# (as not fresh) on every request, and every page would set the cookie again.
+BROWSER = {"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": "conduit-bench"}
+
+
 def _environ(path: str, headers: dict[str, str]) -> dict[str, Any]:
-    builder = EnvironBuilder(path=path, headers=headers, base_url="http://127.0.0.1:8000")
+    builder = EnvironBuilder(
+        path=path, headers=headers, base_url="http://127.0.0.1:8000", environ_base=BROWSER
+    )
     try:
         return builder.get_environ()
     finally:
@@ -82,15 +90,20 @@ def _environ(path: str, headers: dict[str, str]) -> dict[str, Any]:
 def _web_session_cookie(app: Any, email: str) -> str:
     """The `Cookie` of a browser signed in as `email` through the web form."""
     client = app.test_client()
+    client.environ_base = dict(BROWSER)
     page = client.get("/login").get_data(as_text=True)
     found = CSRF_FIELD.search(page)
     if found is None:
         raise SystemExit("GET /login answered no form")
     form = {"csrf_token": found.group(1), "email": email, "password": BENCH_PASSWORD}
     signed_in = client.post("/login", data=form)
-    cookie = client.get_cookie("session")
-    if signed_in.status_code != 302 or cookie is None:
+    if signed_in.status_code != 302:
         raise SystemExit(f"signing in as {email} answered {signed_in.status}")
+    # As a browser: the first page puts a CSRF key into the session (bench/mixed.py).
+    client.get("/")
+    cookie = client.get_cookie("session")
+    if cookie is None:
+        raise SystemExit(f"signing in as {email} set no session cookie")
     return f"session={cookie.value}"
 
 
