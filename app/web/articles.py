@@ -67,11 +67,14 @@ def show_article(slug: str) -> tuple[str, int]:
 
     A page number past the last shows the last page, a nonsense one the first.
     """
-    return render_article_page(slug, CommentForm(), comment_page=requested_page())
+    # Only a signed-in reader gets the comment form: made for anyone, its CSRF token
+    # would start a session, and a cookie, for every anonymous reader.
+    form = CommentForm() if viewer() is not None else None
+    return render_article_page(slug, form, comment_page=requested_page())
 
 
 def render_article_page(
-    slug: str, comment_form: CommentForm, *, comment_page: int = 1
+    slug: str, comment_form: CommentForm | None, *, comment_page: int = 1
 ) -> tuple[str, int]:
     """The article page; also shown again, with its errors, after a bad comment (422)."""
     user = viewer()
@@ -80,15 +83,15 @@ def render_article_page(
     shown = comments.list_comment_page(
         slug=slug, viewer_id=viewer_id, page=comment_page, per_page=COMMENTS_PER_PAGE
     )
-    return form_page(
-        "articles/article.html",
-        comment_form,
-        form_name="comment_form",
-        article=article,
-        body_html=render_markdown(article.body or ""),
-        comments=shown.comments,
-        comment_pager=pager(shown.page, shown.total, per_page=COMMENTS_PER_PAGE),
-    )
+    context = {
+        "article": article,
+        "body_html": render_markdown(article.body or ""),
+        "comments": shown.comments,
+        "comment_pager": pager(shown.page, shown.total, per_page=COMMENTS_PER_PAGE),
+    }
+    if comment_form is None:
+        return render_template("articles/article.html", comment_form=None, **context), 200
+    return form_page("articles/article.html", comment_form, form_name="comment_form", **context)
 
 
 @bp.route("/editor", methods=["GET", "POST"])

@@ -185,6 +185,24 @@ def test_a_tag_is_shown_as_text_not_html(browser, library):
     assert page.select("script") == []
 
 
+@pytest.mark.parametrize("url", ["/", "/article/{slug}", "/profile/celeb", "/?tag=dragons"])
+def test_an_anonymous_reader_is_given_no_session_cookie(browser, library, url):
+    page = browser.get(url.format(slug=library["dragons"]))
+
+    assert "Set-Cookie" not in page.response.headers
+
+
+def test_a_signed_in_reader_is_sent_the_cookie_only_when_the_session_changes(signed_in, library):
+    signed_in.get(f"/article/{library['dragons']}")  # the first form puts a CSRF key in
+
+    again = signed_in.get(f"/article/{library['dragons']}")
+    home = signed_in.get("/")
+
+    assert "Set-Cookie" not in again.response.headers
+    assert "Set-Cookie" not in home.response.headers
+    assert again.select("form.comment-form")
+
+
 # Pagination --------------------------------------------------------------------
 
 
