@@ -7,6 +7,7 @@ building an ORM object for each was most of the request's time.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, String, bindparam, func, select
@@ -32,12 +33,12 @@ def _newest_first(*, signed_in: bool, paged: bool) -> Select[Any]:
 
     All of them: from the article, joined outward, so that an article without
     comments gives one row of nulls and one that does not exist no row, and one
-    statement tells them apart. A page (whose caller has counted the comments, and
-    so knows the article exists) is read from the comments' index in list order:
-    joined from the article, PostgreSQL sorted every comment of it to keep twenty
-    (a nested loop keeps the order of its outer side only).
+    statement tells them apart. A page (no row of its own for an article without
+    comments: the caller counts when a page is empty) is read from the comments'
+    index in list order: joined from the article, PostgreSQL sorted every comment
+    of it to keep twenty (a nested loop keeps the order of its outer side only).
     """
-    # read_comments unpacks the rows in this order.
+    # _views unpacks the rows in this order.
     columns = (
         Comment.id,
         Comment.body,
@@ -51,8 +52,16 @@ def _newest_first(*, signed_in: bool, paged: bool) -> Select[Any]:
     order = (Comment.created_at.desc(), Comment.id.desc())
     if paged:
         article_id = select(Article.id).where(Article.slug == SLUG).scalar_subquery()
+        # Each row carries the article's number of comments, worked out once (it
+        # depends on no row): the page and its pager in one round trip.
+        total = (
+            select(func.count())
+            .select_from(Comment)
+            .where(Comment.article_id == article_id)
+            .scalar_subquery()
+        )
         return (
-            select(*columns)
+            select(*columns, total.label("total"))
             .join(User, User.id == Comment.author_id)
             .where(Comment.article_id == article_id)
             .order_by(*order)
@@ -75,21 +84,33 @@ def comment_count(slug: str) -> int | None:
     return count
 
 
-def read_comments(
-    *, slug: str, viewer_id: int | None, limit: int | None = None, offset: int = 0
-) -> list[CommentView] | None:
-    """The comments on the article at `slug` newest first, as `viewer_id` sees their
-    authors: all of them, or `limit` from `offset`. None when there is no row at all:
-    no such article, or a page past the last."""
-    parameters: dict[str, Any] = {"slug": slug}
-    if viewer_id is not None:
-        parameters["viewer_id"] = viewer_id
-    if limit is not None:
-        parameters |= {"limit": limit, "offset": offset}
-    statement = _newest_first(signed_in=viewer_id is not None, paged=limit is not None)
+def read_comments(*, slug: str, viewer_id: int | None) -> list[CommentView] | None:
+    """All the comments on the article at `slug` newest first, as `viewer_id` sees
+    their authors; None if there is no such article."""
+    statement = _newest_first(signed_in=viewer_id is not None, paged=False)
+    rows = read(statement, _viewer(slug, viewer_id)).all()
+    return _views(rows) if rows else None
+
+
+def read_comment_page(
+    *, slug: str, viewer_id: int | None, limit: int, offset: int
+) -> tuple[list[CommentView], int] | None:
+    """`limit` comments from `offset` on the article at `slug`, newest first, and how
+    many it has in all. None when the page has no row: no such article, no comments,
+    or a page past the last (`comment_count` tells them apart)."""
+    parameters = _viewer(slug, viewer_id) | {"limit": limit, "offset": offset}
+    statement = _newest_first(signed_in=viewer_id is not None, paged=True)
     rows = read(statement, parameters).all()
     if not rows:
         return None
+    return _views([row[:-1] for row in rows]), rows[0][-1]
+
+
+def _viewer(slug: str, viewer_id: int | None) -> dict[str, Any]:
+    return {"slug": slug} if viewer_id is None else {"slug": slug, "viewer_id": viewer_id}
+
+
+def _views(rows: Sequence[Sequence[Any]]) -> list[CommentView]:
     # Unpacked in the statement's column order: reading thousands of rows' columns
     # by name cost more than building their views.
     return [

@@ -8,7 +8,7 @@ from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.models import Article, Comment, User
 from app.models.base import utcnow
-from app.queries.comments import comment_count, read_comments
+from app.queries.comments import comment_count, read_comment_page, read_comments
 from app.services import notifications, rules
 from app.services.articles import article_gone, load_article, writing_to_article
 from app.services.profiles import profile_view
@@ -33,19 +33,37 @@ def list_comment_page(*, slug: str, viewer_id: int | None, page: int, per_page: 
     page, newest first.
 
     A page past the last is the last page (a link from before comments were
-    deleted); an article without comments has one empty page. Two statements
-    fetching at most `per_page` + 1 rows, however many comments the article has:
-    its number of comments, then the page.
+    deleted); an article without comments has one empty page. One statement
+    fetching at most `per_page` rows, however many comments the article has: the
+    page with the article's number of comments. A page without rows costs a count
+    besides (to tell an article without comments from a page past the last, or
+    from no article), and a page past the last the last page's read.
     """
-    total = comment_count(slug) if rules.can_match(slug) else None
+    if not rules.can_match(slug):
+        raise NotFound("article")
+    page = max(page, 1)
+    found = _read_page(slug, viewer_id, page, per_page)
+    if found is not None:
+        return CommentPage(comments=found[0], page=page, total=found[1])
+    total = comment_count(slug)
     if total is None:
         raise NotFound("article")
     last_page = max(1, -(-total // per_page))
-    page = min(max(page, 1), last_page)
-    shown = read_comments(
-        slug=slug, viewer_id=viewer_id, limit=per_page, offset=(page - 1) * per_page
-    )
-    return CommentPage(comments=shown or [], page=page, total=total)
+    if page > last_page:
+        page = last_page
+        found = _read_page(slug, viewer_id, page, per_page)
+    # Still nothing: the comments were deleted in between.
+    return CommentPage(comments=found[0] if found else [], page=page, total=total)
+
+
+def _read_page(
+    slug: str, viewer_id: int | None, page: int, per_page: int
+) -> tuple[list[CommentView], int] | None:
+    offset = (page - 1) * per_page
+    if offset > MAX_ID:
+        # No article has that many comments, and PostgreSQL refuses such an OFFSET.
+        return None
+    return read_comment_page(slug=slug, viewer_id=viewer_id, limit=per_page, offset=offset)
 
 
 def add_comment(*, actor: User, slug: str, body: str) -> CommentView:
