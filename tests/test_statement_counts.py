@@ -8,7 +8,10 @@ The numbers, anonymous and signed-in alike unless noted:
                                             set and set back)
     GET /api/articles/feed (signed-in)   1  the page (the token's credentials generation
                                             comes from the cache, as on every read)
-    GET /api/articles/<slug>/comments    2  the article, its comments
+    GET /api/articles/<slug>/comments    1  the comments joined outward from the article
+                                            (with Redis, once cached: only whom a
+                                            signed-in viewer follows, tests/infra/
+                                            test_comment_lists_redis.py)
     GET /api/tags                        1
     GET /api/articles/<slug>             1  the article with its tags
     GET /api/profiles/<username>         1

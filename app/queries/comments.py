@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import Select, String, bindparam, func, select
 
-from app.models import Article, Comment, User
+from app.models import Article, Comment, Follow, User
 from app.queries import LIMIT, OFFSET, VIEWER, following_expression, read
-from app.services.views import CommentView, ProfileView
+from app.services.views import CommentListing, CommentView
 
 SLUG = bindparam("slug", type_=String)
 
@@ -38,12 +38,13 @@ def _newest_first(*, signed_in: bool, paged: bool) -> Select[Any]:
     index in list order: joined from the article, PostgreSQL sorted every comment
     of it to keep twenty (a nested loop keeps the order of its outer side only).
     """
-    # _views unpacks the rows in this order.
+    # `_listing` unpacks the rows in this order: a CommentRow, then the flag.
     columns = (
         Comment.id,
         Comment.body,
         Comment.created_at,
         Comment.updated_at,
+        Comment.author_id,
         User.username,
         User.bio,
         User.image,
@@ -78,18 +79,27 @@ def _newest_first(*, signed_in: bool, paged: bool) -> Select[Any]:
     )
 
 
+# Whom the viewer follows.
+_FOLLOWED = select(Follow.followed_id).where(Follow.follower_id == VIEWER)
+
+
 def comment_count(slug: str) -> int | None:
     """How many comments the article at `slug` has (None: there is no such article)."""
     count: int | None = read(_COMMENT_COUNT, {"slug": slug}).scalar_one_or_none()
     return count
 
 
-def read_comments(*, slug: str, viewer_id: int | None) -> list[CommentView] | None:
-    """All the comments on the article at `slug` newest first, as `viewer_id` sees
-    their authors; None if there is no such article."""
+def read_comments(*, slug: str, viewer_id: int | None) -> CommentListing | None:
+    """All the comments on the article at `slug` newest first, and which of their
+    authors `viewer_id` follows; None if there is no such article."""
     statement = _newest_first(signed_in=viewer_id is not None, paged=False)
     rows = read(statement, _viewer(slug, viewer_id)).all()
-    return _views(rows) if rows else None
+    return _listing(rows) if rows else None
+
+
+def read_followed(viewer_id: int) -> frozenset[int]:
+    """The ids of the users `viewer_id` follows."""
+    return frozenset(read(_FOLLOWED, {"viewer_id": viewer_id}).scalars())
 
 
 def read_comment_page(
@@ -103,24 +113,17 @@ def read_comment_page(
     rows = read(statement, parameters).all()
     if not rows:
         return None
-    return _views([row[:-1] for row in rows]), rows[0][-1]
+    return _listing([row[:-1] for row in rows]).views(), rows[0][-1]
 
 
 def _viewer(slug: str, viewer_id: int | None) -> dict[str, Any]:
     return {"slug": slug} if viewer_id is None else {"slug": slug, "viewer_id": viewer_id}
 
 
-def _views(rows: Sequence[Sequence[Any]]) -> list[CommentView]:
-    # Unpacked in the statement's column order: reading thousands of rows' columns
-    # by name cost more than building their views.
-    return [
-        CommentView(
-            id=comment_id,
-            body=body,
-            created_at=created_at,
-            updated_at=updated_at,
-            author=ProfileView(username=username, bio=bio, image=image, following=bool(following)),
-        )
-        for comment_id, body, created_at, updated_at, username, bio, image, following in rows
-        if comment_id is not None
-    ]
+def _listing(rows: Sequence[Sequence[Any]]) -> CommentListing:
+    # Sliced by position: reading thousands of rows' columns by name cost more
+    # than the rest of the list.
+    return CommentListing(
+        rows=[tuple(row[:8]) for row in rows if row[0] is not None],  # type: ignore[misc]
+        followed=frozenset(row[4] for row in rows if row[8]),
+    )

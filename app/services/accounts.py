@@ -27,7 +27,7 @@ from app import cache, counts
 from app.exceptions import Invalid
 from app.extensions import db, passwords
 from app.models import Article, ArticleTag, Comment, Favorite, Follow, Tag, User
-from app.services import credentials, sessions, tags
+from app.services import comment_lists, credentials, sessions, tags
 from app.sql import StringListAggregate
 
 # Rows read per round trip while exporting: the memory the export holds at most.
@@ -72,6 +72,7 @@ def delete_account(*, user: User, password: str) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.execute(delete(Favorite).where(Favorite.user_id == user_id))
+    stale_comment_lists = comment_lists.slugs_concerning(user_id)
     # Their own articles' rows locked before their tags are counted (app/counts.py):
     # an edit in another tab cannot retag one between the count and the deletion.
     own_articles = list(
@@ -108,6 +109,7 @@ def delete_account(*, user: User, password: str) -> None:
     cache.invalidate(credentials.credentials_family(user_id))
     if uses:
         tags.forget_tags()
+    comment_lists.forget_comment_lists(stale_comment_lists)
 
 
 # Exporting ------------------------------------------------------------------

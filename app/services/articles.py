@@ -23,7 +23,7 @@ from app.models import Article, ArticleTag, Favorite, Tag, User
 from app.models.base import utcnow
 from app.queries import articles as queries
 from app.queries.articles import ListShape
-from app.services import rules, search, tags
+from app.services import comment_lists, rules, search, tags
 from app.services.users import UNSET, _Unset
 from app.services.views import ArticlePage, ArticleView, ProfileView
 from app.sql import delete_counting, insert_ignoring_duplicates
@@ -329,7 +329,10 @@ def update_article(
     retagged = _retrying_slug_conflicts(write, article_id=article_id)
     if retagged:
         tags.forget_tags()
-    return _read_back(article_id, actor.id)
+    view = _read_back(article_id, actor.id)
+    if view.slug != slug:
+        comment_lists.forget_comment_lists([slug, view.slug])
+    return view
 
 
 def delete_article(*, actor: User, slug: str) -> None:
@@ -356,6 +359,7 @@ def delete_article(*, actor: User, slug: str) -> None:
     counts.count_articles(db.session, -1)
     db.session.commit()
     tags.forget_tags()
+    comment_lists.forget_comment_lists([slug])
 
 
 def _mark_favorite(*, actor: User, article: Article, favorite: bool) -> None:

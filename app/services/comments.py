@@ -8,11 +8,11 @@ from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.models import Article, Comment, User
 from app.models.base import utcnow
-from app.queries.comments import comment_count, read_comment_page, read_comments
-from app.services import notifications, rules
+from app.queries.comments import comment_count, read_comment_page
+from app.services import comment_lists, notifications, rules
 from app.services.articles import article_gone, load_article, writing_to_article
 from app.services.profiles import profile_view
-from app.services.views import CommentPage, CommentView
+from app.services.views import CommentListing, CommentPage, CommentView
 from app.sql import delete_counting
 
 # Ids beyond this cannot exist (the column is a 32-bit INTEGER), and PostgreSQL
@@ -22,10 +22,19 @@ MAX_ID = 2**31 - 1
 
 def list_comments(*, slug: str, viewer_id: int | None) -> list[CommentView]:
     """The comments on the article at `slug`, newest first."""
-    shown = read_comments(slug=slug, viewer_id=viewer_id) if rules.can_match(slug) else None
-    if shown is None:
+    return list_comment_rows(slug=slug, viewer_id=viewer_id).views()
+
+
+def list_comment_rows(*, slug: str, viewer_id: int | None) -> CommentListing:
+    """The comments on the article at `slug`, newest first, as rows with whom of their
+    authors `viewer_id` follows (from the cache when COMMENTS_CACHE_SECONDS allows:
+    app/services/comment_lists.py)."""
+    listing = None
+    if rules.can_match(slug):
+        listing = comment_lists.comments_as_seen(slug=slug, viewer_id=viewer_id)
+    if listing is None:
         raise NotFound("article")
-    return shown
+    return listing
 
 
 def list_comment_page(*, slug: str, viewer_id: int | None, page: int, per_page: int) -> CommentPage:
@@ -76,6 +85,7 @@ def add_comment(*, actor: User, slug: str, body: str) -> CommentView:
     )
     with writing_to_article(article.id):
         db.session.add(comment)
+    comment_lists.forget_comments_of(article.id)
     notifications.notify_new_comment(
         comment_id=comment.id, actor=actor, author_id=article.author_id, opted_in=author_opted_in
     )
@@ -121,3 +131,4 @@ def delete_comment(*, actor: User, slug: str, comment_id: int) -> None:
         db.session.rollback()
         raise NotFound("article" if article_gone(article_id) else "comment")
     db.session.commit()
+    comment_lists.forget_comments_of(article_id)

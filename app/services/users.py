@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from app.exceptions import Invalid, NotFound, Unauthorized
 from app.extensions import db, passwords
 from app.models import User
-from app.services import credentials
+from app.services import comment_lists, credentials
 
 
 class _Unset:
@@ -113,6 +113,7 @@ def update_user(
     `keep_session_token` (the browser that changed it), so that nothing stolen
     outlives it.
     """
+    shown_before = (user.username, user.bio, user.image)
     new_username = username if isinstance(username, str) else None
     new_email = email if isinstance(email, str) else None
     _check_unique(username=new_username, email=new_email, exclude_id=user.id)
@@ -130,4 +131,7 @@ def update_user(
     if not isinstance(notify_by_email, _Unset):
         user.notify_by_email = notify_by_email
     _commit_unique(username=new_username, email=new_email, exclude_id=user.id)
+    if (user.username, user.bio, user.image) != shown_before:
+        # The cached comment lists show the commenter's profile.
+        comment_lists.forget_comment_lists(comment_lists.slugs_concerning(user.id))
     return user

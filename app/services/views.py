@@ -6,6 +6,7 @@ by accident and nothing lazy-loads from a template or a serialiser.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -59,6 +60,35 @@ class CommentView:
     created_at: datetime
     updated_at: datetime
     author: ProfileView
+
+
+# A comment as the statements read it, the same for every viewer: id, body,
+# created_at, updated_at, author_id, and its author's username, bio and image.
+# A plain tuple, so that the cache keeps it as data and the API renders each
+# distinct one once (app/api/comments.py).
+CommentRow = tuple[int, str, datetime, datetime, int, str, str | None, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class CommentListing:
+    """An article's comments newest first, and which of their authors the viewer follows."""
+
+    rows: Sequence[CommentRow]
+    followed: frozenset[int]
+
+    def views(self) -> list[CommentView]:
+        return [comment_view(row, following=row[4] in self.followed) for row in self.rows]
+
+
+def comment_view(row: CommentRow, *, following: bool) -> CommentView:
+    comment_id, body, created_at, updated_at, _author_id, username, bio, image = row
+    return CommentView(
+        id=comment_id,
+        body=body,
+        created_at=created_at,
+        updated_at=updated_at,
+        author=ProfileView(username=username, bio=bio, image=image, following=following),
+    )
 
 
 @dataclass(frozen=True, slots=True)

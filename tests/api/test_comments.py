@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Comment
+from app.schemas.articles import CommentListOut
+from app.services import comments
 from tests.api.helpers import TIMESTAMP, add_comment, assert_error, assert_no_content
 from tests.factories import ArticleFactory, CommentFactory, insert_comments
 
@@ -178,6 +180,26 @@ def test_list_comments_shows_following_for_the_viewer(
     assert _comments(client, headers=headers)[0]["author"]["following"] is True
     assert _comments(client, headers=third_headers)[0]["author"]["following"] is False
     assert _comments(client)[0]["author"]["following"] is False
+
+
+def test_list_comments_body_is_what_the_wire_model_renders_byte_for_byte(
+    client, article, user, other_user, headers
+):
+    # The list is assembled from each comment's JSON rendered once (app/api/comments.py).
+    CommentFactory(article=article, author=other_user, body='Quotes " and \\ and ü \U0001f409')
+    CommentFactory(article=article, author=user, body="Mine.")
+    other_user.bio, other_user.image = "A bio", "https://example.com/celeb.png"
+    db.session.commit()
+    client.post("/api/profiles/celeb/follow", headers=headers)
+
+    for viewer_id, request_headers in ((None, None), (1, headers)):
+        views = comments.list_comments(slug="dragons", viewer_id=viewer_id and user.id)
+        expected = CommentListOut.model_validate({"comments": views}).model_dump_json(by_alias=True)
+        response = client.get("/api/articles/dragons/comments", headers=request_headers)
+        assert response.get_data(as_text=True) == expected
+        assert {c["author"]["following"] for c in response.json["comments"]} == (
+            {True, False} if viewer_id else {False}
+        )
 
 
 def test_list_comments_of_unknown_article_is_404(client):
