@@ -224,11 +224,12 @@ class Config(BaseSettings):
     )
     # Each article's comments with their authors, as the API lists them, kept in
     # Redis until a comment on it, its deletion or a commenter's new name, bio or
-    # image makes them stale (app/services/comments.py). 0 reads them from the
-    # database on each request, as it does without Redis: a process of its own
-    # cannot tell the others that a comment was added.
+    # image makes them stale (app/services/comment_lists.py). It also bounds how
+    # long a list may miss a comment written while Redis was unreachable. 0 reads
+    # them from the database on each request, as it does without Redis: a process
+    # of its own cannot tell the others that a comment was added.
     COMMENTS_CACHE_SECONDS: int = Field(
-        ge=0, default_factory=lambda s: 300 if s["CACHE_TYPE"] == REDIS else 0
+        ge=0, default_factory=lambda s: 60 if s["CACHE_TYPE"] == REDIS else 0
     )
 
     # Mail (app/mail), sent by the background jobs (app/jobs). Without MAIL_SERVER,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from flask import Response
 
 from app.api.auth import auth_optional, auth_required, current_actor, current_viewer_id
@@ -24,37 +22,29 @@ from app.services.views import CommentListing, CommentRow, comment_view
 bp = api_blueprint("api_comments", __name__, "Comments")
 
 
-# Distinct comments whose JSON a process keeps: the comments of the most read
-# articles, the most commented of which have thousands. At about half a KB a
-# comment (a long body or bio costs more), a few MB per process.
-COMMENTS_RENDERED = 16_384
+# How the list keeps each comment's JSON in the cache: raise it whenever what
+# `_comment_json_head` makes changes (CommentOut or its serialisers), so that no
+# process serves what an older release rendered.
+RENDERED_AS = "json-v1"
 # What CommentOut's JSON ends with: its author's following flag, which is the
 # viewer's own, and so is added to the rendered rest on each request.
 NOT_FOLLOWING_END = '"following":false}}'
 
 
-@functools.lru_cache(maxsize=COMMENTS_RENDERED)
 def _comment_json_head(row: CommentRow) -> str:
-    """A comment as CommentOut serialises it, up to its author's following flag;
-    rendered once per distinct comment.
-
-    A popular article's comments come back request after request, by the thousand:
-    validating them into wire models again was most of what such a list cost.
-    """
-    text = CommentOut.model_validate(comment_view(row, following=False)).model_dump_json(
-        by_alias=True
-    )
+    """A comment as CommentOut serialises it, up to its author's following flag."""
+    text = CommentOut.model_validate(comment_view(row)).model_dump_json(by_alias=True)
     if not text.endswith(NOT_FOLLOWING_END):
         raise RuntimeError("CommentOut's JSON no longer ends with its author's following flag")
     return text.removesuffix("false}}")
 
 
-def _comments_response(listing: CommentListing) -> Response:
+def _comments_response(listing: CommentListing[str]) -> Response:
     """CommentListOut's JSON, byte for byte, from its comments' rendered JSON."""
     followed = listing.followed
     items = ",".join(
-        _comment_json_head(row) + ("true}}" if row[4] in followed else "false}}")
-        for row in listing.rows
+        head + ("true}}" if author_id in followed else "false}}")
+        for author_id, head in listing.shown
     )
     return json_text_response(f'{{"comments":[{items}]}}')
 
@@ -63,9 +53,13 @@ def _comments_response(listing: CommentListing) -> Response:
 @auth_optional
 def list_comments(path: SlugPath) -> Response:
     """List the comments on an article, newest first."""
-    return _comments_response(
-        comments.list_comment_rows(slug=path.slug, viewer_id=current_viewer_id())
+    listing = comments.list_rendered_comments(
+        slug=path.slug,
+        viewer_id=current_viewer_id(),
+        render=_comment_json_head,
+        rendered_as=RENDERED_AS,
     )
+    return _comments_response(listing)
 
 
 @bp.post(

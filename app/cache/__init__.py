@@ -117,8 +117,9 @@ def read_through(family: str, name: str, load: Callable[[], T], *, timeout: int)
     return loaded
 
 
-def invalidate(family: str) -> None:
-    """Make every entry of `family` stale at once, for every process sharing the cache.
+def invalidate(family: str) -> bool:
+    """Make every entry of `family` stale at once, for every process sharing the cache;
+    False if the cache could not be reached.
 
     Call it after the commit of the write that changed them: a process that read
     between the invalidation and the commit would store the old value in the new
@@ -131,6 +132,8 @@ def invalidate(family: str) -> None:
         cache.cache.inc(counter)
     except CACHE_ERRORS as error:
         _unavailable("inc", error)
+        return False
+    return True
 
 
 def _entry_key(family: str, generation: int, name: str) -> str:

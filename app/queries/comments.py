@@ -14,7 +14,7 @@ from sqlalchemy import Select, String, bindparam, func, select
 
 from app.models import Article, Comment, Follow, User
 from app.queries import LIMIT, OFFSET, VIEWER, following_expression, read
-from app.services.views import CommentListing, CommentView
+from app.services.views import CommentRow, CommentView, comment_view
 
 SLUG = bindparam("slug", type_=String)
 
@@ -38,7 +38,7 @@ def _newest_first(*, signed_in: bool, paged: bool) -> Select[Any]:
     index in list order: joined from the article, PostgreSQL sorted every comment
     of it to keep twenty (a nested loop keeps the order of its outer side only).
     """
-    # `_listing` unpacks the rows in this order: a CommentRow, then the flag.
+    # `_rows_and_followed` unpacks the rows in this order: a CommentRow, then the flag.
     columns = (
         Comment.id,
         Comment.body,
@@ -89,12 +89,14 @@ def comment_count(slug: str) -> int | None:
     return count
 
 
-def read_comments(*, slug: str, viewer_id: int | None) -> CommentListing | None:
+def read_comments(
+    *, slug: str, viewer_id: int | None
+) -> tuple[list[CommentRow], frozenset[int]] | None:
     """All the comments on the article at `slug` newest first, and which of their
     authors `viewer_id` follows; None if there is no such article."""
     statement = _newest_first(signed_in=viewer_id is not None, paged=False)
     rows = read(statement, _viewer(slug, viewer_id)).all()
-    return _listing(rows) if rows else None
+    return _rows_and_followed(rows) if rows else None
 
 
 def read_followed(viewer_id: int) -> frozenset[int]:
@@ -113,17 +115,18 @@ def read_comment_page(
     rows = read(statement, parameters).all()
     if not rows:
         return None
-    return _listing([row[:-1] for row in rows]).views(), rows[0][-1]
+    page, followed = _rows_and_followed([row[:-1] for row in rows])
+    return [comment_view(row, following=row[4] in followed) for row in page], rows[0][-1]
 
 
 def _viewer(slug: str, viewer_id: int | None) -> dict[str, Any]:
     return {"slug": slug} if viewer_id is None else {"slug": slug, "viewer_id": viewer_id}
 
 
-def _listing(rows: Sequence[Sequence[Any]]) -> CommentListing:
+def _rows_and_followed(rows: Sequence[Sequence[Any]]) -> tuple[list[CommentRow], frozenset[int]]:
     # Sliced by position: reading thousands of rows' columns by name cost more
     # than the rest of the list.
-    return CommentListing(
-        rows=[tuple(row[:8]) for row in rows if row[0] is not None],  # type: ignore[misc]
-        followed=frozenset(row[4] for row in rows if row[8]),
+    return (
+        [tuple(row[:8]) for row in rows if row[0] is not None],  # type: ignore[misc]
+        frozenset(row[4] for row in rows if row[8]),
     )

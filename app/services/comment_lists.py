@@ -1,20 +1,22 @@
-"""Each article's comments, cached for every viewer alike, and the writes that make
-them stale.
+"""Each article's comments, cached for every viewer alike as their reader renders
+them, and the writes that make them stale.
 
 A popular article has comments by the thousand, which the API lists whole: reading
-them with their authors was most of what such a list cost. With Redis
-(COMMENTS_CACHE_SECONDS), the comments of an article are kept in a cache family
-of its own (by slug), the same rows for every viewer; only whom the viewer follows
-is read from the database. Nothing but a change to that list makes it stale, each
-after its commit: a comment added or deleted (`forget_comments_of`), the article
-renamed or deleted, a commenter's new username, bio or image, or a commenter's
-account deleted (`forget_comment_lists`). Without Redis the lists are read from
-the database: a process of its own could not tell the others.
+them with their authors and rendering each was most of what such a list cost. With
+Redis (COMMENTS_CACHE_SECONDS), an article's comments are kept in a cache family of
+its own (by slug), each as its reader rendered it (the API, its JSON), the same
+for every viewer: a list is read and rendered once per change, by whichever process
+asks first; only whom the viewer follows is read on each request. Nothing but a
+change to that list makes it stale, each after its commit: a comment added or
+deleted (`forget_comments_of`), the article renamed or deleted, a commenter's new
+username, bio or image, or a commenter's account deleted (`forget_comment_lists`).
+Without Redis they are read on each request: a process of its own could not tell
+the others.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import current_app
 from sqlalchemy import select, union
@@ -23,36 +25,50 @@ from app import cache
 from app.extensions import db
 from app.models import Article, Comment
 from app.queries.comments import read_comments, read_followed
-from app.services.views import CommentListing, CommentRow
+from app.services.views import CommentListing, CommentRow, Shown
 
-# The version is raised when what is cached changes shape.
+# The prefix of the families, one per article (by slug).
 COMMENT_LISTS = "comments-v1"
-ENTRY = "all"
 
 
-def comments_as_seen(*, slug: str, viewer_id: int | None) -> CommentListing | None:
-    """The comments on the article at `slug`, newest first, with whom of their authors
-    `viewer_id` follows; None if there is no such article.
+def comments_as_seen(
+    *, slug: str, viewer_id: int | None, render: Callable[[CommentRow], Shown], rendered_as: str
+) -> CommentListing[Shown] | None:
+    """The comments on the article at `slug`, newest first, each as `render` makes
+    it of its row, with whom of their authors `viewer_id` follows; None if there is
+    no such article. `rendered_as` names the rendering in the cache: change it
+    whenever what `render` makes changes.
 
     One statement whether cached or not: a miss reads the rows with the viewer's
-    follows, a hit only the follows (none for an anonymous viewer)."""
+    follows, a hit only the follows (none for an anonymous viewer).
+    """
     seconds = current_app.config["COMMENTS_CACHE_SECONDS"]
     if not seconds:
-        return read_comments(slug=slug, viewer_id=viewer_id)
+        found = read_comments(slug=slug, viewer_id=viewer_id)
+        return None if found is None else CommentListing(_render(found[0], render), found[1])
     # What a miss read, with the viewer's follows.
-    missed: dict[str, CommentListing | None] = {}
+    missed: dict[str, frozenset[int]] = {}
 
-    def load() -> list[CommentRow] | None:
-        missed["listing"] = listing = read_comments(slug=slug, viewer_id=viewer_id)
-        return None if listing is None else list(listing.rows)
+    def load() -> list[tuple[int, Shown]] | None:
+        found = read_comments(slug=slug, viewer_id=viewer_id)
+        if found is None:
+            return None
+        missed["followed"] = found[1]
+        return _render(found[0], render)
 
-    rows = cache.read_through(_family(slug), ENTRY, load, timeout=seconds)
-    if "listing" in missed:
-        return missed["listing"]
-    if rows is None:
+    shown = cache.read_through(_family(slug), rendered_as, load, timeout=seconds)
+    if shown is None:
         return None
-    followed = read_followed(viewer_id) if viewer_id is not None and rows else frozenset()
-    return CommentListing(rows=rows, followed=followed)
+    followed = missed.get("followed")
+    if followed is None:
+        followed = read_followed(viewer_id) if viewer_id is not None and shown else frozenset()
+    return CommentListing(shown, followed)
+
+
+def _render(
+    rows: list[CommentRow], render: Callable[[CommentRow], Shown]
+) -> list[tuple[int, Shown]]:
+    return [(row[4], render(row)) for row in rows]
 
 
 def forget_comments_of(article_id: int) -> None:
@@ -87,7 +103,10 @@ def forget_comment_lists(slugs: Iterable[str]) -> None:
     after the commit of the write that changed them (see `cache.invalidate`)."""
     if current_app.config["COMMENTS_CACHE_SECONDS"]:
         for slug in slugs:
-            cache.invalidate(_family(slug))
+            if not cache.invalidate(_family(slug)):
+                # Redis is unreachable (or hung): each of the others would wait as
+                # long, and fail as well.
+                break
 
 
 def _family(slug: str) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from sqlalchemy import delete, select
 
 from app.exceptions import Forbidden, NotFound
@@ -12,26 +15,49 @@ from app.queries.comments import comment_count, read_comment_page
 from app.services import comment_lists, notifications, rules
 from app.services.articles import article_gone, load_article, writing_to_article
 from app.services.profiles import profile_view
-from app.services.views import CommentListing, CommentPage, CommentView
+from app.services.views import (
+    CommentListing,
+    CommentPage,
+    CommentRow,
+    CommentView,
+    Shown,
+    comment_view,
+)
 from app.sql import delete_counting
 
 # Ids beyond this cannot exist (the column is a 32-bit INTEGER), and PostgreSQL
 # refuses to compare one with a larger value ("integer out of range").
 MAX_ID = 2**31 - 1
+# How `list_comments` keeps an article's comments in the cache: as views, each
+# following no one (the viewer's follows are applied on each request).
+VIEWS = "views-v1"
 
 
 def list_comments(*, slug: str, viewer_id: int | None) -> list[CommentView]:
     """The comments on the article at `slug`, newest first."""
-    return list_comment_rows(slug=slug, viewer_id=viewer_id).views()
+    listing = list_rendered_comments(
+        slug=slug, viewer_id=viewer_id, render=comment_view, rendered_as=VIEWS
+    )
+    followed = listing.followed
+    return [
+        replace(view, author=replace(view.author, following=True))
+        if author_id in followed
+        else view
+        for author_id, view in listing.shown
+    ]
 
 
-def list_comment_rows(*, slug: str, viewer_id: int | None) -> CommentListing:
-    """The comments on the article at `slug`, newest first, as rows with whom of their
-    authors `viewer_id` follows (from the cache when COMMENTS_CACHE_SECONDS allows:
-    app/services/comment_lists.py)."""
+def list_rendered_comments(
+    *, slug: str, viewer_id: int | None, render: Callable[[CommentRow], Shown], rendered_as: str
+) -> CommentListing[Shown]:
+    """The comments on the article at `slug`, newest first, each as `render` makes it
+    of its row (rendered once per change with Redis: app/services/comment_lists.py),
+    with whom of their authors `viewer_id` follows."""
     listing = None
     if rules.can_match(slug):
-        listing = comment_lists.comments_as_seen(slug=slug, viewer_id=viewer_id)
+        listing = comment_lists.comments_as_seen(
+            slug=slug, viewer_id=viewer_id, render=render, rendered_as=rendered_as
+        )
     if listing is None:
         raise NotFound("article")
     return listing

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,23 +65,22 @@ class CommentView:
 
 # A comment as the statements read it, the same for every viewer: id, body,
 # created_at, updated_at, author_id, and its author's username, bio and image.
-# A plain tuple, so that the cache keeps it as data and the API renders each
-# distinct one once (app/api/comments.py).
 CommentRow = tuple[int, str, datetime, datetime, int, str, str | None, str | None]
+
+Shown = TypeVar("Shown")
 
 
 @dataclass(frozen=True, slots=True)
-class CommentListing:
-    """An article's comments newest first, and which of their authors the viewer follows."""
+class CommentListing(Generic[Shown]):
+    """An article's comments newest first, each as its author's id and what the
+    caller makes of its row (a view, the API's JSON), and whom of their authors the
+    viewer follows."""
 
-    rows: Sequence[CommentRow]
+    shown: Sequence[tuple[int, Shown]]
     followed: frozenset[int]
 
-    def views(self) -> list[CommentView]:
-        return [comment_view(row, following=row[4] in self.followed) for row in self.rows]
 
-
-def comment_view(row: CommentRow, *, following: bool) -> CommentView:
+def comment_view(row: CommentRow, *, following: bool = False) -> CommentView:
     comment_id, body, created_at, updated_at, _author_id, username, bio, image = row
     return CommentView(
         id=comment_id,

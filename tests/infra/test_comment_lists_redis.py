@@ -23,7 +23,7 @@ from tests.infra.helpers import configured, counting_statements
 @pytest.fixture
 def redis_app(build) -> Flask:
     app = build(configured({"TEST_REDIS_URL": REDIS_URL or ""}))
-    assert app.config["COMMENTS_CACHE_SECONDS"] == 300
+    assert app.config["COMMENTS_CACHE_SECONDS"] == 60
     return app
 
 

@@ -20,7 +20,8 @@ from werkzeug.test import TestResponse
 
 from app.extensions import cache
 from tests.api.helpers import assert_error, assert_no_content
-from tests.factories import PASSWORD
+from tests.conftest import auth_headers
+from tests.factories import PASSWORD, ArticleFactory, CommentFactory, UserFactory
 from tests.infra.helpers import CLOSED_PORT_REDIS, HungServer, configured, sign_in_body
 from tests.web.helpers import Browser
 
@@ -220,6 +221,9 @@ def _without_hanging(send: Callable[[], TestResponse]) -> TestResponse:
     return response
 
 
+COMMENTED_ARTICLES = 12
+
+
 @pytest.fixture
 def hung_app(build, hung_redis: HungServer) -> Flask:
     app = build(
@@ -280,6 +284,29 @@ def test_a_hung_redis_does_not_hang_writes_or_rendered_articles(hung_app, hung_r
     assert "<strong>b</strong>" in article.get_data(as_text=True)
     assert _without_hanging(lambda: client.get("/api/tags")).json == {"tags": ["x"]}
     assert hung_redis.connections
+
+
+def test_a_hung_redis_costs_a_profile_change_one_wait_for_all_its_comment_lists(
+    hung_app, hung_redis
+):
+    # Each article's cached comments show the commenter's profile: the change makes
+    # every one of those lists stale, and a hung Redis must not make it wait on each.
+    author = UserFactory(username="author", email="author@example.com")
+    commenter = UserFactory(username="commenter", email="commenter@example.com")
+    for number in range(COMMENTED_ARTICLES):
+        CommentFactory(article=ArticleFactory(author=author, slug=f"a{number}"), author=commenter)
+    headers = auth_headers(commenter)
+    client = hung_app.test_client()
+    asked_before = len(hung_redis.connections)
+
+    response = _without_hanging(
+        lambda: client.put("/api/user", json={"user": {"bio": "New"}}, headers=headers)
+    )
+
+    assert response.status_code == 200
+    # One connection per call that timed out: the rate limit's, then the first list's.
+    asked = len(hung_redis.connections) - asked_before
+    assert 0 < asked < COMMENTED_ARTICLES / 2
 
 
 def test_readiness_is_503_naming_a_hung_redis(hung_app):
