@@ -87,7 +87,8 @@ def list_comment_page(*, slug: str, viewer_id: int | None, page: int, per_page: 
     if page > last_page:
         page = last_page
         found = _read_page(slug, viewer_id, page, per_page)
-    # Still nothing: the comments were deleted in between.
+    # Still nothing: an article without comments, or the last page's comments
+    # were deleted in between.
     return CommentPage(comments=found[0] if found else [], page=page, total=total)
 
 
