@@ -127,6 +127,6 @@ def _rows_and_followed(rows: Sequence[Sequence[Any]]) -> tuple[list[CommentRow],
     # Sliced by position: reading thousands of rows' columns by name cost more
     # than the rest of the list.
     return (
-        [tuple(row[:8]) for row in rows if row[0] is not None],  # type: ignore[misc]
+        [tuple(row[:8]) for row in rows if row[0] is not None],
         frozenset(row[4] for row in rows if row[8]),
     )
