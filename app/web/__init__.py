@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 from flask import Flask, current_app, g, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
+from werkzeug.routing import Map, UnicodeConverter
 
 from app.web import articles, comments, password_reset, profiles, search, users
 from app.web.auth import init_web_auth
@@ -76,6 +77,29 @@ def tag_url(name: str) -> str:
     return f"{base}?{urlencode({'tag': name}, quote_via=quote)}"
 
 
+# Stands for the value in the URL built once per request; quoting leaves it alone.
+_VALUE_MARK = "__path_value__"
+_PATH_SEGMENT = UnicodeConverter(Map())
+
+
+def path_for(endpoint: str, **value: str) -> str:
+    """`url_for(endpoint, name=value)` for an endpoint whose one path variable is a
+    plain string (a slug, a username), as fast as joining three strings.
+
+    A list page links every article, its author and its favorite button: with
+    `url_for` each, building the links cost a tenth of drawing the page. The
+    endpoint's URL is built once per request around a mark, and each link puts its
+    value, quoted as Werkzeug quotes it, in the mark's place.
+    """
+    ((name, item),) = value.items()
+    split: dict[str, list[str]] = g.setdefault("path_splits", {})
+    parts = split.get(endpoint)
+    if parts is None:
+        parts = split[endpoint] = url_for(endpoint, **{name: _VALUE_MARK}).split(_VALUE_MARK)
+    head, tail = parts
+    return head + _PATH_SEGMENT.to_url(item) + tail
+
+
 def register_web(app: Flask) -> None:
     """Mount the web UI's blueprints and its sign-in on `app`."""
     init_web_auth(app)
@@ -88,6 +112,7 @@ def register_web(app: Flask) -> None:
         # on every page drawn.
         current_user=current_user,
         date=show_date,
+        path_for=path_for,
         sign_in_url=sign_in_url,
         tag_url=tag_url,
         this_page=this_page,
