@@ -33,6 +33,12 @@ WORKDIR /opt/conduit/app
 # writes (gunicorn's heartbeat files, its control socket) goes to /tmp, which
 # may be a tmpfs when the root file system is mounted read-only.
 USER 10001:10001
+# glibc gives a block of 4 MiB or more back to the system when it is freed. Each
+# password check takes ARGON2_MEMORY_COST (19 MiB) in the thread that serves it;
+# without this, glibc keeps that block in the thread's own heap once it has freed
+# one such block, and a worker keeps 19 MiB for every thread that ever checked a
+# password (README, "Memory").
+ENV GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4194304
 ENV PATH=/opt/conduit/venv/bin:$PATH \
     HOME=/tmp \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -64,6 +64,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/4"
+# The container image's malloc setting: freed blocks of 4 MiB or more go back to the system.
+GLIBC_TUNABLES = "glibc.malloc.mmap_threshold=4194304"
 REDIS_KEY_PREFIX = "conduit-bench"
 DEFAULT_OUT_DIR = Path(tempfile.gettempdir()) / "conduit-bench" / "results"
 WRK_THREADS = 2
@@ -397,6 +399,8 @@ def server_environment(
         "GUNICORN_MAX_REQUESTS": "",
         "GUNICORN_MAX_REQUESTS_JITTER": "",
         "GUNICORN_ACCESS_LOG": "",
+        # As the container image starts gunicorn (Dockerfile; README, "Memory").
+        "GLIBC_TUNABLES": GLIBC_TUNABLES,
     }
     # gunicorn itself reads WEB_CONCURRENCY and refuses a blank one: leave it unset.
     # gunicorn.conf.py makes each server a metrics folder of its own.
