@@ -21,7 +21,6 @@ from sqlalchemy import (
     Select,
     bindparam,
     cast,
-    exists,
     false,
     func,
     select,
@@ -33,7 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from app import counts
 from app.extensions import db
 from app.models import Article, ArticleTag, Counter, Favorite, Follow, Tag, User
-from app.queries import LIMIT, OFFSET, VIEWER, author_view, following_expression, read
+from app.queries import LIMIT, OFFSET, VIEWER, author_view, following_expression, probe, read
 from app.services.views import ArticlePage, ArticleView
 from app.sql import StringListAggregate
 
@@ -42,11 +41,7 @@ def _favorited_expression(signed_in: bool) -> ColumnElement[bool]:
     if not signed_in:
         return false()
     # Correlated to the article only: a list of favorites has favorites in its FROM too.
-    return (
-        exists()
-        .where(Favorite.article_id == Article.id, Favorite.user_id == VIEWER)
-        .correlate(Article)
-    )
+    return probe(Favorite.article_id == Article.id, Favorite.user_id == VIEWER, correlate=Article)
 
 
 @functools.cache
