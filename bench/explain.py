@@ -5,20 +5,25 @@
 Runs each list the benchmark measures (the global list, ?tag=, ?author=,
 ?favorited=, the feed, the searches; signed in as the benchmark's viewer, so with the
 `favorited` and `following` subqueries) through the articles service, captures
-the statements each sends, and prints `EXPLAIN (ANALYZE, BUFFERS)` of it, run twice so that the
-second, printed run has warm caches as a busy server would. The statements
-themselves are SQLAlchemy's; only the EXPLAIN prefix is added here.
+the statements each sends, and prints `EXPLAIN (ANALYZE, BUFFERS)` of each as the
+app's connections run it once psycopg has prepared it (on its sixth run there), in
+the connections' plan cache mode (DATABASE_PLAN_CACHE_MODE: a generic plan by
+default; a search sets its own, and its statements to set it are run here too),
+after warm-up runs so that caches are warm as on a busy server. The statements
+themselves are SQLAlchemy's; only the EXPLAIN is added here.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from psycopg import sql
 
 from bench.run import SEARCH_WORD, SEARCH_WORDS, local_app, pick_subjects
 from config import normalise_database_url
@@ -78,12 +83,35 @@ def explain(database_url: str) -> None:
             dbapi_connection = db.session.connection().connection.dbapi_connection
             with dbapi_connection.cursor() as cursor:
                 for statement, parameters in statements:
-                    for _ in range(2):
-                        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
-                        plan = [row[0] for row in cursor.fetchall()]
-                    print("\n".join(plan))
+                    print("\n".join(_plan_as_run(cursor, statement, parameters)))
             print("```\n")
             db.session.rollback()
+
+
+# Runs before the one explained: prepared at once (`prepare=True`), caches warmed.
+WARM_UP_RUNS = 2
+NAMED = re.compile(r"%\((\w+)\)s")
+
+
+def _plan_as_run(cursor: Any, statement: str, parameters: dict[str, Any]) -> list[str]:
+    """EXPLAIN ANALYZE of `statement` prepared, as the app runs it once psycopg has
+    prepared it: planned in the connection's plan cache mode."""
+    for _ in range(WARM_UP_RUNS):
+        cursor.execute(statement, parameters, prepare=True)
+    # psycopg numbers the parameters in their order of first appearance.
+    names = list(dict.fromkeys(NAMED.findall(statement)))
+    numbered = NAMED.sub(lambda found: f"${names.index(found.group(1)) + 1}", statement)
+    cursor.execute(
+        "SELECT name FROM pg_prepared_statements WHERE statement = %s",
+        (numbered.replace("%%", "%"),),
+    )
+    (name,) = cursor.fetchone()
+    values = sql.SQL(", ").join(sql.Literal(parameters[key]) for key in names)
+    arguments = sql.SQL(" ({})").format(values) if names else sql.SQL("")
+    cursor.execute(
+        sql.SQL("EXPLAIN (ANALYZE, BUFFERS) EXECUTE {}{}").format(sql.Identifier(name), arguments)
+    )
+    return [row[0] for row in cursor.fetchall()]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -24,6 +24,7 @@ EVERY_VARIABLE = {
     "DATABASE_POOL_OVERFLOW": "4",
     "DATABASE_POOL_TIMEOUT": "3",
     "DATABASE_STATEMENT_TIMEOUT_MS": "2500",
+    "DATABASE_PLAN_CACHE_MODE": "auto",
     "DATABASE_REPLY_TIMEOUT_MS": "3200",
     "DATABASE_CONNECT_TIMEOUT": "4",
     "DATABASE_FAIL_FAST_SECONDS": "1.5",
@@ -63,6 +64,7 @@ def test_config_reads_every_variable_from_the_given_mapping():
     assert config.DATABASE_POOL_OVERFLOW == 4
     assert config.DATABASE_POOL_TIMEOUT == 3
     assert config.DATABASE_STATEMENT_TIMEOUT_MS == 2500
+    assert config.DATABASE_PLAN_CACHE_MODE == "auto"
     assert config.DATABASE_REPLY_TIMEOUT_MS == 3200
     assert config.DATABASE_CONNECT_TIMEOUT == 4
     assert config.DATABASE_FAIL_FAST_SECONDS == 1.5
@@ -217,7 +219,7 @@ def test_engine_options_size_the_pool_for_postgres():
         "pool_timeout": 3,
         "connect_args": {
             "connect_timeout": 4,
-            "options": "-c statement_timeout=2500",
+            "options": "-c statement_timeout=2500 -c plan_cache_mode=auto -c jit=off",
             "keepalives": 1,
             "keepalives_idle": 10,
             "keepalives_interval": 5,
@@ -225,6 +227,15 @@ def test_engine_options_size_the_pool_for_postgres():
             "tcp_user_timeout": 3200,
         },
     }
+
+
+def test_a_plan_cache_mode_postgresql_does_not_know_is_refused():
+    with pytest.raises(ConfigError) as caught:
+        Config({**EVERY_VARIABLE, "DATABASE_PLAN_CACHE_MODE": "generic"})
+
+    message = str(caught.value)
+    assert message.startswith("DATABASE_PLAN_CACHE_MODE")
+    assert "'auto', 'force_generic_plan' or 'force_custom_plan'" in message
 
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///conduit.db", "sqlite:////tmp/x.db"])

@@ -14,7 +14,7 @@ PostgreSQL may still misjudge a query: a phrase of two common words ("water
 music") is rarer than the words together, and the newest-first scan it picks
 then reads every article to find a thousand matches (seconds, 32 s cold at
 1,000,000 articles). So the search runs under a time limit of its own
-(`time_limit_ms`); past it, `SearchTimedOut`, and the caller asks again with a
+(SEARCH_TIME_LIMIT_MS); past it, `SearchTimedOut`, and the caller asks again with a
 `windowed` shape: the matches among the newest `window` articles (that pass
 the filters), which costs a bounded scan whatever the words.
 """
@@ -22,7 +22,6 @@ the filters), which costs a bounded scan whatever the words.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +30,6 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import (
     ARRAY,
     Integer,
-    Row,
     Select,
     Text,
     bindparam,
@@ -218,18 +216,26 @@ def _headlines_statement() -> Select[Any]:
 
 # For the connection's session (third argument false), not only the transaction:
 # safe-method requests read on autocommit connections (app/database.py), where
-# every statement is a transaction of its own. `_page_within` sets it back.
-_SET_STATEMENT_TIMEOUT = select(
-    func.set_config("statement_timeout", bindparam("timeout", type_=Text), False)
+# every statement is a transaction of its own. `search_page` sets them back.
+_SET_SESSION = select(
+    func.set_config("statement_timeout", bindparam("timeout", type_=Text), False),
+    func.set_config("plan_cache_mode", bindparam("plan_cache_mode", type_=Text), False),
 )
+# A search's plan depends on its words (a common word: the creation-time index read
+# backwards; a rare one: the GIN index), which a generic plan cannot see: the app's
+# connections may plan generically (DATABASE_PLAN_CACHE_MODE), a search never does.
+PLANNED_FOR_ITS_WORDS = "force_custom_plan"
 
 
 @dataclass(frozen=True, slots=True)
-class TimeLimit:
-    """The search's own time limit, and the statement timeout to go back to after it."""
+class SessionSettings:
+    """What a search on PostgreSQL sets of its connection's session, and what it sets
+    back: its own time limit (None: the statement timeout), the statement timeout,
+    and the connections' plan cache mode."""
 
-    search_ms: int
+    search_ms: int | None
     statement_ms: int
+    plan_cache_mode: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,22 +254,41 @@ def search_page(
     parameters: dict[str, Any],
     *,
     snippets: bool,
-    time_limit: TimeLimit | None = None,
+    settings: SessionSettings | None = None,
 ) -> Found:
     """A page of the articles that match `parameters["search"]`, best first.
 
     One statement: the page, with the total alongside (as in app/queries/articles.py);
-    a page past the end costs a second. On PostgreSQL a `time_limit` costs two more
-    (setting it, then setting it back), and snippets one more: the headlines of the
-    page's texts, which are the bodies' words, not their markdown. Raises
-    SearchTimedOut when PostgreSQL gave up on the page at the time limit.
+    a page past the end costs a second, and snippets one more: the headlines of the
+    page's texts, which are the bodies' words, not their markdown. On PostgreSQL,
+    `settings` cost two more: setting the search's own (its plans made for its words,
+    its time limit over all its statements), then setting them back. Raises
+    SearchTimedOut when PostgreSQL gave up at the time limit.
     """
-    postgres = connection.dialect.name == "postgresql"
-    statements = (_postgres_statements if postgres else _sqlite_statements)(shape)
-    if postgres and time_limit is not None:
-        rows = _page_within(connection, statements.page, parameters, time_limit)
-    else:
-        rows = connection.execute(statements.page, parameters).all()
+    if connection.dialect.name != "postgresql":
+        return _found(connection, _sqlite_statements(shape), parameters, snippets=snippets)
+    statements = _postgres_statements(shape)
+    if settings is None:
+        return _found(connection, statements, parameters, snippets=snippets)
+    _set(connection, settings.search_ms or settings.statement_ms, PLANNED_FOR_ITS_WORDS)
+    try:
+        return _found(connection, statements, parameters, snippets=snippets)
+    except OperationalError as error:
+        if settings.search_ms and isinstance(error.orig, QueryCanceled):
+            raise SearchTimedOut from error
+        raise
+    finally:
+        _set_back(connection, settings)
+
+
+def _found(
+    connection: Connection,
+    statements: _SearchStatements,
+    parameters: dict[str, Any],
+    *,
+    snippets: bool,
+) -> Found:
+    rows = connection.execute(statements.page, parameters).all()
     if rows:
         total = rows[0].total
     elif parameters["offset"]:
@@ -273,31 +298,22 @@ def search_page(
     views = [article_view(row, with_body=False) for row in rows]
     if not snippets or not rows:
         return Found(articles=views, snippets=[], total=total)
-    if not postgres:
+    if connection.dialect.name != "postgresql":
         return Found(articles=views, snippets=[row.snippet or "" for row in rows], total=total)
     texts = [f"{searchable(row.description)}\n{plain_text(row.body)}" for row in rows]
     headlines = connection.execute(_headlines_statement(), {**parameters, "texts": texts})
     return Found(articles=views, snippets=list(headlines.scalars()), total=total)
 
 
-def _page_within(
-    connection: Connection, page: Select[Any], parameters: dict[str, Any], limit: TimeLimit
-) -> Sequence[Row[Any]]:
-    connection.execute(_SET_STATEMENT_TIMEOUT, {"timeout": str(limit.search_ms)})
-    try:
-        return connection.execute(page, parameters).all()
-    except OperationalError as error:
-        if isinstance(error.orig, QueryCanceled):
-            raise SearchTimedOut from error
-        raise
-    finally:
-        _set_back(connection, limit)
+def _set(connection: Connection, timeout_ms: int, plan_cache_mode: str) -> None:
+    parameters = {"timeout": str(timeout_ms), "plan_cache_mode": plan_cache_mode}
+    connection.execute(_SET_SESSION, parameters)
 
 
-def _set_back(connection: Connection, limit: TimeLimit) -> None:
+def _set_back(connection: Connection, settings: SessionSettings) -> None:
     dbapi_connection: Any = connection.connection.dbapi_connection
     if dbapi_connection.info.transaction_status == TransactionStatus.INERROR:
         # A transaction the cancel aborted: its rollback, which must come first,
-        # undoes the setting too.
+        # undoes the settings too.
         return
-    connection.execute(_SET_STATEMENT_TIMEOUT, {"timeout": str(limit.statement_ms)})
+    _set(connection, settings.statement_ms, settings.plan_cache_mode)

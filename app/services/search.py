@@ -20,7 +20,7 @@ from app.admission import Admission, Crowded, admission
 from app.exceptions import Busy, Invalid
 from app.extensions import db
 from app.queries import search as queries
-from app.queries.search import SearchShape, SearchTimedOut, TimeLimit
+from app.queries.search import SearchShape, SearchTimedOut, SessionSettings
 from app.queries.search_index import Document, fill_documents, write_document
 from app.queries.search_text import ENGLISH_STOP_WORDS, fts5_expression
 from app.services import rules
@@ -46,13 +46,14 @@ def _language() -> str:
     return language
 
 
-def _time_limit() -> TimeLimit | None:
+def _settings(*, time_limited: bool = True) -> SessionSettings:
+    """The search's own session settings (app/queries/search.py): its time limit
+    unless `time_limited` is false, and the connections' to go back to."""
     config = current_app.config
-    if not config["SEARCH_TIME_LIMIT_MS"]:
-        return None
-    return TimeLimit(
-        search_ms=config["SEARCH_TIME_LIMIT_MS"],
+    return SessionSettings(
+        search_ms=(config["SEARCH_TIME_LIMIT_MS"] or None) if time_limited else None,
         statement_ms=config["DATABASE_STATEMENT_TIMEOUT_MS"],
+        plan_cache_mode=config["DATABASE_PLAN_CACHE_MODE"],
     )
 
 
@@ -135,14 +136,18 @@ def _search_page(
 ) -> queries.Found:
     try:
         return queries.search_page(
-            connection, shape, parameters, snippets=snippets, time_limit=_time_limit()
+            connection, shape, parameters, snippets=snippets, settings=_settings()
         )
     except SearchTimedOut:
         # Over the newest articles only: a bounded scan (app/queries/search.py).
         log.info("search over the newest articles only", window=rules.SEARCH_WINDOW)
         db.session.rollback()
         return queries.search_page(
-            db.session.connection(), replace(shape, windowed=True), parameters, snippets=snippets
+            db.session.connection(),
+            replace(shape, windowed=True),
+            parameters,
+            snippets=snippets,
+            settings=_settings(time_limited=False),
         )
 
 

@@ -86,9 +86,11 @@ def _statement_timeout(connection: sa.Connection) -> str:
 
 @pytest.mark.usefixtures("library")
 @pytest.mark.parametrize("search_ms", [1, 5000], ids=["past-the-limit", "within-it"])
-def test_the_statement_timeout_is_set_back_on_an_autocommit_connection(app, search_ms):
+def test_the_settings_are_set_back_on_an_autocommit_connection(app, search_ms):
     # As a GET request reads (app/database.py): every statement its own transaction.
-    limit = queries.TimeLimit(search_ms=search_ms, statement_ms=2500)
+    settings = queries.SessionSettings(
+        search_ms=search_ms, statement_ms=2500, plan_cache_mode="force_generic_plan"
+    )
     parameters = {
         "search": "dragon",
         "language": "english",
@@ -104,7 +106,7 @@ def test_the_statement_timeout_is_set_back_on_an_autocommit_connection(app, sear
                 queries.SearchShape(signed_in=False),
                 parameters,
                 snippets=False,
-                time_limit=limit,
+                settings=settings,
             )
         except queries.SearchTimedOut:
             assert search_ms == 1
@@ -112,6 +114,8 @@ def test_the_statement_timeout_is_set_back_on_an_autocommit_connection(app, sear
             assert found.total == rules.SEARCH_CANDIDATES
         assert before != "2500ms"
         assert _statement_timeout(connection) == "2500ms"
+        mode = connection.scalar(sa.select(sa.func.current_setting("plan_cache_mode")))
+        assert mode == "force_generic_plan"
 
 
 @pytest.mark.usefixtures("library")
