@@ -14,6 +14,11 @@ Two kinds of entries:
 
 A process remembers the generation it saw last of each family, so a read is one
 round trip (MGET of the counter and the entry) while the family is unchanged.
+Within a process, one thread loads a missing entry and the others that miss it
+meanwhile wait for its value (`_LoadsInFlight`): when the comments of a popular
+article went stale (4,945 of them, 110 ms to read and render at 1,000,000
+articles), every thread that asked for them loaded them at once. A value loaded
+once is shared by those threads: values are read-only.
 An outage is only a miss: Flask-Caching raises when Redis is down on direct
 `get`/`set`, and every use goes through here, so requests go to the database
 rather than failing. Values are plain data, never ORM objects.
@@ -23,7 +28,9 @@ from __future__ import annotations
 
 import pickle
 import secrets
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import TypeVar
 
 import structlog
@@ -111,10 +118,58 @@ def read_through(family: str, name: str, load: Callable[[], T], *, timeout: int)
     if value is not None:
         hit: T = value
         return hit
-    loaded = load()
-    if loaded is not None:
-        _put(_entry_key(family, current, name), loaded, timeout=timeout)
-    return loaded
+    key = _entry_key(family, current, name)
+
+    def load_and_store() -> T:
+        loaded = load()
+        if loaded is not None:
+            _put(key, loaded, timeout=timeout)
+        return loaded
+
+    return _LOADS_IN_FLIGHT.load(key, load_and_store)
+
+
+class _LoadsInFlight:
+    """The entries this process is loading, by key: a thread that misses an entry
+    which another thread is loading waits for that load rather than run its own."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loads: dict[str, Future[object]] = {}
+
+    def load(self, key: str, load: Callable[[], T]) -> T:
+        """`load()` run by this thread, or the value of the same load another thread
+        is running; should that one fail, this thread runs `load()` itself.
+
+        The wait is as long as the load: its statements are bounded by the
+        database's time limits (DATABASE_STATEMENT_TIMEOUT_MS and the reply bound).
+        """
+        with self._lock:
+            running = self._loads.get(key)
+            if running is None:
+                mine: Future[object] = Future()
+                self._loads[key] = mine
+        if running is not None:
+            try:
+                shared: T = running.result()  # type: ignore[assignment]
+            except BaseException:
+                # That thread's failure (a lost connection, say), not this one's.
+                return load()
+            return shared
+        try:
+            value = load()
+        except BaseException as error:
+            mine.set_exception(error)
+            raise
+        else:
+            mine.set_result(value)
+            return value
+        finally:
+            with self._lock:
+                del self._loads[key]
+
+
+_LOADS_IN_FLIGHT = _LoadsInFlight()
 
 
 def invalidate(family: str) -> bool:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+from concurrent.futures import Future
 
 import pytest
 from flask import Flask
 
+import app.cache as cache_module
 from app.services.tags import TAGS
 from app.web.markdown import MARKDOWN_CACHE_SECONDS
 from tests.api.helpers import assert_no_content, create_article
@@ -112,3 +115,87 @@ def test_apps_with_other_prefixes_do_not_share_entries(build, shared_database, r
 
     assert len(_tag_lists(first, redis_client)) == 1
     assert _tag_lists(second, redis_client) == []
+
+
+class _CountedFuture(Future):
+    """A load in flight, which tells the test each time a thread waits for it."""
+
+    waits = threading.Semaphore(0)
+
+    def result(self, timeout=None):
+        type(self).waits.release()
+        return super().result(timeout)
+
+
+def _miss_together(
+    app: Flask, monkeypatch, family: str, load, *, others: int
+) -> tuple[list[object], int]:
+    """What `read_through` gives a thread that misses an entry and loads it with
+    `load`, and `others` threads that miss the same entry while it loads; and how
+    many times those others ran a load of their own.
+
+    `load` runs once all the others wait for it."""
+    monkeypatch.setattr(cache_module, "Future", _CountedFuture)
+    monkeypatch.setattr(_CountedFuture, "waits", threading.Semaphore(0))
+    loading = threading.Event()
+    own_loads = []
+    results: dict[int, object] = {}
+
+    def first_load() -> object:
+        loading.set()
+        for _ in range(others):
+            assert _CountedFuture.waits.acquire(timeout=10), "a thread did not wait"
+        return load()
+
+    def own_load() -> object:
+        own_loads.append(1)
+        return "loaded by another thread"
+
+    def read(index: int, loader) -> None:
+        with app.app_context():
+            try:
+                results[index] = cache_module.read_through(family, "entry", loader, timeout=60)
+            except ConnectionError as error:
+                results[index] = error
+
+    threads = [threading.Thread(target=read, args=(0, first_load))]
+    threads[0].start()
+    assert loading.wait(timeout=10)
+    threads += [threading.Thread(target=read, args=(i, own_load)) for i in range(1, others + 1)]
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    return [results.get(i) for i in range(others + 1)], len(own_loads)
+
+
+def test_threads_that_miss_an_entry_together_wait_for_one_load(redis_app, monkeypatch):
+    loads = []
+
+    def load() -> list[str]:
+        loads.append(1)
+        return ["dragons", "training"]
+
+    family = f"together-{secrets.token_hex(4)}"
+
+    values, own_loads = _miss_together(redis_app, monkeypatch, family, load, others=4)
+
+    assert values == [["dragons", "training"]] * 5
+    assert len(loads) == 1
+    assert own_loads == 0
+    with redis_app.app_context():
+        stored = cache_module.read_through(family, "entry", lambda: ["not stored"], timeout=60)
+    assert stored == ["dragons", "training"]
+
+
+def test_when_the_shared_load_fails_the_waiting_threads_load_themselves(redis_app, monkeypatch):
+    def failing() -> list[str]:
+        raise ConnectionError("the database went away")
+
+    family = f"failing-{secrets.token_hex(4)}"
+
+    values, own_loads = _miss_together(redis_app, monkeypatch, family, failing, others=3)
+
+    assert isinstance(values[0], ConnectionError)
+    assert values[1:] == ["loaded by another thread"] * 3
+    assert own_loads == 3
