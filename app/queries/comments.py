@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, func, select
+from sqlalchemy import Integer, Select, String, bindparam, func, select, tuple_
 
 from app.models import Article, Comment, Follow, User
 from app.queries import LIMIT, OFFSET, VIEWER, following_expression, read
 from app.services.views import CommentRow, CommentView, comment_view
 
 SLUG = bindparam("slug", type_=String)
+# Where a list is in its order (created_at, id), for the comments after it.
+AFTER_CREATED_AT = bindparam("after_created_at", type_=Comment.created_at.type)
+AFTER_ID = bindparam("after_id", type_=Integer)
 
 # The number of comments on the article at `slug`: no row if there is no such article.
 _COMMENT_COUNT = select(
@@ -28,8 +32,9 @@ _COMMENT_COUNT = select(
 
 
 @functools.cache
-def _newest_first(*, signed_in: bool, paged: bool) -> Select[Any]:
-    """The comments of the article at the bound `slug` (paged: `limit` from `offset`).
+def _newest_first(*, signed_in: bool, paged: bool, after: bool = False) -> Select[Any]:
+    """The comments of the article at the bound `slug` (paged: `limit` from `offset`;
+    after: only those later in the list's order than `after_created_at`, `after_id`).
 
     All of them: from the article, joined outward, so that an article without
     comments gives one row of nulls and one that does not exist no row, and one
@@ -51,8 +56,19 @@ def _newest_first(*, signed_in: bool, paged: bool) -> Select[Any]:
         following_expression(Comment.author_id, VIEWER if signed_in else None).label("following"),
     )
     order = (Comment.created_at.desc(), Comment.id.desc())
+    article_id = select(Article.id).where(Article.slug == SLUG).scalar_subquery()
+    if after:
+        # A range of the comments' index in list order.
+        return (
+            select(*columns)
+            .join(User, User.id == Comment.author_id)
+            .where(
+                Comment.article_id == article_id,
+                tuple_(Comment.created_at, Comment.id) > tuple_(AFTER_CREATED_AT, AFTER_ID),
+            )
+            .order_by(*order)
+        )
     if paged:
-        article_id = select(Article.id).where(Article.slug == SLUG).scalar_subquery()
         # Each row carries the article's number of comments, worked out once (it
         # depends on no row): the page and its pager in one round trip.
         total = (
@@ -97,6 +113,17 @@ def read_comments(
     statement = _newest_first(signed_in=viewer_id is not None, paged=False)
     rows = read(statement, _viewer(slug, viewer_id)).all()
     return _rows_and_followed(rows) if rows else None
+
+
+def read_comments_after(
+    *, slug: str, viewer_id: int | None, created_at: datetime, comment_id: int
+) -> tuple[list[CommentRow], frozenset[int]]:
+    """The comments on the article at `slug` later in the list's order than the one
+    created at `created_at` with id `comment_id`, newest first, and which of their
+    authors `viewer_id` follows."""
+    statement = _newest_first(signed_in=viewer_id is not None, paged=False, after=True)
+    parameters = _viewer(slug, viewer_id) | {"after_created_at": created_at, "after_id": comment_id}
+    return _rows_and_followed(read(statement, parameters).all())
 
 
 def read_followed(viewer_id: int) -> frozenset[int]:

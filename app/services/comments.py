@@ -112,7 +112,7 @@ def add_comment(*, actor: User, slug: str, body: str) -> CommentView:
     )
     with writing_to_article(article.id):
         db.session.add(comment)
-    comment_lists.forget_comments_of(article.id)
+    comment_lists.forget_comments_of(article.id, added=(now, comment.id))
     notifications.notify_new_comment(
         comment_id=comment.id, actor=actor, author_id=article.author_id, opted_in=author_opted_in
     )

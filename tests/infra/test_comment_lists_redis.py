@@ -6,16 +6,22 @@ Collected only with TEST_REDIS_URL (see conftest.py).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from app.extensions import db
+from app.models import Article, User
+from app.models.base import utcnow
+from app.services import comment_lists
 from app.services.comment_lists import COMMENT_LISTS
 from tests.api.helpers import add_comment, assert_no_content, create_article
 from tests.conftest import auth_headers
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, CommentFactory, UserFactory
 from tests.infra.conftest import REDIS_URL
 from tests.infra.helpers import configured, counting_statements
 
@@ -57,10 +63,91 @@ def _comments(client: FlaskClient, slug: str, headers: dict[str, str] | None = N
     ]
 
 
-def _generation(app: Flask, redis_client, slug: str) -> str | None:
-    key = f"{app.config['CACHE_KEY_PREFIX']}generation:{COMMENT_LISTS}:{slug}"
+def _generation(app: Flask, redis_client, slug: str, part: str = "") -> str | None:
+    """The generation of the article's settled comments, or of another `part`."""
+    key = f"{app.config['CACHE_KEY_PREFIX']}generation:{COMMENT_LISTS}:{slug}{part}"
     generation: str | None = redis_client.get(key)
     return generation
+
+
+def test_a_comment_added_reads_again_only_the_comments_added_since(
+    redis_app, redis_client, people, discussed
+):
+    client = redis_app.test_client()
+    assert len(_comments(client, discussed)) == 2
+    settled = _generation(redis_app, redis_client, discussed)
+    recent = _generation(redis_app, redis_client, discussed, ":recent")
+
+    add_comment(client, people["reader"], discussed, "Third.")
+
+    assert _generation(redis_app, redis_client, discussed) == settled
+    assert int(_generation(redis_app, redis_client, discussed, ":recent")) == int(recent) + 1
+    with counting_statements(redis_app) as statements:
+        shown = _comments(client, discussed)
+    assert shown == [
+        ("Third.", "reader", False),
+        ("Second.", "other", False),
+        ("First.", "liked", False),
+    ]
+    # The comments after the settled ones: a range of the index, however many there are.
+    assert statements.count == 1
+    with counting_statements(redis_app) as again:
+        assert _comments(client, discussed, people["reader"])[2] == ("First.", "liked", True)
+    assert again.count == 1, "only whom the viewer follows"
+
+
+def test_a_comment_before_one_already_listed_makes_the_whole_list_stale(
+    redis_app, people, discussed
+):
+    """Two comments committed in the other order than their places in the list (their
+    writers' clocks, or their commits): the list read between the two commits holds
+    the later one, and the comments after it would not be the earlier one."""
+    client = redis_app.test_client()
+    with redis_app.app_context():
+        article = db.session.scalar(select(Article).where(Article.slug == discussed))
+        later = CommentFactory(
+            article=article,
+            author=db.session.get(User, article.author_id),
+            body="From a clock ahead.",
+            created_at=utcnow() + timedelta(hours=1),
+            updated_at=utcnow() + timedelta(hours=1),
+        )
+        db.session.commit()
+        comment_lists.forget_comments_of(article.id, added=(later.created_at, later.id))
+    assert _comments(client, discussed)[0] == ("From a clock ahead.", "author", False)
+
+    add_comment(client, people["reader"], discussed, "Earlier.")
+
+    assert [body for body, _, _ in _comments(client, discussed)] == [
+        "From a clock ahead.",
+        "Earlier.",
+        "Second.",
+        "First.",
+    ]
+
+
+def test_the_comments_added_since_follow_the_list_read_whole_again(
+    redis_app, redis_client, people, discussed
+):
+    """When the settled comments are read again (their time was up), the comments
+    added since an older read of them are not shown twice."""
+    client = redis_app.test_client()
+    assert len(_comments(client, discussed)) == 2
+    add_comment(client, people["reader"], discussed, "Third.")
+    assert len(_comments(client, discussed)) == 3
+    prefix = f"{redis_app.config['CACHE_KEY_PREFIX']}{COMMENT_LISTS}:{discussed}:"
+    settled_keys = [key for key in redis_client.scan_iter(f"{prefix}*") if key.endswith(":settled")]
+    assert settled_keys
+    redis_client.delete(*settled_keys)
+
+    assert [body for body, _, _ in _comments(client, discussed)] == ["Third.", "Second.", "First."]
+    add_comment(client, people["other"], discussed, "Fourth.")
+    assert [body for body, _, _ in _comments(client, discussed)] == [
+        "Fourth.",
+        "Third.",
+        "Second.",
+        "First.",
+    ]
 
 
 def test_a_cached_list_reads_only_whom_the_viewer_follows(redis_app, people, discussed):

@@ -22,7 +22,13 @@ from app.extensions import cache
 from tests.api.helpers import assert_error, assert_no_content
 from tests.conftest import auth_headers
 from tests.factories import PASSWORD, ArticleFactory, CommentFactory, UserFactory
-from tests.infra.helpers import CLOSED_PORT_REDIS, HungServer, configured, sign_in_body
+from tests.infra.helpers import (
+    CLOSED_PORT_REDIS,
+    HungServer,
+    configured,
+    counting_statements,
+    sign_in_body,
+)
 from tests.web.helpers import Browser
 
 REDIS_DOWN = {"TEST_REDIS_URL": CLOSED_PORT_REDIS, "REDIS_SOCKET_TIMEOUT": "0.1"}
@@ -314,3 +320,18 @@ def test_readiness_is_503_naming_a_hung_redis(hung_app):
 
     errors = assert_error(response, 503, "redis")
     assert "database" not in errors
+
+
+def test_with_redis_down_a_comment_list_is_read_from_the_database_once(down_app):
+    client = down_app.test_client()
+    author = UserFactory(username="author", email="author@example.com")
+    article = ArticleFactory(author=author, slug="discussed")
+    CommentFactory(article=article, author=author, body="Still shown.")
+
+    with counting_statements(down_app) as statements:
+        response = client.get("/api/articles/discussed/comments")
+
+    assert response.status_code == 200
+    assert [comment["body"] for comment in response.json["comments"]] == ["Still shown."]
+    # Each part of the cached list is a miss; the list read whole serves both.
+    assert statements.count == 1
