@@ -150,11 +150,11 @@ class _LoadsInFlight:
                 mine: Future[object] = Future()
                 self._loads[key] = mine
         if running is not None:
-            try:
-                shared: T = running.result()  # type: ignore[assignment]
-            except BaseException:
-                # That thread's failure (a lost connection, say), not this one's.
+            # Waits without raising what that load raised: its failure (a lost
+            # connection, say) is not this thread's, which loads for itself.
+            if running.exception() is not None:
                 return load()
+            shared: T = running.result()  # type: ignore[assignment]
             return shared
         try:
             value = load()
