@@ -31,7 +31,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import structlog
 from flask import current_app
@@ -154,8 +154,7 @@ class _LoadsInFlight:
             # connection, say) is not this thread's, which loads for itself.
             if running.exception() is not None:
                 return load()
-            shared: T = running.result()  # type: ignore[assignment]
-            return shared
+            return cast(T, running.result())
         try:
             value = load()
         except BaseException as error:
