@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, bindparam, func, select, tuple_
+from sqlalchemy import Integer, Select, String, bindparam, exists, func, select, tuple_
 
+from app.extensions import db
 from app.models import Article, Comment, Follow, User
 from app.queries import LIMIT, OFFSET, VIEWER, following_expression, read
 from app.services.views import CommentRow, CommentView, comment_view
@@ -21,6 +22,9 @@ SLUG = bindparam("slug", type_=String)
 # Where a list is in its order (created_at, id), for the comments after it.
 AFTER_CREATED_AT = bindparam("after_created_at", type_=Comment.created_at.type)
 AFTER_ID = bindparam("after_id", type_=Integer)
+# Later in an article's list than the comment created at `after_created_at` with id
+# `after_id`: the list's order, newest first, is (created_at, id) descending.
+_LATER_IN_LIST = tuple_(Comment.created_at, Comment.id) > tuple_(AFTER_CREATED_AT, AFTER_ID)
 
 # The number of comments on the article at `slug`: no row if there is no such article.
 _COMMENT_COUNT = select(
@@ -62,10 +66,7 @@ def _newest_first(*, signed_in: bool, paged: bool, after: bool = False) -> Selec
         return (
             select(*columns)
             .join(User, User.id == Comment.author_id)
-            .where(
-                Comment.article_id == article_id,
-                tuple_(Comment.created_at, Comment.id) > tuple_(AFTER_CREATED_AT, AFTER_ID),
-            )
+            .where(Comment.article_id == article_id, _LATER_IN_LIST)
             .order_by(*order)
         )
     if paged:
@@ -94,6 +95,15 @@ def _newest_first(*, signed_in: bool, paged: bool, after: bool = False) -> Selec
         .order_by(*order)
     )
 
+
+_ARTICLE_ID = bindparam("article_id", type_=Integer)
+# The slug of the article with id `article_id`, and whether a comment on it comes
+# after a place in its list.
+_SLUG = select(Article.slug).where(Article.id == _ARTICLE_ID)
+_SLUG_AND_LATER = select(
+    Article.slug,
+    exists().where(Comment.article_id == Article.id, _LATER_IN_LIST).label("later"),
+).where(Article.id == _ARTICLE_ID)
 
 # Whom the viewer follows.
 _FOLLOWED = select(Follow.followed_id).where(Follow.follower_id == VIEWER)
@@ -124,6 +134,24 @@ def read_comments_after(
     statement = _newest_first(signed_in=viewer_id is not None, paged=False, after=True)
     parameters = _viewer(slug, viewer_id) | {"after_created_at": created_at, "after_id": comment_id}
     return _rows_and_followed(read(statement, parameters).all())
+
+
+def read_slug_and_later(
+    article_id: int, place: tuple[datetime, int] | None
+) -> tuple[str, bool] | None:
+    """The slug of the article `article_id` (None if it is gone), and whether a comment
+    on it comes after `place` (created_at, id) in its list (True without a place).
+
+    Through the ORM session: after a write's commit it is the first statement, which
+    the session runs again once should its connection have been lost
+    (app/database.py).
+    """
+    if place is None:
+        slug = db.session.scalar(_SLUG, {"article_id": article_id})
+        return None if slug is None else (slug, True)
+    parameters = {"article_id": article_id, "after_created_at": place[0], "after_id": place[1]}
+    row = db.session.execute(_SLUG_AND_LATER, parameters).first()
+    return None if row is None else (row.slug, bool(row.later))
 
 
 def read_followed(viewer_id: int) -> frozenset[int]:

@@ -24,12 +24,17 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import ColumnElement, bindparam, exists, select, true, tuple_, union
+from sqlalchemy import select, union
 
 from app import cache
 from app.extensions import db
 from app.models import Article, Comment
-from app.queries.comments import read_comments, read_comments_after, read_followed
+from app.queries.comments import (
+    read_comments,
+    read_comments_after,
+    read_followed,
+    read_slug_and_later,
+)
 from app.services.views import CommentListing, CommentRow, Shown
 
 # The prefix of the families, one per article (by slug).
@@ -159,34 +164,14 @@ def forget_comments_of(article_id: int, *, added: tuple[datetime, int] | None = 
     """
     if not current_app.config["COMMENTS_CACHE_SECONDS"]:
         return
-    whole = true() if added is None else _any_comment_after(article_id, added)
-    row = db.session.execute(
-        select(Article.slug, whole.label("whole")).where(Article.id == article_id)
-    ).first()
-    if row is None:
+    found = read_slug_and_later(article_id, added)
+    if found is None:
         return
-    if row.whole:
-        forget_comment_lists([row.slug])
+    slug, whole = found
+    if whole:
+        forget_comment_lists([slug])
     else:
-        cache.invalidate(_recent_family(row.slug))
-
-
-def _any_comment_after(article_id: int, position: tuple[datetime, int]) -> ColumnElement[bool]:
-    """Whether a comment on the article `article_id` comes after `position` in the
-    list's order (created_at, id)."""
-    created_at, comment_id = position
-    return (
-        exists()
-        .where(
-            Comment.article_id == article_id,
-            tuple_(Comment.created_at, Comment.id)
-            > tuple_(
-                bindparam("after_created_at", created_at, type_=Comment.created_at.type),
-                bindparam("after_id", comment_id, type_=Comment.id.type),
-            ),
-        )
-        .correlate(None)
-    )
+        cache.invalidate(_recent_family(slug))
 
 
 def slugs_concerning(user_id: int) -> list[str]:
