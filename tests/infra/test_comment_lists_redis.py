@@ -63,6 +63,10 @@ def _comments(client: FlaskClient, slug: str, headers: dict[str, str] | None = N
     ]
 
 
+def _bodies(client: FlaskClient, slug: str) -> list[str]:
+    return [body for body, _, _ in _comments(client, slug)]
+
+
 def _generation(app: Flask, redis_client, slug: str, part: str = "") -> str | None:
     """The generation of the article's settled comments, or of another `part`."""
     key = f"{app.config['CACHE_KEY_PREFIX']}generation:{COMMENT_LISTS}:{slug}{part}"
@@ -118,12 +122,7 @@ def test_a_comment_before_one_already_listed_makes_the_whole_list_stale(
 
     add_comment(client, people["reader"], discussed, "Earlier.")
 
-    assert [body for body, _, _ in _comments(client, discussed)] == [
-        "From a clock ahead.",
-        "Earlier.",
-        "Second.",
-        "First.",
-    ]
+    assert _bodies(client, discussed) == ["From a clock ahead.", "Earlier.", "Second.", "First."]
 
 
 def test_the_comments_added_since_follow_the_list_read_whole_again(
@@ -140,14 +139,9 @@ def test_the_comments_added_since_follow_the_list_read_whole_again(
     assert settled_keys
     redis_client.delete(*settled_keys)
 
-    assert [body for body, _, _ in _comments(client, discussed)] == ["Third.", "Second.", "First."]
+    assert _bodies(client, discussed) == ["Third.", "Second.", "First."]
     add_comment(client, people["other"], discussed, "Fourth.")
-    assert [body for body, _, _ in _comments(client, discussed)] == [
-        "Fourth.",
-        "Third.",
-        "Second.",
-        "First.",
-    ]
+    assert _bodies(client, discussed) == ["Fourth.", "Third.", "Second.", "First."]
 
 
 def test_a_cached_list_reads_only_whom_the_viewer_follows(redis_app, people, discussed):
@@ -177,7 +171,7 @@ def test_a_comment_added_or_deleted_shows_at_once(redis_app, people, discussed):
         f"/api/articles/{discussed}/comments/{added['id']}", headers=people["reader"]
     )
     assert_no_content(response)
-    assert [body for body, _, _ in _comments(client, discussed)] == ["Second.", "First."]
+    assert _bodies(client, discussed) == ["Second.", "First."]
 
 
 def test_a_comment_makes_stale_only_its_own_articles_list(
