@@ -90,19 +90,19 @@ def comments_as_seen(
             return None
         if "settled" in followed_in:
             # Read just now, whole: nothing was added since.
-            return settled[0], (settled[0], [])
+            return settled[0], []
         rows, followed = read_comments_after(
             slug=slug, viewer_id=viewer_id, created_at=settled[0][0], comment_id=settled[0][1]
         )
         followed_in["recent"] = followed
-        return settled[0], _part(rows, render)
+        return settled[0], _render(rows, render)
 
-    recent_part = f"{rendered_as}:recent"
+    recent_part = f"{rendered_as}:added"
     recent = cache.read_through(_recent_family(slug), recent_part, load_recent, timeout=seconds)
     settled = settled_part() if recent is not None else None
     if recent is None or settled is None:
         return None
-    added = recent[1][1]
+    added = recent[1]
     if recent[0] != settled[0]:
         # The whole list was read again since (its time was up): what was added
         # since an older read is not what was added since this one.
@@ -133,8 +133,8 @@ def _followed(
 # Comments newest first, each as its author's id and as rendered, with where the
 # newest is in the list's order (created_at, id).
 _Part = tuple[tuple[datetime, int], list[tuple[int, Shown]]]
-# The comments added since the settled part whose newest is the first.
-_Recent = tuple[tuple[datetime, int], _Part[Shown]]
+# The comments added since the settled part whose newest is the first, newest first.
+_Recent = tuple[tuple[datetime, int], list[tuple[int, Shown]]]
 # Before every comment in the list's order.
 _BEFORE_ALL = (datetime.min.replace(tzinfo=UTC), 0)
 
