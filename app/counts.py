@@ -1,4 +1,5 @@
-"""Counts kept in rows: how many articles there are, each author wrote, and carry each tag.
+"""Counts kept in rows: how many articles there are, each author wrote, and carry
+each tag, and how many comments each article has.
 
 Every list shows how many articles match it, and the tag list is ordered by use.
 Counting rows for them read the whole articles table on every request at a million
@@ -8,7 +9,8 @@ concurrent writes each add their own and no read counts rows.
 
 Lock order: a write locks the author's row first (the author's count, or the whole
 account when it is deleted), then the article rows it changes, then the tag rows
-whose counts change (in ascending id), then the articles total. Every
+whose counts change (in ascending id), then the articles total; an article's
+row before its comments' (as deleting the article locks them, by cascade). Every
 writer follows it, so none waits for a row held by another that waits for one of its
 own (tests/faults/test_races.py). Adding to a tag's count takes PostgreSQL's
 `FOR NO KEY UPDATE`, which never waits for (nor makes wait) the key share that an
@@ -24,7 +26,7 @@ from sqlalchemy import ColumnElement, CursorResult, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.models import ArticleTag, Counter, Tag, User
+from app.models import Article, ArticleTag, Counter, Tag, User
 
 ARTICLES = "articles"
 
@@ -90,3 +92,22 @@ def count_tag_uses(session: Session, changes: Mapping[int, int]) -> None:
         .values(articles_count=Tag.articles_count + amount)
         .execution_options(synchronize_session=False)
     )
+
+
+def count_comments(session: Session, changes: Mapping[int, int]) -> int:
+    """Add to each article's number of comments what `changes` maps its id to; return
+    how many of the articles are there to count (fewer: one was deleted meanwhile)."""
+    changes = {article_id: change for article_id, change in changes.items() if change}
+    if not changes:
+        return 0
+    amounts = set(changes.values())
+    amount: int | ColumnElement[int] = (
+        amounts.pop() if len(amounts) == 1 else case(changes, value=Article.id)
+    )
+    result = session.execute(
+        update(Article)
+        .where(Article.id.in_(sorted(changes)))
+        .values(comments_count=Article.comments_count + amount)
+        .execution_options(synchronize_session=False)
+    )
+    return cast(CursorResult[Any], result).rowcount

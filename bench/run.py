@@ -20,10 +20,11 @@
 4. Runs `wrk -t2 -c16 -d<seconds>s --latency` once per scenario, in its own
    process and bounded in time, and prints requests/s, p50, p99, errors
    (non-2xx answers plus socket errors) and the ratio to the baseline.
-5. After the write mix, checks that every touched article's favoritesCount (and
-   comment list) equals its rows in the database, that articlesCount equals
-   the row count, and that the counts kept in rows (the number of articles, each
-   author's, each tag's) equal the rows they count; prints "counts exact: yes/no".
+5. After the write mix, checks that every touched article's favoritesCount,
+   comment list and stored number of comments equal its rows in the database,
+   that articlesCount equals the row count, and that the counts kept in rows (the
+   number of articles, each author's, each tag's) equal the rows they count;
+   prints "counts exact: yes/no".
 6. Reports each gunicorn worker's peak resident memory (VmHWM), sampled from
    /proc twice a second, so that workers recycled by max_requests are counted too.
 
@@ -653,6 +654,11 @@ def check_counts(
             .group_by(Comment.article_id)
         ).all()
     )
+    stored_comments = dict(
+        session.execute(
+            sa.select(Article.id, Article.comments_count).where(Article.id.in_(ids))
+        ).all()
+    )
     client = Client(port)
     mismatches: list[str] = []
     checked = 0
@@ -669,6 +675,12 @@ def check_counts(
         api = len(body["comments"]) if status == 200 else f"status {status}"
         if api != comment_rows.get(article_id, 0):
             mismatches.append(f"{slug}: {api} comments, rows {comment_rows.get(article_id, 0)}")
+        # What the web page's pager shows (app/counts.py).
+        if stored_comments[article_id] != comment_rows.get(article_id, 0):
+            mismatches.append(
+                f"{slug}: comments_count {stored_comments[article_id]}, "
+                f"rows {comment_rows.get(article_id, 0)}"
+            )
 
     def rows(*where: Any) -> int:
         return session.scalar(sa.select(sa.func.count()).select_from(Article).where(*where)) or 0

@@ -45,8 +45,9 @@ table after table, so that the huge scale's rows never sit in memory at once.
   unique (the primary keys would refuse a duplicate), nobody follows themself,
   and every tag row is used by at least one article.
 - The counts the services store are computed from the rows once they are in:
-  each article's favorites count (`count_favorites`), the number of articles,
-  each author's and each tag's (`count_articles_and_tags`); the other
+  each article's favorites and comments (`count_favorites`, `count_comments`),
+  the number of articles, each author's and each tag's
+  (`count_articles_and_tags`); the other
   articlesCounts and `following` are computed by SQL on every request.
   Timestamps are timezone-aware UTC and in order: a user exists before their
   articles, an article before its comments and favorites.
@@ -562,6 +563,19 @@ def count_favorites(session: Any) -> None:
     session.commit()
 
 
+def count_comments(session: Any) -> None:
+    """Store each article's comments count, as the services keep it (the bulk paths
+    insert comments rows beside them), with the statement of migration 0012."""
+    session.execute(
+        sa.text(
+            "UPDATE articles SET comments_count = counted.number FROM "
+            "(SELECT article_id, count(*) AS number FROM comments GROUP BY article_id) AS counted "
+            "WHERE articles.id = counted.article_id"
+        )
+    )
+    session.commit()
+
+
 def index_for_search(app: Any) -> int:
     """Write each article's searchable words, as migration 0009 does for existing rows
     (the bulk paths insert articles beside the services): batches of 2,000, then the
@@ -666,6 +680,7 @@ def seed(
 
             tables = bulk.seed_in_bulk(Draws(scale, seed), seed, method)
             count_favorites(db.session)
+            count_comments(db.session)
             count_articles_and_tags(db.session)
             db.session.remove()
             indexed = time.monotonic()

@@ -69,6 +69,14 @@ class CommentFactory(_Factory):
     article_id = factory.LazyAttribute(lambda o: o.article.id)
     body = factory.Sequence(lambda n: f"Comment {n}")
 
+    @classmethod
+    def _create(cls, model_class: type[Comment], *args: object, **kwargs: object) -> Comment:
+        """The comment, and its article's number of comments kept as the services keep it."""
+        comment = super()._create(model_class, *args, **kwargs)
+        counts.count_comments(db.session, {comment.article_id: 1})
+        db.session.commit()
+        return comment
+
 
 def insert_comments(*, article: Article, author: User, count: int) -> None:
     """`count` comments by `author` on `article`, in one INSERT (an article with
@@ -88,4 +96,5 @@ def insert_comments(*, article: Article, author: User, count: int) -> None:
             for number in range(count)
         ],
     )
+    counts.count_comments(db.session, {article.id: count})
     db.session.commit()

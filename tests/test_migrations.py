@@ -366,6 +366,43 @@ def test_upgrade_counts_each_articles_favorites_into_its_row(file_app):
     assert counts == {1: 2, 2: 1, 3: 0}
 
 
+@SKIPPED_EXPRESSION_INDEX_REFLECTION
+def test_upgrade_counts_each_articles_comments_into_its_row(file_app):
+    upgrade(directory=MIGRATIONS, revision="0011")
+    metadata = sa.MetaData()
+    metadata.reflect(db.engine, only=["users", "articles", "comments"])
+    users, articles, comments = (metadata.tables[n] for n in ("users", "articles", "comments"))
+    with db.engine.begin() as connection:
+        _insert_jake(connection, users)
+        _insert_readers(connection, users, [2])
+        _insert_articles(connection, articles, [1, 2, 3])
+        connection.execute(
+            comments.insert(),
+            [
+                {
+                    "body": "Hi",
+                    "author_id": user_id,
+                    "article_id": article_id,
+                    "created_at": CREATED,
+                    "updated_at": CREATED,
+                }
+                for user_id, article_id in ((1, 1), (2, 1), (2, 1), (2, 3))
+            ],
+        )
+
+    upgrade(directory=MIGRATIONS)
+
+    with db.engine.connect() as connection:
+        counts = dict(
+            connection.execute(
+                sa.select(sa.column("id"), sa.column("comments_count")).select_from(
+                    sa.table("articles")
+                )
+            ).all()
+        )
+    assert counts == {1: 3, 2: 0, 3: 1}
+
+
 def _notification_setting_after_upgrade_from_0006() -> object:
     """The notification setting of an account stored before revision 0007, once upgraded."""
     upgrade(directory=MIGRATIONS, revision="0006")
@@ -706,7 +743,7 @@ if POSTGRES_URL:
         upgrade(directory=MIGRATIONS)
         downgrade(directory=MIGRATIONS, revision="0009")
         gone = _trigger_functions()
-        upgrade(directory=MIGRATIONS)
+        upgrade(directory=MIGRATIONS, revision="0011")
         # As if both had stopped after their work, before their revision was recorded.
         with db.engine.begin() as connection:
             connection.execute(

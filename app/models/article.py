@@ -25,6 +25,10 @@ class Article(Base):
     # How many favorites rows name this article, kept by the services in the same
     # transaction as the row they insert or delete: no list counts rows to show it.
     favorites_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # How many comments rows name this article, kept the same way: the article page's
+    # pager shows it, and counting a popular article's thousands of comments on every
+    # page cost more than reading the page.
+    comments_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # What full-text search matches on PostgreSQL: the weighted words of the title,
     # tags, description and body, written by the services with the row
     # (app/queries/search_index.py). Never loaded with the article (deferred). SQLite

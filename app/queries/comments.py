@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, bindparam, exists, func, select, tuple_
+from sqlalchemy import Integer, Select, String, bindparam, exists, select, tuple_
 
 from app.extensions import db
 from app.models import Article, Comment, Follow, User
@@ -27,12 +27,7 @@ AFTER_ID = bindparam("after_id", type_=Integer)
 _LATER_IN_LIST = tuple_(Comment.created_at, Comment.id) > tuple_(AFTER_CREATED_AT, AFTER_ID)
 
 # The number of comments on the article at `slug`: no row if there is no such article.
-_COMMENT_COUNT = select(
-    select(func.count())
-    .select_from(Comment)
-    .where(Comment.article_id == Article.id)
-    .scalar_subquery()
-).where(Article.slug == SLUG)
+_COMMENT_COUNT = select(Article.comments_count).where(Article.slug == SLUG)
 
 
 @functools.cache
@@ -70,14 +65,9 @@ def _newest_first(*, signed_in: bool, paged: bool, after: bool = False) -> Selec
             .order_by(*order)
         )
     if paged:
-        # Each row carries the article's number of comments, worked out once (it
-        # depends on no row): the page and its pager in one round trip.
-        total = (
-            select(func.count())
-            .select_from(Comment)
-            .where(Comment.article_id == article_id)
-            .scalar_subquery()
-        )
+        # Each row carries the article's number of comments, kept in its row
+        # (app/counts.py): the page and its pager in one round trip.
+        total = select(Article.comments_count).where(Article.slug == SLUG).scalar_subquery()
         return (
             select(*columns, total.label("total"))
             .join(User, User.id == Comment.author_id)

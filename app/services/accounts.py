@@ -15,6 +15,7 @@ the account had favorited goes down by one in the same transaction.
 
 from __future__ import annotations
 
+import collections
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -93,11 +94,7 @@ def delete_account(*, user: User, password: str) -> None:
     counts.count_tag_uses(db.session, {tag_id: -number for tag_id, number in uses.items()})
     if own_articles:
         counts.count_articles(db.session, -len(own_articles))
-    db.session.execute(
-        delete(Comment)
-        .where(Comment.author_id == user_id)
-        .execution_options(synchronize_session=False)
-    )
+    _delete_comments_elsewhere(user_id)
     db.session.execute(
         delete(Follow).where(or_(Follow.follower_id == user_id, Follow.followed_id == user_id))
     )
@@ -113,6 +110,30 @@ def delete_account(*, user: User, password: str) -> None:
 
 
 # Exporting ------------------------------------------------------------------
+
+
+def _delete_comments_elsewhere(user_id: int) -> None:
+    """Delete the comments `user_id` wrote on others' articles (their own articles are
+    gone by now, with their comments), and count them off those articles.
+
+    The articles' rows are locked first, in ascending id, as deleting an article
+    locks its row before its comments (app/counts.py); what is counted off is what
+    this statement deleted, not what a concurrent deletion of one of them took first.
+    """
+    db.session.execute(
+        select(Article.id)
+        .where(Article.id.in_(select(Comment.article_id).where(Comment.author_id == user_id)))
+        .order_by(Article.id)
+        .with_for_update(key_share=True)
+    )
+    deleted_from = db.session.scalars(
+        delete(Comment)
+        .where(Comment.author_id == user_id)
+        .returning(Comment.article_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    removed = collections.Counter(deleted_from)
+    counts.count_comments(db.session, {article_id: -n for article_id, n in removed.items()})
 
 
 def _timestamp(value: datetime) -> str:

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from sqlalchemy import delete, select
 
+from app import counts
 from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.models import Article, Comment, User
@@ -112,6 +113,7 @@ def add_comment(*, actor: User, slug: str, body: str) -> CommentView:
     )
     with writing_to_article(article.id):
         db.session.add(comment)
+        counts.count_comments(db.session, {article.id: 1})
     comment_lists.forget_comments_of(article.id, added=(now, comment.id))
     notifications.notify_new_comment(
         comment_id=comment.id, actor=actor, author_id=article.author_id, opted_in=author_opted_in
@@ -153,7 +155,10 @@ def delete_comment(*, actor: User, slug: str, comment_id: int) -> None:
     if comment.author_id != actor.id:
         raise Forbidden.on("comment", "only the author may delete this comment")
     article_id = article.id
-    if not delete_counting(db.session, delete(Comment).where(Comment.id == comment.id)):
+    # The article's row first, then the comment's (app/counts.py).
+    counted = counts.count_comments(db.session, {article_id: -1})
+    deleting = delete(Comment).where(Comment.id == comment.id)
+    if not counted or not delete_counting(db.session, deleting):
         # A concurrent request deleted it first, or the whole article.
         db.session.rollback()
         raise NotFound("article" if article_gone(article_id) else "comment")

@@ -53,6 +53,8 @@ def town(app, user, other_user):
 def test_deleting_an_account_keeps_the_other_users_counts_exact(town, user, other_user):
     assert _favorites_count(town["celebs"]) == 2
     assert _favorites_count(town["fans"]) == 1
+    comments.add_comment(actor=user, slug=town["celebs"], body="jake again")
+    comments.add_comment(actor=user, slug=town["fans"], body="jake on fan's")
     user_id = user.id
 
     accounts.delete_account(user=user, password=PASSWORD)
@@ -65,6 +67,12 @@ def test_deleting_an_account_keeps_the_other_users_counts_exact(town, user, othe
         for a in db.session.scalars(select(Article))
     }
     assert stored == counted == {town["celebs"]: 1, town["fans"]: 0}
+    stored_comments = {a.slug: a.comments_count for a in db.session.scalars(select(Article))}
+    counted_comments = {
+        a.slug: _count(Comment, Comment.article_id == a.id)
+        for a in db.session.scalars(select(Article))
+    }
+    assert stored_comments == counted_comments == {town["celebs"]: 1, town["fans"]: 0}
     assert [c.body for c in comments.list_comments(slug=town["celebs"], viewer_id=None)] == [
         "fan on celeb's"
     ]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.exceptions import Forbidden, NotFound
 from app.extensions import db
-from app.models import Comment
+from app.models import Article, Comment
 from app.services import comments, profiles
 from app.services.comments import MAX_ID
 from app.services.views import CommentPage, CommentView, ProfileView
@@ -192,6 +192,42 @@ def test_delete_comment_removes_only_that_comment(app, article, user):
     comments.delete_comment(actor=user, slug="dragons", comment_id=doomed.id)
 
     assert [c.id for c in comments.list_comments(slug="dragons", viewer_id=None)] == [kept.id]
+
+
+def _stored_and_counted(article: Article) -> tuple[int, int]:
+    """The article's stored number of comments, and its comments rows counted."""
+    db.session.expire_all()
+    stored = db.session.scalar(select(Article.comments_count).where(Article.id == article.id))
+    counted = db.session.scalar(
+        select(func.count()).select_from(Comment).where(Comment.article_id == article.id)
+    )
+    return stored, counted
+
+
+def test_comments_added_and_deleted_are_counted_in_the_articles_row(app, article, user, other_user):
+    other_article = ArticleFactory(author=user)
+    first = comments.add_comment(actor=other_user, slug="dragons", body="One")
+    comments.add_comment(actor=user, slug="dragons", body="Two")
+    comments.add_comment(actor=user, slug=other_article.slug, body="Elsewhere")
+    assert _stored_and_counted(article) == (2, 2)
+
+    comments.delete_comment(actor=other_user, slug="dragons", comment_id=first.id)
+
+    assert _stored_and_counted(article) == (1, 1)
+    assert _stored_and_counted(other_article) == (1, 1)
+    page = comments.list_comment_page(slug="dragons", viewer_id=None, page=1, per_page=20)
+    assert (page.total, [c.body for c in page.comments]) == (1, ["Two"])
+
+
+def test_a_refused_deletion_leaves_the_count_alone(app, article, user, other_user):
+    comment = CommentFactory(article=article, author=other_user)
+
+    with pytest.raises(Forbidden):
+        comments.delete_comment(actor=user, slug="dragons", comment_id=comment.id)
+    with pytest.raises(NotFound):
+        comments.delete_comment(actor=other_user, slug="dragons", comment_id=comment.id + 1)
+
+    assert _stored_and_counted(article) == (1, 1)
 
 
 def test_delete_comment_by_another_user_is_forbidden(app, article, user, other_user):

@@ -121,6 +121,10 @@ def test_delete_comment_racing_its_own_deletion_is_not_found(app, article, other
     assert race.fired
     assert caught.value.errors == {"comment": ["not found"]}
     assert db.session.scalars(select(Comment.id)).all() == [kept.id]
+    # The service counted off nothing: what the racing deletion left (it counts
+    # nothing itself) is the number of comments the factory made.
+    db.session.expire_all()
+    assert db.session.get(Article, article.id).comments_count == 2
 
 
 def test_a_write_whose_article_outlives_the_race_still_succeeds(app, user, article, other_user):
