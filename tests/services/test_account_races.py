@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import delete, event, func, insert, select, update
 
 from app.extensions import db
-from app.models import Article, Favorite, User
-from app.services import accounts, articles
+from app.models import Article, Comment, Favorite, User
+from app.services import accounts, articles, comments
 from tests.conftest import POSTGRES_URL
 from tests.factories import PASSWORD, UserFactory
 from tests.interleaving import committed_before_next_write, wait_until_blocked
@@ -114,6 +114,54 @@ if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
 
         assert outcome == [None]
         assert _stored_and_counted() == {}
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+    @pytest.mark.postgres
+    def test_an_account_and_an_article_it_commented_on_deleted_at_once_do_not_deadlock(
+        app, user, other_user
+    ):
+        # The article's deletion starts once the account's deletion has deleted its
+        # comments, just before it counts them off the article. Had it not locked
+        # the article's row before the comments, each would hold what the other waits
+        # for (the article's deletion takes its row, then its comments by cascade).
+        slug = articles.create_article(
+            actor=other_user, title="Celeb's", description="d", body="b"
+        ).slug
+        comments.add_comment(actor=user, slug=slug, body="jake on celeb's")
+        comments.add_comment(actor=other_user, slug=slug, body="celeb on celeb's")
+        pids: queue.Queue[int] = queue.Queue()
+        outcome: list[BaseException | None] = []
+        engine = db.engine  # the thread has no app context
+        article_id = articles.load_article(slug).id
+
+        def delete_article_concurrently() -> None:
+            try:
+                with engine.connect() as other:
+                    pids.put(other.scalar(select(func.pg_backend_pid())))
+                    other.execute(delete(Article).where(Article.id == article_id))
+                    other.commit()
+                outcome.append(None)
+            except BaseException as error:  # reported by the test below
+                outcome.append(error)
+
+        deleter = threading.Thread(target=delete_article_concurrently)
+
+        def before_comments_count(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+            counting = sql.startswith("UPDATE articles SET comments_count")
+            if deleter.is_alive() or outcome or not counting:
+                return
+            deleter.start()
+            wait_until_blocked(pids.get(timeout=10))
+
+        event.listen(db.engine, "before_cursor_execute", before_comments_count)
+        try:
+            accounts.delete_account(user=user, password=PASSWORD)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before_comments_count)
+            deleter.join(timeout=30)
+
+        assert outcome == [None]
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 

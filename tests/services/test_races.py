@@ -185,6 +185,45 @@ if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
         assert (_count(Article), _count(ArticleTag)) == (0, 0)
 
     @pytest.mark.postgres
+    def test_a_comment_and_its_article_deleted_at_once_do_not_deadlock(app, article, other_user):
+        # The article's deletion starts once the comment's deletion has counted the
+        # comment off the article, just before it deletes the comment. Had it deleted
+        # the comment first, each would hold what the other waits for (the article's
+        # deletion takes its row, then its comments by cascade).
+        comment = CommentFactory(article=article, author=other_user)
+        pids: queue.Queue[int] = queue.Queue()
+        outcome: list[BaseException | None] = []
+        engine = db.engine  # the thread has no app context
+
+        def delete_concurrently() -> None:
+            try:
+                with engine.connect() as other:
+                    pids.put(other.scalar(select(func.pg_backend_pid())))
+                    other.execute(_deletion(article))
+                    other.commit()
+                outcome.append(None)
+            except BaseException as error:  # reported by the test below
+                outcome.append(error)
+
+        deleter = threading.Thread(target=delete_concurrently)
+
+        def before_comment_delete(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+            if deleter.is_alive() or outcome or not sql.startswith("DELETE FROM comments"):
+                return
+            deleter.start()
+            wait_until_blocked(pids.get(timeout=10))
+
+        event.listen(db.engine, "before_cursor_execute", before_comment_delete)
+        try:
+            comments.delete_comment(actor=other_user, slug="dragons", comment_id=comment.id)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before_comment_delete)
+            deleter.join(timeout=30)
+
+        assert outcome == [None]
+        assert (_count(Article), _count(Comment)) == (0, 0)
+
+    @pytest.mark.postgres
     def test_a_deletion_begun_during_the_articles_deletion_waits_for_it(app, user, article):
         # The service locks the article's row as it loads it, so that its tags cannot
         # change before it counts them: another deletion begun before the service's
