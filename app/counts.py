@@ -24,7 +24,7 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.models import Article, ArticleTag, Counter, Tag, User
 
@@ -82,14 +82,10 @@ def count_tag_uses(session: Session, changes: Mapping[int, int]) -> None:
     session.execute(
         select(Tag.id).where(Tag.id.in_(ids)).order_by(Tag.id).with_for_update(key_share=True)
     )
-    amounts = set(changes.values())
-    amount: int | ColumnElement[int] = (
-        amounts.pop() if len(amounts) == 1 else case(changes, value=Tag.id)
-    )
     session.execute(
         update(Tag)
         .where(Tag.id.in_(ids))
-        .values(articles_count=Tag.articles_count + amount)
+        .values(articles_count=Tag.articles_count + _amount(changes, Tag.id))
         .execution_options(synchronize_session=False)
     )
 
@@ -100,14 +96,19 @@ def count_comments(session: Session, changes: Mapping[int, int]) -> int:
     changes = {article_id: change for article_id, change in changes.items() if change}
     if not changes:
         return 0
-    amounts = set(changes.values())
-    amount: int | ColumnElement[int] = (
-        amounts.pop() if len(amounts) == 1 else case(changes, value=Article.id)
-    )
     result = session.execute(
         update(Article)
         .where(Article.id.in_(sorted(changes)))
-        .values(comments_count=Article.comments_count + amount)
+        .values(comments_count=Article.comments_count + _amount(changes, Article.id))
         .execution_options(synchronize_session=False)
     )
     return cast(CursorResult[Any], result).rowcount
+
+
+def _amount(
+    changes: Mapping[int, int], key: InstrumentedAttribute[int]
+) -> int | ColumnElement[int]:
+    """What to add to each row's count: the one amount when every row gets the same
+    (a statement shaped alike whatever the rows), else chosen by the row's `key`."""
+    amounts = set(changes.values())
+    return amounts.pop() if len(amounts) == 1 else case(changes, value=key)
