@@ -21,6 +21,8 @@ from sqlalchemy.sql import Executable
 from app.extensions import db
 
 _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+# A write, or a SELECT that locks rows (PostgreSQL; SQLite is sent no FOR UPDATE).
+_WRITE_OR_LOCK = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b|\bFOR (NO KEY )?UPDATE\b", re.IGNORECASE)
 
 
 @dataclass
@@ -30,10 +32,11 @@ class Interleaving:
 
     engine: sa.Engine
     statements: tuple[Executable, ...]
+    before: re.Pattern[str] = _WRITE
     fired: bool = False
 
     def __call__(self, _conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        if self.fired or not _WRITE.match(sql):
+        if self.fired or not self.before.search(sql):
             return
         # Set first: the statement below is itself a write that passes through here.
         self.fired = True
@@ -47,14 +50,17 @@ class Interleaving:
 
 
 @contextmanager
-def committed_before_next_write(*statements: Executable) -> Iterator[Interleaving]:
+def committed_before_next_write(
+    *statements: Executable, or_lock: bool = False
+) -> Iterator[Interleaving]:
     """Commit `statements` (on another connection, in one transaction) just before the
-    app's next write.
+    app's next write; with `or_lock`, before its next write or row lock (where the
+    statements would wait for a lock the app holds, and the app for them).
 
     Tests assert `fired` afterwards: a service that refused before writing anything
     never met the race.
     """
-    interleaving = Interleaving(db.engine, statements)
+    interleaving = Interleaving(db.engine, statements, _WRITE_OR_LOCK if or_lock else _WRITE)
     sa.event.listen(db.engine, "before_cursor_execute", interleaving)
     try:
         yield interleaving

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, literal, or_, select, tuple_, update
+from sqlalchemy import Select, delete, literal, or_, select, tuple_, union, update
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from app import cache, counts
@@ -59,10 +59,12 @@ def delete_account(*, user: User, password: str) -> None:
         # A concurrent request (another tab) deleted it first: done, as asked.
         db.session.rollback()
         return
-    # Each favorited article's row before the favorite's, the order in which favoriting
-    # (app/services/articles.py) and an article's deletion (its cascade) lock them: in
-    # the other order, each could hold what the other waits for (a deadlock on
-    # PostgreSQL; tests/services/test_account_races.py).
+    # Every article this changes, locked at once in ascending id (their own, those
+    # they favorited, those they commented on) before any favorite, comment, tag or
+    # total: the lock order of every writer (app/counts.py). Locked one group after
+    # another, each could hold what a concurrent write waits for while waiting for
+    # what that write holds (a deadlock on PostgreSQL; tests/services/test_account_races.py).
+    _lock_articles_changed(user_id)
     db.session.execute(
         update(Article)
         .where(
@@ -74,14 +76,12 @@ def delete_account(*, user: User, password: str) -> None:
     )
     db.session.execute(delete(Favorite).where(Favorite.user_id == user_id))
     stale_comment_lists = comment_lists.slugs_concerning(user_id)
-    # Their own articles' rows locked before their tags are counted (app/counts.py):
-    # an edit in another tab cannot retag one between the count and the deletion.
+    # Read after the first write (SQLite locks the database then, and nothing before)
+    # and counted while their rows are locked: an article written or retagged in
+    # another tab cannot come between the count and the deletion.
     own_articles = list(
         db.session.scalars(
-            select(Article.id)
-            .where(Article.author_id == user_id)
-            .order_by(Article.id)
-            .with_for_update()
+            select(Article.id).where(Article.author_id == user_id).order_by(Article.id)
         )
     )
     uses = counts.tag_uses(db.session, own_articles)
@@ -91,10 +91,10 @@ def delete_account(*, user: User, password: str) -> None:
         .where(Article.author_id == user_id)
         .execution_options(synchronize_session=False)
     )
+    _delete_comments_elsewhere(user_id)
     counts.count_tag_uses(db.session, {tag_id: -number for tag_id, number in uses.items()})
     if own_articles:
         counts.count_articles(db.session, -len(own_articles))
-    _delete_comments_elsewhere(user_id)
     db.session.execute(
         delete(Follow).where(or_(Follow.follower_id == user_id, Follow.followed_id == user_id))
     )
@@ -109,23 +109,25 @@ def delete_account(*, user: User, password: str) -> None:
     comment_lists.forget_comment_lists(stale_comment_lists)
 
 
-# Exporting ------------------------------------------------------------------
+def _lock_articles_changed(user_id: int) -> None:
+    """Lock, in ascending id, every article that deleting `user_id` changes: their
+    own, and those they favorited or commented on (PostgreSQL; SQLite locks the
+    whole database at the first write)."""
+    changed = union(
+        select(Article.id).where(Article.author_id == user_id),
+        select(Favorite.article_id).where(Favorite.user_id == user_id),
+        select(Comment.article_id).where(Comment.author_id == user_id),
+    )
+    db.session.execute(
+        select(Article.id).where(Article.id.in_(changed)).order_by(Article.id).with_for_update()
+    )
 
 
 def _delete_comments_elsewhere(user_id: int) -> None:
     """Delete the comments `user_id` wrote on others' articles (their own articles are
-    gone by now, with their comments), and count them off those articles.
-
-    The articles' rows are locked first, in ascending id, as deleting an article
-    locks its row before its comments (app/counts.py); what is counted off is what
-    this statement deleted, not what a concurrent deletion of one of them took first.
-    """
-    db.session.execute(
-        select(Article.id)
-        .where(Article.id.in_(select(Comment.article_id).where(Comment.author_id == user_id)))
-        .order_by(Article.id)
-        .with_for_update(key_share=True)
-    )
+    gone by now, with their comments), and count them off those articles, whose rows
+    the caller has locked; what is counted off is what this statement deleted, not
+    what a concurrent deletion of one of them took first."""
     deleted_from = db.session.scalars(
         delete(Comment)
         .where(Comment.author_id == user_id)
@@ -134,6 +136,9 @@ def _delete_comments_elsewhere(user_id: int) -> None:
     ).all()
     removed = collections.Counter(deleted_from)
     counts.count_comments(db.session, {article_id: -n for article_id, n in removed.items()})
+
+
+# Exporting ------------------------------------------------------------------
 
 
 def _timestamp(value: datetime) -> str:

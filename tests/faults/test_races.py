@@ -381,8 +381,22 @@ def _counts_off(engine: sa.Engine) -> list[str]:
                 User.articles_count != written
             )
         ).all()
+        commented = (
+            sa.select(sa.func.count())
+            .select_from(Comment)
+            .where(Comment.article_id == Article.id)
+            .scalar_subquery()
+        )
+        comment_counts = connection.execute(
+            sa.select(Article.slug, Article.comments_count, commented).where(
+                Article.comments_count != commented
+            )
+        ).all()
     problems = [f"tag {name}: {kept_uses} kept, {real} rows" for name, kept_uses, real in tags]
     problems += [f"author {name}: {kept_n} kept, {real} rows" for name, kept_n, real in authors]
+    problems += [
+        f"comments of {slug}: {kept_n} kept, {real} rows" for slug, kept_n, real in comment_counts
+    ]
     articles = _count(engine, Article)
     if (kept or 0) != articles:
         problems.append(f"articles: {kept} kept, {articles} rows")
@@ -405,6 +419,13 @@ def test_article_writes_on_the_same_tags_at_once_keep_the_counts_exact(server, s
         leaver_name, leaver = _sign_up(server, "leaver")
         _publish(server, leaver, unique_name("Leaving "), [w, x, y, z])
         left_behind = _publish(server, leaver, unique_name("Leaving "), [z])
+        # Articles the leaver commented on, which others retag and delete meanwhile.
+        for slug in (retagged, doomed):
+            comment = {"comment": {"body": "from the leaver"}}
+            commented = server.request(
+                "POST", f"/api/articles/{slug}/comments", body=comment, token=leaver
+            )
+            assert commented.status == 200, commented.describe()
 
         def create(token: str, tags: list[str]) -> Outcome:
             article = {"title": unique_name("Burst "), "description": "d", "body": "b"}

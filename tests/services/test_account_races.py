@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, event, func, insert, select, update
 
 from app.extensions import db
-from app.models import Article, Comment, Favorite, User
+from app.models import Article, Comment, Favorite, Tag, User
 from app.services import accounts, articles, comments
 from tests.conftest import POSTGRES_URL
 from tests.factories import PASSWORD, UserFactory
@@ -54,7 +54,8 @@ def test_a_favorite_committed_during_the_deletion_still_counts(app, user, favori
         ),
     )
 
-    with committed_before_next_write(*favorite) as race:
+    # Before the deletion's first lock: after it, the favorite waits for the deletion.
+    with committed_before_next_write(*favorite, or_lock=True) as race:
         accounts.delete_account(user=user, password=PASSWORD)
 
     assert race.fired
@@ -64,7 +65,7 @@ def test_a_favorite_committed_during_the_deletion_still_counts(app, user, favori
 def test_the_favorited_article_deleted_during_the_deletion_is_no_error(app, user, favorited):
     deletion = delete(Article).where(Article.id == favorited.id)
 
-    with committed_before_next_write(deletion) as race:
+    with committed_before_next_write(deletion, or_lock=True) as race:
         accounts.delete_account(user=user, password=PASSWORD)
 
     assert race.fired
@@ -74,6 +75,43 @@ def test_the_favorited_article_deleted_during_the_deletion_is_no_error(app, user
 
 if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
 
+    def _deleted_while(statements: tuple[Any, ...], before: str, user: User) -> list[Any]:
+        """Delete `user`'s account; just before it sends the statement that starts with
+        `before`, begin `statements` in a transaction of their own (another request's
+        write), and let the deletion go on once they wait for a lock. Return how that
+        transaction ended: [None] when it committed (after the deletion), else its error.
+        """
+        pids: queue.Queue[int] = queue.Queue()
+        outcome: list[BaseException | None] = []
+        engine = db.engine  # the thread has no app context
+
+        def write_concurrently() -> None:
+            try:
+                with engine.connect() as other:
+                    pids.put(other.scalar(select(func.pg_backend_pid())))
+                    for statement in statements:
+                        other.execute(statement)
+                    other.commit()
+                outcome.append(None)
+            except BaseException as error:  # reported by the test
+                outcome.append(error)
+
+        writer = threading.Thread(target=write_concurrently)
+
+        def start_writer(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+            if writer.is_alive() or outcome or not sql.startswith(before):
+                return
+            writer.start()
+            wait_until_blocked(pids.get(timeout=10))
+
+        event.listen(db.engine, "before_cursor_execute", start_writer)
+        try:
+            accounts.delete_account(user=user, password=PASSWORD)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", start_writer)
+            writer.join(timeout=30)
+        return outcome
+
     @pytest.mark.postgres
     def test_an_account_and_an_article_it_favorited_deleted_at_once_do_not_deadlock(
         app, user, favorited
@@ -82,35 +120,9 @@ if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
         # article's count, just before it deletes the account's favorites. Had the
         # account's deletion taken the favorites first, each would hold what the
         # other waits for.
-        pids: queue.Queue[int] = queue.Queue()
-        outcome: list[BaseException | None] = []
-        engine = db.engine  # the thread has no app context
-        article_id = favorited.id
+        deletion = (delete(Article).where(Article.id == favorited.id),)
 
-        def delete_article_concurrently() -> None:
-            try:
-                with engine.connect() as other:
-                    pids.put(other.scalar(select(func.pg_backend_pid())))
-                    other.execute(delete(Article).where(Article.id == article_id))
-                    other.commit()
-                outcome.append(None)
-            except BaseException as error:  # reported by the test below
-                outcome.append(error)
-
-        deleter = threading.Thread(target=delete_article_concurrently)
-
-        def before_favorites_delete(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-            if deleter.is_alive() or outcome or not sql.startswith("DELETE FROM favorites"):
-                return
-            deleter.start()
-            wait_until_blocked(pids.get(timeout=10))
-
-        event.listen(db.engine, "before_cursor_execute", before_favorites_delete)
-        try:
-            accounts.delete_account(user=user, password=PASSWORD)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", before_favorites_delete)
-            deleter.join(timeout=30)
+        outcome = _deleted_while(deletion, "DELETE FROM favorites", user)
 
         assert outcome == [None]
         assert _stored_and_counted() == {}
@@ -129,40 +141,43 @@ if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
         ).slug
         comments.add_comment(actor=user, slug=slug, body="jake on celeb's")
         comments.add_comment(actor=other_user, slug=slug, body="celeb on celeb's")
-        pids: queue.Queue[int] = queue.Queue()
-        outcome: list[BaseException | None] = []
-        engine = db.engine  # the thread has no app context
-        article_id = articles.load_article(slug).id
+        deletion = (delete(Article).where(Article.id == articles.load_article(slug).id),)
 
-        def delete_article_concurrently() -> None:
-            try:
-                with engine.connect() as other:
-                    pids.put(other.scalar(select(func.pg_backend_pid())))
-                    other.execute(delete(Article).where(Article.id == article_id))
-                    other.commit()
-                outcome.append(None)
-            except BaseException as error:  # reported by the test below
-                outcome.append(error)
-
-        deleter = threading.Thread(target=delete_article_concurrently)
-
-        def before_comments_count(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-            counting = sql.startswith("UPDATE articles SET comments_count")
-            if deleter.is_alive() or outcome or not counting:
-                return
-            deleter.start()
-            wait_until_blocked(pids.get(timeout=10))
-
-        event.listen(db.engine, "before_cursor_execute", before_comments_count)
-        try:
-            accounts.delete_account(user=user, password=PASSWORD)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", before_comments_count)
-            deleter.join(timeout=30)
+        outcome = _deleted_while(deletion, "UPDATE articles SET comments_count", user)
 
         assert outcome == [None]
         assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+    @pytest.mark.postgres
+    def test_an_account_counting_its_tags_and_an_article_it_commented_on_deleted_at_once(
+        app, user, other_user
+    ):
+        # The leaving account has an article with a tag that an article it commented
+        # on carries too. That article's deletion (its row, then its tags' counts, as
+        # `delete_article` takes them) starts once the account's deletion has locked
+        # the tags to count them off. Had it not locked every article it changes
+        # before any tag, each would hold what the other waits for.
+        slug = articles.create_article(
+            actor=other_user, title="Celeb's", description="d", body="b", tag_list=["shared"]
+        ).slug
+        articles.create_article(
+            actor=user, title="Jake's", description="d", body="b", tag_list=["shared"]
+        )
+        comments.add_comment(actor=user, slug=slug, body="jake on celeb's")
+        article_id = articles.load_article(slug).id
+        deletion = (
+            select(Article.id).where(Article.id == article_id).with_for_update(),
+            update(Tag).where(Tag.name == "shared").values(articles_count=Tag.articles_count - 1),
+            delete(Article).where(Article.id == article_id),
+        )
+
+        outcome = _deleted_while(deletion, "UPDATE tags SET articles_count", user)
+
+        assert outcome == [None]
+        db.session.expire_all()
+        assert db.session.scalars(select(Tag.articles_count)).all() == [0]
+        assert db.session.scalar(select(func.count()).select_from(Article)) == 0
 
 
 def test_an_account_deleted_by_a_concurrent_request_first_is_left_as_it_is(app, user, favorited):
