@@ -366,41 +366,58 @@ def test_upgrade_counts_each_articles_favorites_into_its_row(file_app):
     assert counts == {1: 2, 2: 1, 3: 0}
 
 
-@SKIPPED_EXPRESSION_INDEX_REFLECTION
-def test_upgrade_counts_each_articles_comments_into_its_row(file_app):
+def _comment_counts_after_upgrade_from_0011(articles_made: int) -> dict[int, int]:
+    """Store `articles_made` articles at 0011, comments on the first and the last two,
+    upgrade; return each article's stored number of comments, by id."""
     upgrade(directory=MIGRATIONS, revision="0011")
     metadata = sa.MetaData()
     metadata.reflect(db.engine, only=["users", "articles", "comments"])
     users, articles, comments = (metadata.tables[n] for n in ("users", "articles", "comments"))
+    number = sa.func.generate_series(1, articles_made).table_valued("value").render_derived()
     with db.engine.begin() as connection:
         _insert_jake(connection, users)
         _insert_readers(connection, users, [2])
         _insert_articles(connection, articles, [1, 2, 3])
+        if articles_made > 3:
+            rows = sa.select(
+                number.c.value,
+                sa.literal("s") + sa.cast(number.c.value, sa.String),
+                *(sa.literal(value) for value in ("t", "d", "b", 1, CREATED, CREATED)),
+            ).where(number.c.value > 3)
+            columns = ["id", "slug", "title", "description", "body", "author_id"]
+            connection.execute(
+                articles.insert().from_select([*columns, "created_at", "updated_at"], rows)
+            )
+        commented = (1, 1, 1, articles_made - 1, articles_made)
         connection.execute(
             comments.insert(),
             [
                 {
                     "body": "Hi",
-                    "author_id": user_id,
+                    "author_id": 1 + n % 2,
                     "article_id": article_id,
                     "created_at": CREATED,
                     "updated_at": CREATED,
                 }
-                for user_id, article_id in ((1, 1), (2, 1), (2, 1), (2, 3))
+                for n, article_id in enumerate(commented)
             ],
         )
 
     upgrade(directory=MIGRATIONS)
 
     with db.engine.connect() as connection:
-        counts = dict(
+        return dict(
             connection.execute(
-                sa.select(sa.column("id"), sa.column("comments_count")).select_from(
-                    sa.table("articles")
-                )
+                sa.select(sa.column("id"), sa.column("comments_count"))
+                .select_from(sa.table("articles"))
+                .where(sa.column("comments_count") != 0)
             ).all()
         )
-    assert counts == {1: 3, 2: 0, 3: 1}
+
+
+@SKIPPED_EXPRESSION_INDEX_REFLECTION
+def test_upgrade_counts_each_articles_comments_into_its_row(file_app):
+    assert _comment_counts_after_upgrade_from_0011(3) == {1: 3, 2: 1, 3: 1}
 
 
 def _notification_setting_after_upgrade_from_0006() -> object:
@@ -724,6 +741,11 @@ if POSTGRES_URL:
 
         assert "ix_favorites_user_id_article_created_at" in indexes
         assert str(given)[:19] == str(_article_time(2))
+
+    @pytest.mark.postgres
+    def test_upgrade_counts_each_articles_comments_in_batches_on_postgres(scratch_postgres_app):
+        """More articles than one batch of the count (2,000)."""
+        assert _comment_counts_after_upgrade_from_0011(2_002) == {1: 3, 2_001: 1, 2_002: 1}
 
     def _trigger_functions() -> list[str]:
         with db.engine.connect() as connection:
