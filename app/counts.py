@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement, CursorResult, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from app.models import Article, ArticleTag, Counter, Tag, User
+from app.models import Article, ArticleTag, Comment, Counter, Tag, User
 
 ARTICLES = "articles"
 
@@ -103,6 +103,23 @@ def count_comments(session: Session, changes: Mapping[int, int]) -> int:
         .execution_options(synchronize_session=False)
     )
     return cast(CursorResult[Any], result).rowcount
+
+
+def count_off_comments_by(session: Session, author_id: int) -> None:
+    """Take the comments `author_id` wrote off each article's number of comments
+    (before they are deleted, the articles' rows locked)."""
+    written = (
+        select(Comment.article_id, func.count().label("number"))
+        .where(Comment.author_id == author_id)
+        .group_by(Comment.article_id)
+        .subquery()
+    )
+    session.execute(
+        update(Article)
+        .where(Article.id == written.c.article_id)
+        .values(comments_count=Article.comments_count - written.c.number)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _amount(

@@ -747,6 +747,35 @@ if POSTGRES_URL:
         """More articles than one batch of the count (2,000)."""
         assert _comment_counts_after_upgrade_from_0011(2_002) == {1: 3, 2_001: 1, 2_002: 1}
 
+    @pytest.mark.postgres
+    def test_a_count_stopped_halfway_is_finished_by_upgrading_again(scratch_postgres_app):
+        """As if it had stopped while counting: the column committed, its counts
+        not all there, the revision not recorded."""
+        assert _comment_counts_after_upgrade_from_0011(3) == {1: 3, 2: 1, 3: 1}
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.table("articles", sa.column("comments_count")).update(),
+                {"comments_count": 0},
+            )
+            connection.execute(
+                sa.table("alembic_version", sa.column("version_num")).update(),
+                {"version_num": "0011"},
+            )
+
+        upgrade(directory=MIGRATIONS)
+
+        with db.engine.connect() as connection:
+            counted = connection.execute(
+                sa.select(sa.column("id"), sa.column("comments_count"))
+                .select_from(sa.table("articles"))
+                .where(sa.column("comments_count") != 0)
+            ).all()
+            version = connection.scalar(
+                sa.select(sa.column("version_num")).select_from(sa.table("alembic_version"))
+            )
+        assert dict(counted) == {1: 3, 2: 1, 3: 1}
+        assert version == "0012"
+
     def _trigger_functions() -> list[str]:
         with db.engine.connect() as connection:
             return list(

@@ -15,7 +15,6 @@ the account had favorited goes down by one in the same transaction.
 
 from __future__ import annotations
 
-import collections
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -59,11 +58,10 @@ def delete_account(*, user: User, password: str) -> None:
         # A concurrent request (another tab) deleted it first: done, as asked.
         db.session.rollback()
         return
-    # Every article this changes, locked at once in ascending id (their own, those
-    # they favorited, those they commented on) before any favorite, comment, tag or
-    # total: the lock order of every writer (app/counts.py). Locked one group after
-    # another, each could hold what a concurrent write waits for while waiting for
-    # what that write holds (a deadlock on PostgreSQL; tests/services/test_account_races.py).
+    # Every article this changes, locked before any favorite, comment, tag or total:
+    # the lock order of every writer (app/counts.py). Locked as each was met, this
+    # could hold a tag a concurrent article deletion waits for while waiting for that
+    # article (a deadlock on PostgreSQL; tests/services/test_account_races.py).
     _lock_articles_changed(user_id)
     db.session.execute(
         update(Article)
@@ -110,32 +108,48 @@ def delete_account(*, user: User, password: str) -> None:
 
 
 def _lock_articles_changed(user_id: int) -> None:
-    """Lock, in ascending id, every article that deleting `user_id` changes: their
-    own, and those they favorited or commented on (PostgreSQL; SQLite locks the
-    whole database at the first write)."""
+    """Lock, each group in ascending id, every article that deleting `user_id`
+    changes (PostgreSQL; SQLite locks the whole database at the first write).
+
+    Their own first, for the deletion (FOR UPDATE: no favorite or comment can be
+    added to one any more). Then those they favorited or commented on, whose counts
+    change: FOR NO KEY UPDATE, which a favorite's or comment's insert (its foreign
+    key's key share) does not wait for, nor make wait: such an insert by this very
+    account in another tab waits for the account's row, and fails once it is gone,
+    where a stronger lock would have waited for the insert in turn.
+    """
+    db.session.execute(
+        select(Article.id)
+        .where(Article.author_id == user_id)
+        .order_by(Article.id)
+        .with_for_update()
+    )
     changed = union(
-        select(Article.id).where(Article.author_id == user_id),
         select(Favorite.article_id).where(Favorite.user_id == user_id),
         select(Comment.article_id).where(Comment.author_id == user_id),
     )
     db.session.execute(
-        select(Article.id).where(Article.id.in_(changed)).order_by(Article.id).with_for_update()
+        select(Article.id)
+        .where(Article.id.in_(changed), Article.author_id != user_id)
+        .order_by(Article.id)
+        .with_for_update(key_share=True)
     )
 
 
 def _delete_comments_elsewhere(user_id: int) -> None:
-    """Delete the comments `user_id` wrote on others' articles (their own articles are
-    gone by now, with their comments), and count them off those articles, whose rows
-    the caller has locked; what is counted off is what this statement deleted, not
-    what a concurrent deletion of one of them took first."""
-    deleted_from = db.session.scalars(
+    """Count the comments `user_id` wrote on others' articles off those articles, then
+    delete them (their own articles are gone by now, with their comments).
+
+    The articles' rows are locked (`_lock_articles_changed`): a deletion of one of
+    these comments in another tab, which counts it off its article first, waits
+    for this one, so the comments counted are the comments deleted.
+    """
+    counts.count_off_comments_by(db.session, user_id)
+    db.session.execute(
         delete(Comment)
         .where(Comment.author_id == user_id)
-        .returning(Comment.article_id)
         .execution_options(synchronize_session=False)
-    ).all()
-    removed = collections.Counter(deleted_from)
-    counts.count_comments(db.session, {article_id: -n for article_id, n in removed.items()})
+    )
 
 
 # Exporting ------------------------------------------------------------------

@@ -58,11 +58,11 @@ def _count(connection: sa.Connection, *where: sa.ColumnElement[bool]) -> None:
     )
 
 
-def _count_in_batches(engine: sa.Engine) -> None:
+def _count_in_batches(connection: sa.Connection) -> None:
     """`BATCH_ARTICLES` articles at a time in id order, each batch locked, then counted."""
     after = 0
     while True:
-        with engine.begin() as connection:
+        with connection.begin():
             last = connection.scalar(
                 sa.select(articles.c.id)
                 .where(articles.c.id > after)
@@ -76,7 +76,10 @@ def _count_in_batches(engine: sa.Engine) -> None:
             # FOR NO KEY UPDATE: the lock a comment's count takes, not the one its
             # insert takes (a key share, for the foreign key).
             connection.execute(
-                sa.select(articles.c.id).where(*batch).with_for_update(key_share=True)
+                sa.select(articles.c.id)
+                .where(*batch)
+                .order_by(articles.c.id)
+                .with_for_update(key_share=True)
             )
             _count(connection, *batch)
         if last is None:
@@ -84,18 +87,23 @@ def _count_in_batches(engine: sa.Engine) -> None:
         after = last
 
 
+def _column() -> sa.Column[int]:
+    return sa.Column("comments_count", sa.Integer(), server_default="0", nullable=False)
+
+
 def upgrade():
-    with op.batch_alter_table("articles", schema=None, recreate=IN_PLACE) as batch_op:
-        batch_op.add_column(
-            sa.Column("comments_count", sa.Integer(), server_default="0", nullable=False)
-        )
     if op.get_bind().dialect.name != "postgresql":
+        with op.batch_alter_table("articles", schema=None, recreate=IN_PLACE) as batch_op:
+            batch_op.add_column(_column())
         _count(op.get_bind())
         return
+    # Already there when a run stopped while counting (the column was committed).
+    op.add_column("articles", _column(), if_not_exists=True)
     with op.get_context().autocommit_block():
         # Transactions of their own, on a connection of their own: this one now
         # commits each statement as it runs.
-        _count_in_batches(op.get_bind().engine)
+        with op.get_bind().engine.connect() as connection:
+            _count_in_batches(connection)
 
 
 def downgrade():

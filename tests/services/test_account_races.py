@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Article, Comment, Favorite, Tag, User
@@ -128,26 +129,52 @@ if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
         assert _stored_and_counted() == {}
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
-    @pytest.mark.postgres
-    def test_an_account_and_an_article_it_commented_on_deleted_at_once_do_not_deadlock(
-        app, user, other_user
-    ):
-        # The article's deletion starts once the account's deletion has deleted its
-        # comments, just before it counts them off the article. Had it not locked
-        # the article's row before the comments, each would hold what the other waits
-        # for (the article's deletion takes its row, then its comments by cascade).
+    @pytest.fixture
+    def commented(app, user, other_user) -> Article:
+        """celeb's article, commented on by jake (who leaves) and by celeb."""
         slug = articles.create_article(
             actor=other_user, title="Celeb's", description="d", body="b"
         ).slug
         comments.add_comment(actor=user, slug=slug, body="jake on celeb's")
         comments.add_comment(actor=other_user, slug=slug, body="celeb on celeb's")
-        deletion = (delete(Article).where(Article.id == articles.load_article(slug).id),)
+        return articles.load_article(slug)
+
+    @pytest.mark.postgres
+    def test_an_account_and_an_article_it_commented_on_deleted_at_once_do_not_deadlock(
+        app, user, commented
+    ):
+        # The article's deletion starts once the account's deletion has deleted its
+        # comments, just before it counts them off the article. Had it not locked
+        # the article's row before the comments, each would hold what the other waits
+        # for (the article's deletion takes its row, then its comments by cascade).
+        deletion = (delete(Article).where(Article.id == commented.id),)
 
         outcome = _deleted_while(deletion, "UPDATE articles SET comments_count", user)
 
         assert outcome == [None]
         assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+    @pytest.mark.postgres
+    def test_a_comment_the_account_adds_in_another_tab_while_it_is_deleted_fails_alone(
+        app, user, commented
+    ):
+        # The comment's insert takes a key share of the article, then waits for the
+        # account's row, which the deletion holds. The deletion's lock on the article
+        # it commented on before must not wait for that key share: each would wait
+        # for the other.
+        article_id = commented.id
+        comment = (insert(Comment).values(body="late", article_id=article_id, author_id=user.id),)
+
+        outcome = _deleted_while(comment, "SELECT articles.id", user)
+
+        assert len(outcome) == 1
+        assert isinstance(outcome[0], IntegrityError), outcome  # no account any more
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+        # celeb's own comment stays, and is all the article counts.
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
+        db.session.expire_all()
+        assert db.session.get(Article, article_id).comments_count == 1
 
     @pytest.mark.postgres
     def test_an_account_counting_its_tags_and_an_article_it_commented_on_deleted_at_once(
