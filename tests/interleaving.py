@@ -9,8 +9,10 @@ its own and commits it, as the other request would.
 
 from __future__ import annotations
 
+import queue
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -83,3 +85,43 @@ def wait_until_blocked(pid: int) -> None:
             if waiting == "Lock":
                 return
     raise AssertionError("the concurrent deletion never waited for a lock")
+
+
+def waiting_write(
+    statements: tuple[Executable, ...], *, before: str, action: Callable[[], object]
+) -> list[BaseException | None]:
+    """Run `action`; just before it sends the statement that starts with `before`,
+    begin `statements` in a transaction of their own (another request's write) on a
+    thread, and let `action` go on once they wait for a lock (PostgreSQL). Return
+    how that transaction ended: [None] when it committed, else [its error]."""
+    pids: queue.Queue[int] = queue.Queue()
+    outcome: list[BaseException | None] = []
+    engine = db.engine  # the thread has no app context
+
+    def write_concurrently() -> None:
+        try:
+            with engine.connect() as other:
+                pids.put(other.scalar(sa.select(sa.func.pg_backend_pid())))
+                for statement in statements:
+                    other.execute(statement)
+                other.commit()
+            outcome.append(None)
+        except BaseException as error:  # reported by the test
+            outcome.append(error)
+
+    writer = threading.Thread(target=write_concurrently)
+
+    def start_writer(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        if writer.is_alive() or outcome or not sql.startswith(before):
+            return
+        writer.start()
+        wait_until_blocked(pids.get(timeout=10))
+
+    sa.event.listen(engine, "before_cursor_execute", start_writer)
+    try:
+        action()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", start_writer)
+        if writer.is_alive() or outcome:
+            writer.join(timeout=30)
+    return outcome

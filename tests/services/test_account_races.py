@@ -3,12 +3,10 @@ and nothing deadlocks (see tests/interleaving.py and tests/services/test_races.p
 
 from __future__ import annotations
 
-import queue
-import threading
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -16,7 +14,7 @@ from app.models import Article, Comment, Favorite, Tag, User
 from app.services import accounts, articles, comments
 from tests.conftest import POSTGRES_URL
 from tests.factories import PASSWORD, UserFactory
-from tests.interleaving import committed_before_next_write, wait_until_blocked
+from tests.interleaving import committed_before_next_write, waiting_write
 
 
 def _stored_and_counted() -> dict[str, tuple[int, int]]:
@@ -77,41 +75,12 @@ def test_the_favorited_article_deleted_during_the_deletion_is_no_error(app, user
 if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
 
     def _deleted_while(statements: tuple[Any, ...], before: str, user: User) -> list[Any]:
-        """Delete `user`'s account; just before it sends the statement that starts with
-        `before`, begin `statements` in a transaction of their own (another request's
-        write), and let the deletion go on once they wait for a lock. Return how that
-        transaction ended: [None] when it committed (after the deletion), else its error.
-        """
-        pids: queue.Queue[int] = queue.Queue()
-        outcome: list[BaseException | None] = []
-        engine = db.engine  # the thread has no app context
-
-        def write_concurrently() -> None:
-            try:
-                with engine.connect() as other:
-                    pids.put(other.scalar(select(func.pg_backend_pid())))
-                    for statement in statements:
-                        other.execute(statement)
-                    other.commit()
-                outcome.append(None)
-            except BaseException as error:  # reported by the test
-                outcome.append(error)
-
-        writer = threading.Thread(target=write_concurrently)
-
-        def start_writer(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-            if writer.is_alive() or outcome or not sql.startswith(before):
-                return
-            writer.start()
-            wait_until_blocked(pids.get(timeout=10))
-
-        event.listen(db.engine, "before_cursor_execute", start_writer)
-        try:
-            accounts.delete_account(user=user, password=PASSWORD)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", start_writer)
-            writer.join(timeout=30)
-        return outcome
+        """Delete `user`'s account while `statements` wait (`waiting_write`)."""
+        return waiting_write(
+            statements,
+            before=before,
+            action=lambda: accounts.delete_account(user=user, password=PASSWORD),
+        )
 
     @pytest.mark.postgres
     def test_an_account_and_an_article_it_favorited_deleted_at_once_do_not_deadlock(

@@ -21,7 +21,7 @@ from app.models import Article, ArticleTag, Comment, Counter, Favorite, Tag, Use
 from app.services import articles, comments
 from tests.conftest import POSTGRES_URL
 from tests.factories import ArticleFactory, CommentFactory
-from tests.interleaving import committed_before_next_write, wait_until_blocked
+from tests.interleaving import committed_before_next_write, wait_until_blocked, waiting_write
 
 
 def _count(model: type) -> int:
@@ -148,37 +148,20 @@ if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
         # The deletion starts just before the update inserts the article's new tags, as
         # it did under load: it must wait for the update (or the update for it), and
         # neither may be chosen as a deadlock's victim.
-        pids: queue.Queue[int] = queue.Queue()
-        outcome: list[BaseException | None] = []
-        engine = db.engine  # the thread has no app context
+        updated = []
 
-        def delete_concurrently() -> None:
+        def update() -> None:
             try:
-                with engine.connect() as other:
-                    pids.put(other.scalar(select(func.pg_backend_pid())))
-                    other.execute(_deletion(article))
-                    other.commit()
-                outcome.append(None)
-            except BaseException as error:  # reported by the test below
-                outcome.append(error)
-
-        deleter = threading.Thread(target=delete_concurrently)
-
-        def before_tags_insert(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-            if deleter.is_alive() or outcome or not sql.startswith("INSERT INTO article_tags"):
-                return
-            deleter.start()
-            wait_until_blocked(pids.get(timeout=10))
-
-        event.listen(db.engine, "before_cursor_execute", before_tags_insert)
-        try:
-            try:
-                view = articles.update_article(actor=user, slug="dragons", tag_list=["ice"])
+                updated.append(
+                    articles.update_article(actor=user, slug="dragons", tag_list=["ice"])
+                )
             except NotFound:
-                view = None  # the deletion committed before the update read its result
-        finally:
-            event.remove(db.engine, "before_cursor_execute", before_tags_insert)
-            deleter.join(timeout=30)
+                updated.append(None)  # the deletion committed before the update read its result
+
+        outcome = waiting_write(
+            (_deletion(article),), before="INSERT INTO article_tags", action=update
+        )
+        (view,) = updated
 
         assert outcome == [None]
         assert view is None or view.tag_list == ("ice",)
@@ -191,34 +174,14 @@ if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
         # the comment first, each would hold what the other waits for (the article's
         # deletion takes its row, then its comments by cascade).
         comment = CommentFactory(article=article, author=other_user)
-        pids: queue.Queue[int] = queue.Queue()
-        outcome: list[BaseException | None] = []
-        engine = db.engine  # the thread has no app context
 
-        def delete_concurrently() -> None:
-            try:
-                with engine.connect() as other:
-                    pids.put(other.scalar(select(func.pg_backend_pid())))
-                    other.execute(_deletion(article))
-                    other.commit()
-                outcome.append(None)
-            except BaseException as error:  # reported by the test below
-                outcome.append(error)
-
-        deleter = threading.Thread(target=delete_concurrently)
-
-        def before_comment_delete(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-            if deleter.is_alive() or outcome or not sql.startswith("DELETE FROM comments"):
-                return
-            deleter.start()
-            wait_until_blocked(pids.get(timeout=10))
-
-        event.listen(db.engine, "before_cursor_execute", before_comment_delete)
-        try:
-            comments.delete_comment(actor=other_user, slug="dragons", comment_id=comment.id)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", before_comment_delete)
-            deleter.join(timeout=30)
+        outcome = waiting_write(
+            (_deletion(article),),
+            before="DELETE FROM comments",
+            action=lambda: comments.delete_comment(
+                actor=other_user, slug="dragons", comment_id=comment.id
+            ),
+        )
 
         assert outcome == [None]
         assert (_count(Article), _count(Comment)) == (0, 0)
