@@ -7,8 +7,9 @@ articles; instead, the writes that change them (an article written, retagged or
 deleted, an account deleted) keep them in their own transaction, in SQL, so that
 concurrent writes each add their own and no read counts rows.
 
-Lock order: a write locks the author's row first (the author's count, or the whole
-account when it is deleted), then the article rows it changes, then the tag rows
+Lock order: a write locks its account's row first (the author's count, the whole
+account when it is deleted, a key share of it before a favorite, `hold_account`),
+then the article rows it changes, then the tag rows
 whose counts change (in ascending id), then the articles total; an article's
 row before its comments' (as deleting the article locks them, by cascade). Every
 writer follows it, so none waits for a row held by another that waits for one of its
@@ -54,6 +55,21 @@ def count_authored(session: Session, author_id: int, change: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     return bool(cast(CursorResult[Any], result).rowcount)
+
+
+def hold_account(session: Session, user_id: int) -> bool:
+    """Take a key share of `user_id`'s row, first in the lock order; False when the
+    account is gone (deleted by a concurrent request, which this waited for).
+
+    A new row that refers to the account (a favorite) takes this share by its foreign
+    key anyway, but only when it is inserted, after the article's count has changed:
+    then it held the article while waiting for an account being deleted, whose
+    deletion waits for that article in turn.
+    """
+    held = session.scalar(
+        select(User.id).where(User.id == user_id).with_for_update(read=True, key_share=True)
+    )
+    return held is not None
 
 
 def tag_uses(session: Session, article_ids: Iterable[int]) -> dict[int, int]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy.sql import Executable
 
 from app.extensions import db
@@ -90,29 +91,64 @@ def wait_until_blocked(pid: int) -> None:
 def waiting_write(
     statements: tuple[Executable, ...], *, before: str, action: Callable[[], object]
 ) -> list[BaseException | None]:
-    """Run `action`; just before it sends the statement that starts with `before`,
-    begin `statements` in a transaction of their own (another request's write) on a
-    thread, and let `action` go on once they wait for a lock (PostgreSQL). Return
-    how that transaction ended: [None] when it committed, else [its error]."""
-    pids: queue.Queue[int] = queue.Queue()
-    outcome: list[BaseException | None] = []
+    """Run `action`; just before it sends a statement that `before` matches (a regular
+    expression, from the statement's start), begin `statements` in a transaction of
+    their own (another request's write) on a thread, and let `action` go on once
+    they wait for a lock (PostgreSQL). Return how that transaction ended: [None] when
+    it committed, else [its error]."""
     engine = db.engine  # the thread has no app context
 
-    def write_concurrently() -> None:
+    def write_concurrently(started: Callable[[int], None]) -> None:
+        with engine.connect() as other:
+            started(other.scalar(sa.select(sa.func.pg_backend_pid())))
+            for statement in statements:
+                other.execute(statement)
+            other.commit()
+
+    return _waiting(write_concurrently, before=before, action=action)
+
+
+def waiting_request(
+    app: Flask, service: Callable[[], object], *, before: str, action: Callable[[], object]
+) -> list[BaseException | None]:
+    """As `waiting_write`, with another request's use case (`service`, which commits
+    what it writes) in place of statements: run in an app context of its own, so on a
+    session and connection of its own."""
+
+    def call_concurrently(started: Callable[[int], None]) -> None:
+        with app.app_context():
+            dbapi_connection = db.session.connection().connection.dbapi_connection
+            started(dbapi_connection.info.backend_pid)
+            service()
+
+    return _waiting(call_concurrently, before=before, action=action)
+
+
+def _waiting(
+    concurrently: Callable[[Callable[[int], None]], None],
+    *,
+    before: str,
+    action: Callable[[], object],
+) -> list[BaseException | None]:
+    """Run `action`, starting `concurrently` on a thread at the statement `before`
+    matches; `concurrently` reports its PostgreSQL backend's pid through the callable
+    it is given, before its first statement that may wait."""
+    pids: queue.Queue[int] = queue.Queue()
+    outcome: list[BaseException | None] = []
+    engine = db.engine
+    trigger = re.compile(before, re.DOTALL)
+
+    def run() -> None:
         try:
-            with engine.connect() as other:
-                pids.put(other.scalar(sa.select(sa.func.pg_backend_pid())))
-                for statement in statements:
-                    other.execute(statement)
-                other.commit()
+            concurrently(pids.put)
             outcome.append(None)
         except BaseException as error:  # reported by the test
             outcome.append(error)
 
-    writer = threading.Thread(target=write_concurrently)
+    writer = threading.Thread(target=run)
 
     def start_writer(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        if writer.is_alive() or outcome or not sql.startswith(before):
+        if writer.is_alive() or outcome or not trigger.match(sql):
             return
         writer.start()
         wait_until_blocked(pids.get(timeout=10))

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, literal, or_, select, tuple_, union, update
+from sqlalchemy import Select, delete, func, literal, or_, select, tuple_, union, update
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from app import cache, counts
@@ -35,6 +35,9 @@ EXPORT_BATCH = 200
 EXPORT_FORMAT = "conduit-account-export"
 EXPORT_VERSION = 1
 WRONG_PASSWORD = "is invalid"
+# The advisory lock that account deletions take, one at a time (any number no other
+# part of the app uses: "CDEL").
+ACCOUNT_DELETIONS_LOCK = 0x4344454C
 
 
 # Deleting -------------------------------------------------------------------
@@ -51,6 +54,7 @@ def delete_account(*, user: User, password: str) -> None:
     if not passwords.verify(user.password_hash, password):
         raise Invalid.on("password", WRONG_PASSWORD)
     user_id = user.id
+    _one_deletion_at_a_time()
     # The account's row first: a favorite, comment or follow the account makes while
     # it is deleted waits for this transaction, then finds no account (its insert is
     # refused), instead of adding to a count this transaction has already lowered.
@@ -105,6 +109,20 @@ def delete_account(*, user: User, password: str) -> None:
     if uses:
         tags.forget_tags()
     comment_lists.forget_comment_lists(stale_comment_lists)
+
+
+def _one_deletion_at_a_time() -> None:
+    """Wait for any other account's deletion to end (PostgreSQL; SQLite writes one
+    transaction at a time anyway).
+
+    Two deletions cannot take their articles in one order: each locks its own first,
+    more strongly than those it favorited or commented on (`_lock_articles_changed`),
+    and two accounts that favorited each other's articles would each hold what the
+    other waits for. Deletions are rare; an advisory lock held to the end of the
+    transaction, taken before any row, makes the second wait for the first.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(ACCOUNT_DELETIONS_LOCK)))
 
 
 def _lock_articles_changed(user_id: int) -> None:

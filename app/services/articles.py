@@ -31,6 +31,8 @@ from app.sql import delete_counting, insert_ignoring_duplicates
 T = TypeVar("T")
 
 SLUG_MAX_LENGTH = 200
+# A favorite whose account was deleted meanwhile (in another tab).
+ACCOUNT_GONE = "has been deleted"
 # How often to try another slug when a concurrent request took the one chosen.
 SLUG_ATTEMPTS = 3
 
@@ -135,14 +137,15 @@ def article_gone(article_id: int) -> bool:
 
 
 @contextmanager
-def writing_to_article(article_id: int) -> Iterator[None]:
+def writing_to_article(article_id: int, *, actor_id: int | None = None) -> Iterator[None]:
     """Commit what the block writes about the article `article_id`, which it loaded.
 
     A concurrent request may delete the article between that load and this write:
     the new row's foreign key then finds no article (IntegrityError), or the
     article's UPDATE no row (StaleDataError). Such a write lost the race to a
-    deletion and raises NotFound, as it would have a moment later; any other
-    refusal is raised as it is.
+    deletion and raises NotFound, as it would have a moment later; one whose actor
+    `actor_id` was deleted meanwhile (in another tab) raises Unauthorized; any
+    other refusal is raised as it is.
     """
     try:
         yield
@@ -151,6 +154,8 @@ def writing_to_article(article_id: int) -> Iterator[None]:
         db.session.rollback()
         if article_gone(article_id):
             raise NotFound("article") from error
+        if actor_id is not None and db.session.get(User, actor_id) is None:
+            raise Unauthorized.on("account", ACCOUNT_GONE) from error
         raise
 
 
@@ -370,8 +375,12 @@ def _mark_favorite(*, actor: User, article: Article, favorite: bool) -> None:
     deadlocked on PostgreSQL. So the count is changed first, as if the favorite
     changed, and changed back when it did not (twice is the same as once). A write
     that finds the article gone lost the race to its deletion: NotFound, as it
-    would have been a moment later.
+    would have been a moment later. Before both, a favorite holds the actor's row
+    (app/counts.py): made while the account is deleted in another tab, it waits for
+    that deletion and then finds no account.
     """
+    if favorite and not counts.hold_account(db.session, actor.id):
+        raise Unauthorized.on("account", ACCOUNT_GONE)
     change = 1 if favorite else -1
     if not _count_favorites(article.id, change):
         raise NotFound("article")

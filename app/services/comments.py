@@ -111,7 +111,7 @@ def add_comment(*, actor: User, slug: str, body: str) -> CommentView:
     comment = Comment(
         body=body, article_id=article.id, author_id=actor.id, created_at=now, updated_at=now
     )
-    with writing_to_article(article.id):
+    with writing_to_article(article.id, actor_id=actor.id):
         db.session.add(comment)
         counts.count_comments(db.session, {article.id: 1})
     comment_lists.forget_comments_of(article.id, added=(now, comment.id))

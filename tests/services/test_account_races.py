@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.exceptions import Unauthorized
 from app.extensions import db
 from app.models import Article, Comment, Favorite, Tag, User
 from app.services import accounts, articles, comments
 from tests.conftest import POSTGRES_URL
 from tests.factories import PASSWORD, UserFactory
-from tests.interleaving import committed_before_next_write, waiting_write
+from tests.interleaving import committed_before_next_write, waiting_request, waiting_write
 
 
 def _stored_and_counted() -> dict[str, tuple[int, int]]:
@@ -74,13 +75,12 @@ def test_the_favorited_article_deleted_during_the_deletion_is_no_error(app, user
 
 if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
 
+    def _delete(user: User) -> None:
+        accounts.delete_account(user=user, password=PASSWORD)
+
     def _deleted_while(statements: tuple[Any, ...], before: str, user: User) -> list[Any]:
         """Delete `user`'s account while `statements` wait (`waiting_write`)."""
-        return waiting_write(
-            statements,
-            before=before,
-            action=lambda: accounts.delete_account(user=user, password=PASSWORD),
-        )
+        return waiting_write(statements, before=before, action=lambda: _delete(user))
 
     @pytest.mark.postgres
     def test_an_account_and_an_article_it_favorited_deleted_at_once_do_not_deadlock(
@@ -144,6 +144,77 @@ if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
         assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
         db.session.expire_all()
         assert db.session.get(Article, article_id).comments_count == 1
+
+    @pytest.mark.postgres
+    def test_a_comment_added_through_the_service_meanwhile_is_refused_as_unauthorized(
+        app, user, commented
+    ):
+        # As above, through add_comment: its insert fails on the account that is gone,
+        # which is the client's credentials (401), not a conflict with its input.
+        user_id, slug = user.id, commented.slug
+
+        def comment() -> None:
+            comments.add_comment(actor=db.session.get(User, user_id), slug=slug, body="late")
+
+        outcome = waiting_request(
+            app, comment, before="SELECT articles.id", action=lambda: _delete(user)
+        )
+
+        assert len(outcome) == 1
+        assert isinstance(outcome[0], Unauthorized), outcome
+        assert outcome[0].errors == {"account": ["has been deleted"]}
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
+
+    @pytest.mark.postgres
+    def test_a_favorite_the_account_adds_in_another_tab_while_it_is_deleted_fails_alone(
+        app, user, commented
+    ):
+        # The favorite begins once the deletion holds the account's row, just before
+        # it locks the articles it changes. Had the favorite raised the article's
+        # count before it waited for the account's row (its foreign key), each would
+        # hold what the other waits for.
+        user_id, slug = user.id, commented.slug
+
+        def favorite() -> None:
+            articles.favorite_article(actor=db.session.get(User, user_id), slug=slug)
+
+        outcome = waiting_request(
+            app, favorite, before="SELECT articles.id", action=lambda: _delete(user)
+        )
+
+        assert len(outcome) == 1
+        assert isinstance(outcome[0], Unauthorized), outcome  # no account any more
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+        assert _stored_and_counted() == {slug: (0, 0)}
+
+    @pytest.mark.postgres
+    def test_two_accounts_that_favorited_each_others_articles_deleted_at_once(
+        app, user, other_user
+    ):
+        # celeb's deletion begins once jake's has locked its own articles, just before
+        # it locks celeb's, which it favorited. Had celeb's deletion locked its own
+        # article and then waited for jake's, each would hold what the other waits for.
+        jakes = articles.create_article(actor=user, title="Jake's", description="d", body="b")
+        celebs = articles.create_article(
+            actor=other_user, title="Celeb's", description="d", body="b"
+        )
+        articles.favorite_article(actor=user, slug=celebs.slug)
+        articles.favorite_article(actor=other_user, slug=jakes.slug)
+        celeb_id = other_user.id
+
+        def delete_celeb() -> None:
+            _delete(db.session.get(User, celeb_id))
+
+        outcome = waiting_request(
+            app,
+            delete_celeb,
+            before="SELECT articles.id .*FOR NO KEY UPDATE",
+            action=lambda: _delete(user),
+        )
+
+        assert outcome == [None]
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+        assert _stored_and_counted() == {}
 
     @pytest.mark.postgres
     def test_an_account_counting_its_tags_and_an_article_it_commented_on_deleted_at_once(
