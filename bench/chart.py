@@ -28,71 +28,90 @@ ERROR_COLOUR = "#f0ad4e"
 
 
 def chart(report: dict[str, Any], out: Path, *, log_scale: bool = False) -> Path:
-    rows = report["scenarios"]
-    baseline = next((row for row in rows if row["key"] == "baseline"), None)
-    rows = [row for row in rows if row["key"] != "baseline"]
-    names = [row["name"] for row in rows]
+    """Draw `report`'s scenarios (the baseline first) as horizontal bars into `out`."""
+    rows = _rows_in_order(report["scenarios"])
     values = [row["rps"] for row in rows]
-    colours = [
-        ERROR_COLOUR if row["errors"] else WRITE_COLOUR if row["key"] == "write" else READ_COLOUR
-        for row in rows
-    ]
-    if baseline is not None:
-        names.insert(0, baseline["name"])
-        values.insert(0, baseline["rps"])
-        colours.insert(0, BASELINE_COLOUR)
-
-    figure, axes = plt.subplots(figsize=(10, 0.45 * len(names) + 2.2), dpi=120)
-    positions = list(range(len(names)))
-    bars = axes.barh(positions, values, color=colours)
-    axes.set_yticks(positions, names)
+    figure, axes = plt.subplots(figsize=(10, 0.45 * len(rows) + 2.2), dpi=120)
+    positions = list(range(len(rows)))
+    bars = axes.barh(positions, values, color=[_colour(row) for row in rows])
+    axes.set_yticks(positions, [row["name"] for row in rows])
     axes.invert_yaxis()
     top = max(values) if values else 1
-    if log_scale:
-        axes.set_xscale("log")
-        axes.set_xlim(max(min(v for v in values if v > 0) / 2, 0.1) if any(values) else 1, top * 6)
-        axes.set_xlabel("requests/s, log scale (higher is better)")
-    else:
-        axes.set_xlim(0, top * 1.22)
-        axes.set_xlabel("requests/s (higher is better)")
+    _scale(axes, values, top, log_scale=log_scale)
+    baseline = next((row for row in rows if row["key"] == "baseline"), None)
     if baseline is not None:
         axes.axvline(baseline["rps"], color=BASELINE_COLOUR, linestyle="--", linewidth=1)
-    for bar, row in zip(bars, ([baseline] if baseline else []) + rows, strict=True):
-        label = f"{row['rps']:,.0f}"
-        if row["key"] != "baseline" and row.get("ratio") is not None:
-            percent = row["ratio"] * 100
-            label += f"  ({percent:.1f}%)" if percent < 10 else f"  ({percent:.0f}%)"
-        if row["errors"]:
-            label += f"  {row['errors']} errors"
+    for bar, row in zip(bars, rows, strict=True):
         axes.text(
             bar.get_width() * 1.08 if log_scale else bar.get_width() + top * 0.01,
             bar.get_y() + bar.get_height() / 2,
-            label,
+            _label(row),
             va="center",
             fontsize=8,
         )
-    info = report["machine"]
-    settings = report["settings"]
-    axes.set_title(
-        f"Conduit, {report['scale']} scale: requests/s per scenario "
-        f"(% of the bare-Flask baseline)\n"
-        f"{info['nproc']} CPUs, {info['memory_gib']} GiB; {settings['wrk']}; "
-        f"{settings['app_workers']} gunicorn workers; {report['started_at']}",
-        fontsize=9,
-    )
+    axes.set_title(_title(report), fontsize=9)
     axes.grid(axis="x", alpha=0.3)
-    legend = [
-        Patch(color=BASELINE_COLOUR, label="baseline: bare Flask, no database"),
-        Patch(color=READ_COLOUR, label="read"),
-        Patch(color=WRITE_COLOUR, label="write mix"),
-        Patch(color=ERROR_COLOUR, label="had errors (non-2xx or socket)"),
-    ]
-    axes.legend(handles=legend, loc="lower right", fontsize=8)
+    axes.legend(handles=LEGEND, loc="lower right", fontsize=8)
     figure.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(out)
     plt.close(figure)
     return out
+
+
+LEGEND = [
+    Patch(color=BASELINE_COLOUR, label="baseline: bare Flask, no database"),
+    Patch(color=READ_COLOUR, label="read"),
+    Patch(color=WRITE_COLOUR, label="write mix"),
+    Patch(color=ERROR_COLOUR, label="had errors (non-2xx or socket)"),
+]
+
+
+def _rows_in_order(scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The baseline's row (if measured) first, then the scenarios as they ran."""
+    baseline = [row for row in scenarios if row["key"] == "baseline"]
+    return baseline[:1] + [row for row in scenarios if row["key"] != "baseline"]
+
+
+def _colour(row: dict[str, Any]) -> str:
+    if row["key"] == "baseline":
+        return BASELINE_COLOUR
+    if row["errors"]:
+        return ERROR_COLOUR
+    return WRITE_COLOUR if row["key"] == "write" else READ_COLOUR
+
+
+def _scale(axes: Any, values: list[float], top: float, *, log_scale: bool) -> None:
+    if not log_scale:
+        axes.set_xlim(0, top * 1.22)
+        axes.set_xlabel("requests/s (higher is better)")
+        return
+    axes.set_xscale("log")
+    positive = [value for value in values if value > 0]
+    axes.set_xlim(max(min(positive) / 2, 0.1) if positive else 1, top * 6)
+    axes.set_xlabel("requests/s, log scale (higher is better)")
+
+
+def _label(row: dict[str, Any]) -> str:
+    """Its requests/s, its share of the baseline's, and its errors."""
+    label = f"{row['rps']:,.0f}"
+    if row["key"] != "baseline" and row.get("ratio") is not None:
+        percent = row["ratio"] * 100
+        label += f"  ({percent:.1f}%)" if percent < 10 else f"  ({percent:.0f}%)"
+    if row["errors"]:
+        label += f"  {row['errors']} errors"
+    return label
+
+
+def _title(report: dict[str, Any]) -> str:
+    info = report["machine"]
+    settings = report["settings"]
+    return (
+        f"Conduit, {report['scale']} scale: requests/s per scenario "
+        f"(% of the bare-Flask baseline)\n"
+        f"{info['nproc']} CPUs, {info['memory_gib']} GiB; {settings['wrk']}; "
+        f"{settings['app_workers']} gunicorn workers; {report['started_at']}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
