@@ -26,7 +26,7 @@ on a busy machine and extrapolate.
 
 `tiny` (20 users, 200 articles) goes entirely through the services
 (`users.register_user`, `articles.create_article`, `profiles.follow_user`,
-`articles.favorite_article`, `comments.add_comment`) inside an app context,
+`favorites.favorite_article`, `comments.add_comment`) inside an app context,
 exactly as requests would: one commit per call. Creation times are then "now",
 and a slug taken twice gets the service's own random suffix. (Until the mixed
 scenario came, this was `small`: the per-URL figures of docs/performance.md
@@ -507,7 +507,7 @@ def _make_app(database_url: str, **extra: str) -> Any:
 
 def seed_with_services(plan: Plan) -> None:
     """Every row through a service call, as requests would make them."""
-    from app.services import articles, comments, profiles, users
+    from app.services import articles, comments, favorites, profiles, users
 
     actors = [
         users.register_user(username=user.username, email=user.email, password=BENCH_PASSWORD)
@@ -532,7 +532,7 @@ def seed_with_services(plan: Plan) -> None:
         profiles.follow_user(actor=actors[follower], username=plan.users[followed].username)
     print(f"  follows: {len(plan.follows)}", flush=True)
     for user, article in plan.favorites:
-        articles.favorite_article(actor=actors[user], slug=slugs[article])
+        favorites.favorite_article(actor=actors[user], slug=slugs[article])
     print(f"  favorites: {len(plan.favorites)}", flush=True)
     for comment in plan.comments:
         comments.add_comment(

@@ -36,7 +36,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import User
-from app.services import articles, profiles
+from app.services import articles, favorites, profiles
 from tests.conftest import POSTGRES_URL, StatementCounter, auth_headers
 from tests.factories import CommentFactory, UserFactory
 
@@ -74,11 +74,11 @@ def world(app: Flask, user: User, other_user: User) -> dict[str, Any]:
             tag_list=tag_list,
         ).slug
         if number % 2 == 0:
-            articles.favorite_article(actor=fan, slug=slug)
+            favorites.favorite_article(actor=fan, slug=slug)
         if number % 3 == 0:
-            articles.favorite_article(actor=user, slug=slug)
+            favorites.favorite_article(actor=user, slug=slug)
         if number % 5 == 0:
-            articles.favorite_article(actor=writer, slug=slug)
+            favorites.favorite_article(actor=writer, slug=slug)
     profiles.follow_user(actor=user, username="celeb")
     profiles.follow_user(actor=user, username="writer")
     profiles.follow_user(actor=fan, username="jake")

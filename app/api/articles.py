@@ -26,7 +26,7 @@ from app.schemas.articles import (
     UpdateArticleBody,
 )
 from app.schemas.common import ErrorBody, PageQuery
-from app.services import articles
+from app.services import articles, favorites
 from app.services.views import ArticlePage, ArticleView
 
 bp = api_blueprint("api_articles", __name__, "Articles")
@@ -134,7 +134,7 @@ def delete_article(path: SlugPath) -> Response:
 @auth_required
 def favorite_article(path: SlugPath) -> Response:
     """Favorite an article."""
-    return _article_response(articles.favorite_article(actor=current_actor(), slug=path.slug))
+    return _article_response(favorites.favorite_article(actor=current_actor(), slug=path.slug))
 
 
 @bp.delete(
@@ -143,4 +143,4 @@ def favorite_article(path: SlugPath) -> Response:
 @auth_required
 def unfavorite_article(path: SlugPath) -> Response:
     """Remove an article from the signed-in user's favorites."""
-    return _article_response(articles.unfavorite_article(actor=current_actor(), slug=path.slug))
+    return _article_response(favorites.unfavorite_article(actor=current_actor(), slug=path.slug))

@@ -1,4 +1,4 @@
-"""Articles: listing, the feed, writing, and favorites.
+"""Articles: listing, the feed and writing (favorites: app/services/favorites.py).
 
 The statements that read articles are in app/queries/articles.py; these are the
 use cases both surfaces call.
@@ -9,24 +9,24 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from slugify import slugify
-from sqlalchemy import CursorResult, delete, exists, insert, select, update
+from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import counts
 from app.exceptions import Forbidden, NotFound, Unauthorized
 from app.extensions import db
-from app.models import Article, ArticleTag, Favorite, Tag, User
+from app.models import Article, ArticleTag, Tag, User
 from app.models.base import utcnow
 from app.queries import articles as queries
 from app.queries.articles import ListShape
 from app.services import comment_lists, rules, search, tags
 from app.services.users import UNSET, _Unset
 from app.services.views import ArticlePage, ArticleView, ProfileView
-from app.sql import delete_counting, insert_ignoring_duplicates
+from app.sql import insert_ignoring_duplicates
 
 T = TypeVar("T")
 
@@ -94,7 +94,7 @@ def feed_articles(*, viewer_id: int, limit: int = 20, offset: int = 0) -> Articl
     )
 
 
-def _read_back(article_id: int, viewer_id: int) -> ArticleView:
+def read_back(article_id: int, viewer_id: int) -> ArticleView:
     """The article `article_id` as its writer sees it after a write."""
     view = queries.read_article(viewer_id=viewer_id, by="article_id", value=article_id)
     if view is None:
@@ -334,7 +334,7 @@ def update_article(
     retagged = _retrying_slug_conflicts(write, article_id=article_id)
     if retagged:
         tags.forget_tags()
-    view = _read_back(article_id, actor.id)
+    view = read_back(article_id, actor.id)
     if view.slug != slug:
         comment_lists.forget_comment_lists([slug, view.slug])
     return view
@@ -365,64 +365,3 @@ def delete_article(*, actor: User, slug: str) -> None:
     db.session.commit()
     tags.forget_tags()
     comment_lists.forget_comment_lists([slug])
-
-
-def _mark_favorite(*, actor: User, article: Article, favorite: bool) -> None:
-    """Add or remove `actor`'s favorite of the article, and its stored count with it.
-
-    The article's row first, then the favorite's: the order in which a deletion
-    locks them (its cascade comes second); taken the other way round the two
-    deadlocked on PostgreSQL. So the count is changed first, as if the favorite
-    changed, and changed back when it did not (twice is the same as once). A write
-    that finds the article gone lost the race to its deletion: NotFound, as it
-    would have been a moment later. Before both, a favorite holds the actor's row
-    (app/counts.py): made while the account is deleted in another tab, it waits for
-    that deletion and then finds no account.
-    """
-    if favorite and not counts.hold_account(db.session, actor.id):
-        raise Unauthorized.on("account", ACCOUNT_GONE)
-    change = 1 if favorite else -1
-    if not _count_favorites(article.id, change):
-        raise NotFound("article")
-    if favorite:
-        row = {
-            "user_id": actor.id,
-            "article_id": article.id,
-            "article_created_at": article.created_at,
-        }
-        changed = insert_ignoring_duplicates(db.session, Favorite, [row])
-    else:
-        changed = delete_counting(
-            db.session,
-            delete(Favorite).where(Favorite.user_id == actor.id, Favorite.article_id == article.id),
-        )
-    if not changed:
-        _count_favorites(article.id, -change)
-
-
-def _count_favorites(article_id: int, change: int) -> int:
-    """Add `change` to the article's stored favorites count, in SQL (concurrent favorites
-    each add their own); return how many rows it changed (0: the article is gone)."""
-    result = db.session.execute(
-        update(Article)
-        .where(Article.id == article_id)
-        .values(favorites_count=Article.favorites_count + change)
-        .execution_options(synchronize_session=False)
-    )
-    return cast(CursorResult[Any], result).rowcount
-
-
-def favorite_article(*, actor: User, slug: str) -> ArticleView:
-    """Mark the article as a favorite of `actor`; twice is the same as once."""
-    article = load_article(slug)
-    with writing_to_article(article.id):
-        _mark_favorite(actor=actor, article=article, favorite=True)
-    return _read_back(article.id, actor.id)
-
-
-def unfavorite_article(*, actor: User, slug: str) -> ArticleView:
-    """Remove the article from `actor`'s favorites; twice is the same as once."""
-    article = load_article(slug)
-    with writing_to_article(article.id):
-        _mark_favorite(actor=actor, article=article, favorite=False)
-    return _read_back(article.id, actor.id)

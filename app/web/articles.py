@@ -7,7 +7,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from app.exceptions import Invalid
-from app.services import articles, comments, tags
+from app.services import articles, comments, favorites, tags
 from app.web.auth import signed_in_account, signed_in_user, viewer
 from app.web.forms import ActionForm, ArticleForm, CommentForm
 from app.web.markdown import render_markdown
@@ -152,7 +152,7 @@ def delete_article(slug: str) -> Response:
 def favorite_article(slug: str) -> Response:
     """Add an article to the signed-in user's favorites."""
     form = checked_action()
-    articles.favorite_article(actor=signed_in_user(), slug=slug)
+    favorites.favorite_article(actor=signed_in_user(), slug=slug)
     return _back(form, slug)
 
 
@@ -161,7 +161,7 @@ def favorite_article(slug: str) -> Response:
 def unfavorite_article(slug: str) -> Response:
     """Remove an article from the signed-in user's favorites."""
     form = checked_action()
-    articles.unfavorite_article(actor=signed_in_user(), slug=slug)
+    favorites.unfavorite_article(actor=signed_in_user(), slug=slug)
     return _back(form, slug)
 
 

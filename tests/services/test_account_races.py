@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from app.exceptions import Unauthorized
 from app.extensions import db
 from app.models import Article, Comment, Favorite, Tag, User
-from app.services import accounts, articles, comments
+from app.services import accounts, articles, comments, favorites
 from tests.conftest import POSTGRES_URL
 from tests.factories import PASSWORD, UserFactory
 from tests.interleaving import committed_before_next_write, waiting_request, waiting_write
@@ -38,7 +38,7 @@ def favorited(app, user, other_user) -> Article:
     slug = articles.create_article(
         actor=other_user, title="Celeb's", description="d", body="b"
     ).slug
-    articles.favorite_article(actor=user, slug=slug)
+    favorites.favorite_article(actor=user, slug=slug)
     return articles.load_article(slug)
 
 
@@ -176,7 +176,7 @@ if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
         user_id, slug = user.id, commented.slug
 
         def favorite() -> None:
-            articles.favorite_article(actor=db.session.get(User, user_id), slug=slug)
+            favorites.favorite_article(actor=db.session.get(User, user_id), slug=slug)
 
         outcome = waiting_request(
             app, favorite, before="SELECT articles.id", action=lambda: _delete(user)
@@ -198,8 +198,8 @@ if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
         celebs = articles.create_article(
             actor=other_user, title="Celeb's", description="d", body="b"
         )
-        articles.favorite_article(actor=user, slug=celebs.slug)
-        articles.favorite_article(actor=other_user, slug=jakes.slug)
+        favorites.favorite_article(actor=user, slug=celebs.slug)
+        favorites.favorite_article(actor=other_user, slug=jakes.slug)
         celeb_id = other_user.id
 
         def delete_celeb() -> None:

@@ -13,7 +13,17 @@ from app.exceptions import Invalid
 from app.extensions import db
 from app.models import Article, ArticleTag, Comment, Favorite, Follow, Tag, User, UserSession
 from app.schemas.accounts import AccountExport
-from app.services import accounts, articles, comments, credentials, profiles, sessions, tags, users
+from app.services import (
+    accounts,
+    articles,
+    comments,
+    credentials,
+    favorites,
+    profiles,
+    sessions,
+    tags,
+    users,
+)
 from tests.factories import PASSWORD, UserFactory
 
 
@@ -38,8 +48,8 @@ def town(app, user, other_user):
         actor=user, title="Jake's", description="d", body="# Jake", tag_list=["jakeonly", "shared"]
     ).slug
     for actor, slug in ((user, celebs), (fan, celebs), (user, fans), (other_user, jakes)):
-        articles.favorite_article(actor=actor, slug=slug)
-    articles.favorite_article(actor=user, slug=jakes)
+        favorites.favorite_article(actor=actor, slug=slug)
+    favorites.favorite_article(actor=user, slug=jakes)
     comments.add_comment(actor=user, slug=celebs, body="jake on celeb's")
     comments.add_comment(actor=fan, slug=celebs, body="fan on celeb's")
     comments.add_comment(actor=other_user, slug=jakes, body="celeb on jake's")
@@ -211,7 +221,7 @@ def _exported_with(user: User, statements, count: int) -> int:
         slug = articles.create_article(
             actor=user, title=f"T{number}", description="d", body="b", tag_list=[f"t{number}"]
         ).slug
-        articles.favorite_article(actor=user, slug=slug)
+        favorites.favorite_article(actor=user, slug=slug)
         comments.add_comment(actor=user, slug=slug, body="c")
     db.session.expire_all()
     db.session.refresh(user)  # the signed-in account is loaded before any view runs

@@ -13,7 +13,7 @@ from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.models import Article, ArticleTag, Comment, Favorite, Tag, User
 from app.queries.articles import ListShape
-from app.services import articles, profiles, tags
+from app.services import articles, favorites, profiles, tags
 from app.services.articles import SLUG_ATTEMPTS, SLUG_MAX_LENGTH
 from app.services.views import ArticleView, ProfileView
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
@@ -365,8 +365,8 @@ def test_an_edit_that_changes_nothing_writes_nothing(app, user, statements):
 def test_update_article_returns_the_viewers_flags(app, user, other_user):
     _publish(other_user, "Theirs")
     _publish(user, "Mine")
-    articles.favorite_article(actor=other_user, slug="mine")
-    articles.favorite_article(actor=user, slug="mine")
+    favorites.favorite_article(actor=other_user, slug="mine")
+    favorites.favorite_article(actor=user, slug="mine")
 
     view = articles.update_article(actor=user, slug="mine", body="New")
 
@@ -409,8 +409,8 @@ def test_delete_article_removes_its_comments_favorites_and_tags(app, user, other
     doomed_id = articles.load_article(doomed.slug).id
     survivor_id = articles.load_article("survivor").id
     for slug in ("doomed", "survivor"):
-        articles.favorite_article(actor=user, slug=slug)
-        articles.favorite_article(actor=other_user, slug=slug)
+        favorites.favorite_article(actor=user, slug=slug)
+        favorites.favorite_article(actor=other_user, slug=slug)
         CommentFactory(article=articles.load_article(slug), author=other_user)
 
     articles.delete_article(actor=user, slug="doomed")
@@ -427,7 +427,7 @@ def test_delete_article_removes_its_comments_favorites_and_tags(app, user, other
 
 def test_delete_article_by_another_user_is_forbidden(app, user, other_user):
     _publish(user, "Mine")
-    articles.favorite_article(actor=other_user, slug="mine")
+    favorites.favorite_article(actor=other_user, slug="mine")
 
     with pytest.raises(Forbidden):
         articles.delete_article(actor=other_user, slug="mine")
@@ -444,8 +444,8 @@ def test_delete_article_by_another_user_is_forbidden(app, user, other_user):
         lambda user: articles.load_article("missing"),
         lambda user: articles.update_article(actor=user, slug="missing", title="X"),
         lambda user: articles.delete_article(actor=user, slug="missing"),
-        lambda user: articles.favorite_article(actor=user, slug="missing"),
-        lambda user: articles.unfavorite_article(actor=user, slug="missing"),
+        lambda user: favorites.favorite_article(actor=user, slug="missing"),
+        lambda user: favorites.unfavorite_article(actor=user, slug="missing"),
     ],
     ids=["get", "get-signed-in", "load", "update", "delete", "favorite", "unfavorite"],
 )
@@ -465,18 +465,18 @@ def test_favorite_and_unfavorite_are_idempotent_with_exact_counts(app, user, oth
     third = UserFactory()
     _publish(other_user, "Loved")
 
-    first = articles.favorite_article(actor=user, slug="loved")
-    again = articles.favorite_article(actor=user, slug="loved")
+    first = favorites.favorite_article(actor=user, slug="loved")
+    again = favorites.favorite_article(actor=user, slug="loved")
     assert (first.favorited, first.favorites_count) == (True, 1)
     assert again == first
 
-    by_third = articles.favorite_article(actor=third, slug="loved")
+    by_third = favorites.favorite_article(actor=third, slug="loved")
     assert (by_third.favorited, by_third.favorites_count) == (True, 2)
     assert articles.get_article(slug="loved", viewer_id=other_user.id).favorites_count == 2
     assert articles.get_article(slug="loved", viewer_id=other_user.id).favorited is False
 
-    removed = articles.unfavorite_article(actor=user, slug="loved")
-    removed_again = articles.unfavorite_article(actor=user, slug="loved")
+    removed = favorites.unfavorite_article(actor=user, slug="loved")
+    removed_again = favorites.unfavorite_article(actor=user, slug="loved")
     assert (removed.favorited, removed.favorites_count) == (False, 1)
     assert removed_again == removed
     assert articles.get_article(slug="loved", viewer_id=third.id).favorited is True
@@ -487,9 +487,9 @@ def test_the_stored_favorites_count_follows_the_rows(app, user, other_user):
     third = UserFactory()
     _publish(other_user, "Counted")
     for actor in (user, user, third):
-        articles.favorite_article(actor=actor, slug="counted")
-    articles.unfavorite_article(actor=user, slug="counted")
-    articles.unfavorite_article(actor=user, slug="counted")
+        favorites.favorite_article(actor=actor, slug="counted")
+    favorites.unfavorite_article(actor=user, slug="counted")
+    favorites.unfavorite_article(actor=user, slug="counted")
 
     assert _stored("counted").favorites_count == _count(Favorite) == 1
     listed = articles.list_articles(viewer_id=None).articles
@@ -498,9 +498,9 @@ def test_the_stored_favorites_count_follows_the_rows(app, user, other_user):
 
 def test_unfavorite_of_an_article_never_favorited_changes_nothing(app, user, other_user):
     _publish(other_user, "Ignored")
-    articles.favorite_article(actor=other_user, slug="ignored")
+    favorites.favorite_article(actor=other_user, slug="ignored")
 
-    view = articles.unfavorite_article(actor=user, slug="ignored")
+    view = favorites.unfavorite_article(actor=user, slug="ignored")
 
     assert (view.favorited, view.favorites_count) == (False, 1)
 
@@ -523,8 +523,8 @@ def library(app, user, other_user):
     for minute, (title, author, tag_list) in enumerate(plan):
         _publish(author, title, tag_list=tag_list, at=T0 + timedelta(minutes=minute))
     for slug in ("b", "d", "f"):
-        articles.favorite_article(actor=third, slug=slug)
-    articles.favorite_article(actor=user, slug="b")
+        favorites.favorite_article(actor=third, slug=slug)
+    favorites.favorite_article(actor=user, slug="b")
     return {"jake": user, "celeb": other_user, "third": third}
 
 
@@ -562,8 +562,8 @@ def test_a_readers_favorites_come_newest_article_first_whatever_order_they_were_
 ):
     reader = UserFactory(username="reader")
     for slug in ("c", "f", "a", "d"):
-        articles.favorite_article(actor=reader, slug=slug)
-    articles.unfavorite_article(actor=reader, slug="a")
+        favorites.favorite_article(actor=reader, slug=slug)
+    favorites.unfavorite_article(actor=reader, slug="a")
 
     pages = [
         articles.list_articles(viewer_id=None, favorited="reader", limit=2, offset=offset)

@@ -18,7 +18,7 @@ from app import counts
 from app.exceptions import NotFound
 from app.extensions import db
 from app.models import Article, ArticleTag, Comment, Counter, Favorite, Tag, User
-from app.services import articles, comments
+from app.services import articles, comments, favorites
 from tests.conftest import POSTGRES_URL
 from tests.factories import ArticleFactory, CommentFactory
 from tests.interleaving import committed_before_next_write, wait_until_blocked, waiting_write
@@ -77,7 +77,7 @@ if not (POSTGRES_URL and POSTGRES_URL.startswith("postgres")):
         assert _count(Article) == 0
 
 
-@pytest.mark.parametrize("service", [articles.favorite_article, articles.unfavorite_article])
+@pytest.mark.parametrize("service", [favorites.favorite_article, favorites.unfavorite_article])
 def test_favorites_racing_the_articles_deletion_are_not_found(
     app, article, other_user: User, service
 ):
@@ -132,7 +132,7 @@ def test_a_write_whose_article_outlives_the_race_still_succeeds(app, user, artic
     other = ArticleFactory(author=user, slug="other", title="Other")
 
     with committed_before_next_write(_deletion(other)) as race:
-        view = articles.favorite_article(actor=other_user, slug="dragons")
+        view = favorites.favorite_article(actor=other_user, slug="dragons")
 
     assert race.fired
     assert (view.favorited, view.favorites_count) == (True, 1)

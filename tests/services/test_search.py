@@ -23,7 +23,7 @@ from app.queries.search_text import (
     fts5_expression,
     plain_text,
 )
-from app.services import accounts, articles, profiles, search
+from app.services import accounts, articles, favorites, profiles, search
 from app.services.rules import SEARCH_MAX, search_problem
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -133,7 +133,7 @@ def test_search_combines_with_tag_author_and_favorited(user, other_user):
     mine = _publish(user, "Dragon mine", tags=("fire",))
     _publish(other_user, "Dragon theirs", tags=("fire",))
     _publish(user, "Dragon untagged")
-    articles.favorite_article(actor=other_user, slug=mine)
+    favorites.favorite_article(actor=other_user, slug=mine)
 
     assert _titles("dragon", tag="fire", author="JAKE") == ["Dragon mine"]
     assert _titles("dragon", favorited="celeb") == ["Dragon mine"]
@@ -155,7 +155,7 @@ def test_pages_and_the_total(user):
 
 def test_the_viewers_flags_are_shown(user, other_user):
     slug = _publish(other_user, "Dragon")
-    articles.favorite_article(actor=user, slug=slug)
+    favorites.favorite_article(actor=user, slug=slug)
     profiles.follow_user(actor=user, username="celeb")
 
     (found,) = search.search_articles(viewer_id=user.id, query="dragon").articles

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Article, User, UserSession
 from app.schemas.accounts import AccountExport
-from app.services import articles, comments
+from app.services import articles, comments, favorites
 from tests.factories import PASSWORD
 from tests.web.helpers import Browser
 
@@ -87,7 +87,7 @@ def test_the_deletion_page_asks_for_the_password(signed_in):
 def test_deleting_with_the_password_signs_out_and_deletes_everything(signed_in, user, other_user):
     slug = articles.create_article(actor=user, title="Mine", description="d", body="b").slug
     theirs = articles.create_article(actor=other_user, title="Theirs", description="d", body="b")
-    articles.favorite_article(actor=user, slug=theirs.slug)
+    favorites.favorite_article(actor=user, slug=theirs.slug)
     cookie = signed_in.session_cookie
 
     page = signed_in.submit("/settings/delete", {"password": PASSWORD})

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Follow, User
-from app.services import articles, profiles
+from app.services import articles, favorites, profiles
 from tests.web.helpers import Page
 
 
@@ -36,7 +36,7 @@ def shelves(user: User, other_user: User) -> None:
     _write(other_user, "Celeb one")
     _write(other_user, "Celeb two")
     jakes = _write(user, "Jake's")
-    articles.favorite_article(actor=other_user, slug=jakes)
+    favorites.favorite_article(actor=other_user, slug=jakes)
 
 
 def test_a_profile_shows_the_user_and_the_articles_they_wrote(browser, shelves):

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 
 from app.extensions import db
 from app.models import Article, Comment, Favorite
-from app.services import articles, comments
+from app.services import articles, comments, favorites
 from tests.conftest import POSTGRES_URL
 from tests.interleaving import committed_before_next_write
 from tests.web.helpers import Browser, Page
@@ -76,7 +76,7 @@ def test_a_favorite_button_pressed_while_the_article_is_deleted_shows_404(
     other_signed_in, other_user, slug, button
 ):
     if button == "unfavorite":
-        articles.favorite_article(actor=other_user, slug=slug)
+        favorites.favorite_article(actor=other_user, slug=slug)
     url = f"/article/{slug}"
 
     page = _post_losing_the_race(other_signed_in, url, f"{url}/{button}", {})

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Article, Comment, Favorite, Follow, User, UserSession
-from app.services import articles, profiles
+from app.services import articles, favorites, profiles
 from tests.conftest import auth_headers
 from tests.factories import PASSWORD, CommentFactory, UserFactory
 from tests.web.helpers import CSRF_REFUSAL, Browser
@@ -47,7 +47,7 @@ def scene(new_browser, user, other_user) -> Scene:
     own = articles.create_article(actor=user, title="Own", description="d", body="b").slug
     plain = articles.create_article(actor=other_user, title="Plain", description="d", body="b")
     liked = articles.create_article(actor=other_user, title="Liked", description="d", body="b")
-    articles.favorite_article(actor=user, slug=liked.slug)
+    favorites.favorite_article(actor=user, slug=liked.slug)
     profiles.follow_user(actor=user, username="third")
     comment = CommentFactory(
         article=articles.load_article(plain.slug), author=user, body="My comment"

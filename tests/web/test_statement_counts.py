@@ -47,7 +47,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import User
-from app.services import articles, profiles
+from app.services import articles, favorites, profiles
 from app.web import articles as web_articles
 from tests.conftest import POSTGRES_URL, StatementCounter
 from tests.factories import CommentFactory, UserFactory, insert_comments
@@ -72,9 +72,9 @@ class World:
         """Fill every list: full pages of articles, many tags and favorites, 15 comments."""
         for number in range(1, LARGE_ARTICLES):
             slug = _write(self.celeb, f"Dragons {number}", ["dragons", *_tags(number)])
-            articles.favorite_article(actor=self.fan, slug=slug)
+            favorites.favorite_article(actor=self.fan, slug=slug)
             if number % 2:
-                articles.favorite_article(actor=self.jake, slug=slug)
+                favorites.favorite_article(actor=self.jake, slug=slug)
         articles.update_article(actor=self.jake, slug=self.own_slug, tag_list=["dragons", *TAGS])
         busy = articles.load_article(self.busy_slug)
         for number in range(1, LARGE_COMMENTS):
@@ -99,7 +99,7 @@ def world(user: User, other_user: User) -> World:
     fan = UserFactory(username="fan")
     busy = _write(other_user, "Dragons 0", ["dragons", "fire"])
     own = _write(user, "Own", ["dragons"])
-    articles.favorite_article(actor=fan, slug=busy)
+    favorites.favorite_article(actor=fan, slug=busy)
     profiles.follow_user(actor=user, username="celeb")
     CommentFactory(article=articles.load_article(busy), author=fan)
     return World(jake=user, celeb=other_user, fan=fan, own_slug=own, busy_slug=busy)
