@@ -20,7 +20,7 @@ from sqlalchemy.pool import NullPool
 from app.exceptions import Forbidden
 from app.extensions import db
 from app.models import Article
-from app.services import articles
+from app.services import articles, favorites
 from tests.conftest import auth_headers
 from tests.factories import ArticleFactory, UserFactory
 from tests.infra.helpers import configured
@@ -116,7 +116,7 @@ def test_a_refused_write_is_rolled_back_though_its_error_was_handled(client, use
 
     slug = ArticleFactory().slug
     # The count is changed first (an UPDATE), then the favorite's row is written.
-    monkeypatch.setattr(articles, "insert_ignoring_duplicates", refuse)
+    monkeypatch.setattr(favorites, "insert_ignoring_duplicates", refuse)
 
     response = client.post(f"/api/articles/{slug}/favorite", headers=auth_headers(user))
 
