@@ -43,8 +43,9 @@ from typing import Any
 import structlog
 from flask import Flask, current_app, has_request_context, request
 from flask_sqlalchemy.session import Session
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine, create_engine, event, exc
-from sqlalchemy.engine import Result
+from sqlalchemy.engine import ExceptionContext, Result
 from sqlalchemy.orm import ORMExecuteState, scoped_session
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 
@@ -163,6 +164,7 @@ def configure_engine(app: Flask, engine: Engine) -> None:
     app.extensions[_AUTOCOMMIT_ENGINE] = (engine, autocommit)
     ping_idle_connections(engine, after_idle_seconds=app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
     track_writes(engine)
+    discard_connections_left_mid_command(engine)
     reply_ms = app.config["DATABASE_REPLY_TIMEOUT_MS"]
     guard = DatabaseGuard(
         reply_timeout=reply_ms / 1000 if reply_ms else None,
@@ -175,6 +177,31 @@ def configure_engine(app: Flask, engine: Engine) -> None:
     @event.listens_for(engine, "do_connect")
     def connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
         return connect_guarded(guard, cargs, cparams)
+
+
+def discard_connections_left_mid_command(engine: Engine) -> None:
+    """Treat as lost a connection that an error left in the middle of a command.
+
+    When its socket fails while a statement is under way (PostgreSQL ended the
+    backend as the statement was sent), psycopg raises "connection socket closed"
+    without marking the connection broken, so SQLAlchemy would keep it: the
+    rollback that follows fails ("another command is already in progress"), as
+    would every later command. Told that the connection was lost, SQLAlchemy
+    discards it, the rollback does nothing, the request is answered as the
+    database being unavailable (503), and the first statement after a commit runs
+    again on a new connection (`_retry_first_statement_after_commit`).
+    """
+
+    @event.listens_for(engine, "handle_error")
+    def _left_mid_command(context: ExceptionContext) -> None:
+        connection = context.connection
+        if context.is_disconnect or connection is None or connection.invalidated:
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        if dbapi_connection is not None and (
+            dbapi_connection.info.transaction_status is TransactionStatus.ACTIVE
+        ):
+            context.is_disconnect = True
 
 
 def migration_engine(engine: Engine, *, connect_timeout: int) -> Engine:

@@ -230,7 +230,14 @@ def _validation_error(exc: ValidationError) -> Response:
 
 
 def _database_error(exc: SQLAlchemyError) -> Response:
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except SQLAlchemyError as error:
+        # The connection failed again (the server stopped answering, say): the
+        # answer stays the first error's, and the session is closed with the request.
+        current_app.logger.warning(
+            "rollback after a database error failed: %s", error.__class__.__name__
+        )
     if isinstance(exc, DataError):
         # A value the database refuses (out of range, bad encoding): the client's input.
         return _respond(422, {"body": ["contains a value that cannot be stored"]})
