@@ -136,10 +136,15 @@ class Client:
 
 
 def check_answers(
-    outcomes: list[Outcome], *, allow_503: bool, allow_no_answer: bool = False
+    outcomes: list[Outcome],
+    *,
+    allow_503: bool,
+    allow_no_answer: bool = False,
+    server: Server | None = None,
 ) -> None:
     """The issue's rules: no 5xx but a documented 503 (Retry-After, the JSON error
-    body), never an HTML body under /api, an answer to every request."""
+    body), never an HTML body under /api, an answer to every request. A failure
+    quotes what `server` logged about the requests that broke them."""
     problems = []
     for outcome in outcomes:
         if outcome.status is None:
@@ -154,8 +159,21 @@ def check_answers(
                 problems.append(outcome)
         elif outcome.status >= 500:
             problems.append(outcome)
-    assert not problems, f"{len(problems)} answers break the rules, e.g.:\n" + "\n".join(
-        outcome.describe() for outcome in problems[:10]
+    assert not problems, (
+        f"{len(problems)} answers break the rules, e.g.:\n"
+        + "\n".join(outcome.describe() for outcome in problems[:10])
+        + _logged_about(server, problems[:10])
+    )
+
+
+def _logged_about(server: Server | None, outcomes: list[Outcome]) -> str:
+    """The lines of `server`'s log that name one of `outcomes`' request ids."""
+    ids = {o.headers["x-request-id"] for o in outcomes if "x-request-id" in o.headers}
+    if server is None or not ids:
+        return ""
+    lines = server.log.read_text(errors="replace").splitlines()
+    return "\nthe server logged about them:\n" + "\n".join(
+        line for line in lines if any(request_id in line for request_id in ids)
     )
 
 

@@ -107,7 +107,7 @@ def test_a_frozen_or_stopped_redis_costs_no_request_and_no_write(
             f"all requests {statuses(load.outcomes + bursts)}"
         )
 
-        check_answers(load.outcomes + bursts, allow_503=False)
+        check_answers(load.outcomes + bursts, allow_503=False, server=server)
         assert [o.status for o in bursts] == [200] * len(bursts)
         assert max(o.seconds for o in frozen + stopped) <= REQUEST_BOUND_SECONDS
         checked = check_writes(faults_database_url, writers + bursters, client)

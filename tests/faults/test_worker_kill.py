@@ -58,7 +58,7 @@ def test_a_worker_killed_under_load_loses_only_its_own_requests(
             f"\nworker killed: requests {statuses(load.outcomes)}; "
             f"{len(unanswered)} unanswered, each in flight when it was killed"
         )
-        check_answers(load.outcomes, allow_503=False, allow_no_answer=True)
+        check_answers(load.outcomes, allow_503=False, allow_no_answer=True, server=server)
         assert all(o.started <= killed_at <= o.ended for o in unanswered), [
             o.describe() for o in unanswered
         ]
