@@ -25,7 +25,9 @@ from app.extensions import db
 
 _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 # A write, or a SELECT that locks rows (PostgreSQL; SQLite is sent no FOR UPDATE).
-_WRITE_OR_LOCK = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b|\bFOR (NO KEY )?UPDATE\b", re.IGNORECASE)
+_WRITE_OR_LOCK = re.compile(
+    r"^\s*(INSERT|UPDATE|DELETE)\b|\bFOR ((NO KEY )?UPDATE|(KEY )?SHARE)\b", re.IGNORECASE
+)
 
 
 @dataclass

@@ -31,7 +31,7 @@ from app.sql import insert_ignoring_duplicates
 T = TypeVar("T")
 
 SLUG_MAX_LENGTH = 200
-# A favorite whose account was deleted meanwhile (in another tab).
+# A write (a favorite, a comment) whose account was deleted meanwhile, in another tab.
 ACCOUNT_GONE = "has been deleted"
 # How often to try another slug when a concurrent request took the one chosen.
 SLUG_ATTEMPTS = 3

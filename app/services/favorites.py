@@ -22,7 +22,7 @@ from app.sql import delete_counting, insert_ignoring_duplicates
 def favorite_article(*, actor: User, slug: str) -> ArticleView:
     """Mark the article as a favorite of `actor`; twice is the same as once."""
     article = load_article(slug)
-    with writing_to_article(article.id):
+    with writing_to_article(article.id, actor_id=actor.id):
         _mark_favorite(actor=actor, article=article, favorite=True)
     return read_back(article.id, actor.id)
 

@@ -1,7 +1,8 @@
-"""Writes that lose a race with the deletion of their article answer 404, never 500 or 422.
+"""Writes that lose a race with the deletion of their article answer 404, and those that
+lose it to the deletion of their own account (in another tab) 401: never 500 or 422.
 
-The article is deleted (and committed) by another connection just after the request
-loaded it and before its first write; see tests/interleaving.py.
+The article or the account is deleted (and committed) by another connection just
+after the request loaded it and before its first write; see tests/interleaving.py.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
-from app.models import Article, Comment, Favorite
+from app.models import Article, Comment, Favorite, User
 from tests.api.helpers import add_comment, assert_error, create_article
 from tests.conftest import POSTGRES_URL
 from tests.interleaving import committed_before_next_write
@@ -106,3 +107,32 @@ def test_deleting_a_comment_twice_at_once_is_404_for_the_second(client, other_he
     assert race.fired
     assert assert_error(response, 404) == {"comment": ["not found"]}
     assert _count(Article) == 1
+
+
+def _account_deletion(user: User):
+    return delete(User).where(User.id == user.id)
+
+
+def test_a_favorite_racing_its_accounts_deletion_is_401(client, other_user, other_headers, slug):
+    # The favorite's first lock is its account's row (PostgreSQL), before the article's.
+    with committed_before_next_write(_account_deletion(other_user), or_lock=True) as race:
+        response = client.post(f"/api/articles/{slug}/favorite", headers=other_headers)
+
+    assert race.fired
+    assert assert_error(response, 401) == {"account": ["has been deleted"]}
+    assert _count(Favorite) == 0
+    assert db.session.scalar(select(Article.favorites_count)) == 0
+
+
+def test_a_comment_racing_its_accounts_deletion_is_401(client, other_user, other_headers, slug):
+    with committed_before_next_write(_account_deletion(other_user)) as race:
+        response = client.post(
+            f"/api/articles/{slug}/comments",
+            json={"comment": {"body": "First!"}},
+            headers=other_headers,
+        )
+
+    assert race.fired
+    assert assert_error(response, 401) == {"account": ["has been deleted"]}
+    assert _count(Comment) == 0
+    assert db.session.scalar(select(Article.comments_count)) == 0
