@@ -195,7 +195,12 @@ def discard_connections_left_mid_command(engine: Engine) -> None:
     @event.listens_for(engine, "handle_error")
     def _left_mid_command(context: ExceptionContext) -> None:
         connection = context.connection
-        if context.is_disconnect or connection is None or connection.invalidated:
+        if (
+            context.is_disconnect
+            or connection is None
+            or connection.closed
+            or connection.invalidated
+        ):
             return
         dbapi_connection = connection.connection.dbapi_connection
         if dbapi_connection is not None and (
