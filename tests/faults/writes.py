@@ -62,7 +62,7 @@ def is_write(outcome: Outcome) -> bool:
 
 def write_and_read(client: Client, writer: Writer, shared_slug: str) -> None:
     """One round of what a user does: publish, favorite it, comment, read lists (those
-    `check_writes` counts among them)."""
+    `check_writes` counts among them) and web pages."""
     writer.attempts += 1
     title = f"{writer.name} {writer.attempts}"
     article = {"title": title, "description": "d", "body": "b"}
@@ -93,6 +93,9 @@ def write_and_read(client: Client, writer: Writer, shared_slug: str) -> None:
     client.request("GET", f"/api/articles?author={writer.name}&limit=1")
     client.request("GET", f"/api/articles?favorited={writer.name}&limit=1", token=writer.token)
     client.request("GET", f"/api/articles/{shared_slug}/comments")
+    # The web UI's pages, drawn from the same database (an error there is a page).
+    client.request("GET", "/")
+    client.request("GET", f"/article/{shared_slug}")
 
 
 @dataclass(frozen=True)
