@@ -34,6 +34,11 @@ class Forbidden(DomainError):
 class Unauthorized(DomainError):
     """The actor's credentials are missing or wrong."""
 
+    @classmethod
+    def account_gone(cls) -> Unauthorized:
+        """A write whose actor's account was deleted meanwhile (in another tab)."""
+        return cls({"account": ["has been deleted"]})
+
 
 class Invalid(DomainError):
     """The input breaks a rule (including uniqueness: "has already been taken")."""

@@ -31,8 +31,6 @@ from app.sql import insert_ignoring_duplicates
 T = TypeVar("T")
 
 SLUG_MAX_LENGTH = 200
-# A write (a favorite, a comment) whose account was deleted meanwhile, in another tab.
-ACCOUNT_GONE = "has been deleted"
 # How often to try another slug when a concurrent request took the one chosen.
 SLUG_ATTEMPTS = 3
 
@@ -155,7 +153,7 @@ def writing_to_article(article_id: int, *, actor_id: int | None = None) -> Itera
         if article_gone(article_id):
             raise NotFound("article") from error
         if actor_id is not None and db.session.get(User, actor_id) is None:
-            raise Unauthorized.on("account", ACCOUNT_GONE) from error
+            raise Unauthorized.account_gone() from error
         raise
 
 

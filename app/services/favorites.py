@@ -14,7 +14,7 @@ from app import counts
 from app.exceptions import NotFound, Unauthorized
 from app.extensions import db
 from app.models import Article, Favorite, User
-from app.services.articles import ACCOUNT_GONE, load_article, read_back, writing_to_article
+from app.services.articles import load_article, read_back, writing_to_article
 from app.services.views import ArticleView
 from app.sql import delete_counting, insert_ignoring_duplicates
 
@@ -48,7 +48,7 @@ def _mark_favorite(*, actor: User, article: Article, favorite: bool) -> None:
     that deletion and then finds no account.
     """
     if favorite and not counts.hold_account(db.session, actor.id):
-        raise Unauthorized.on("account", ACCOUNT_GONE)
+        raise Unauthorized.account_gone()
     change = 1 if favorite else -1
     if not _count_favorites(article.id, change):
         raise NotFound("article")

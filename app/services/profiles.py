@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
-from app.exceptions import Invalid, NotFound
+from app.exceptions import Invalid, NotFound, Unauthorized
 from app.extensions import db
 from app.models import Follow, User
 from app.queries.profiles import read_profile
@@ -46,10 +47,21 @@ def follow_user(*, actor: User, username: str) -> ProfileView:
     target = find_user(username)
     if target.id == actor.id:
         raise Invalid.on("profile", "you cannot follow yourself")
-    inserted = insert_ignoring_duplicates(
-        db.session, Follow, [{"follower_id": actor.id, "followed_id": target.id}]
-    )
-    db.session.commit()
+    actor_id, target_id = actor.id, target.id  # the rollback below expires both
+    try:
+        inserted = insert_ignoring_duplicates(
+            db.session, Follow, [{"follower_id": actor_id, "followed_id": target_id}]
+        )
+        db.session.commit()
+    except IntegrityError as error:
+        # An account deleted since it was loaded (in another tab): its row is gone
+        # and the follow's foreign key refused. Refused as a moment later it would be.
+        db.session.rollback()
+        if db.session.get(User, target_id) is None:
+            raise NotFound("profile") from error
+        if db.session.get(User, actor_id) is None:
+            raise Unauthorized.account_gone() from error
+        raise
     if inserted:
         notifications.notify_new_follower(follower=actor, followed=target)
     return profile_view(target, following=True)

@@ -1,5 +1,6 @@
-"""Writes that lose a race with the deletion of their article answer 404, and those that
-lose it to the deletion of their own account (in another tab) 401: never 500 or 422.
+"""Writes that lose a race with the deletion of their article or of the profile they
+follow answer 404, and those that lose it to the deletion of their own account (in
+another tab) 401: never 500 or 422.
 
 The article or the account is deleted (and committed) by another connection just
 after the request loaded it and before its first write; see tests/interleaving.py.
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
-from app.models import Article, Comment, Favorite, User
+from app.models import Article, Comment, Favorite, Follow, User
 from tests.api.helpers import add_comment, assert_error, create_article
 from tests.conftest import POSTGRES_URL
 from tests.interleaving import committed_before_next_write
@@ -136,3 +137,21 @@ def test_a_comment_racing_its_accounts_deletion_is_401(client, other_user, other
     assert assert_error(response, 401) == {"account": ["has been deleted"]}
     assert _count(Comment) == 0
     assert db.session.scalar(select(Article.comments_count)) == 0
+
+
+def test_a_follow_racing_the_followed_accounts_deletion_is_404(client, other_user, headers):
+    with committed_before_next_write(_account_deletion(other_user)) as race:
+        response = client.post("/api/profiles/celeb/follow", headers=headers)
+
+    assert race.fired
+    assert assert_error(response, 404) == {"profile": ["not found"]}
+    assert _count(Follow) == 0
+
+
+def test_a_follow_racing_its_accounts_deletion_is_401(client, user, other_user, headers):
+    with committed_before_next_write(_account_deletion(user)) as race:
+        response = client.post("/api/profiles/celeb/follow", headers=headers)
+
+    assert race.fired
+    assert assert_error(response, 401) == {"account": ["has been deleted"]}
+    assert _count(Follow) == 0

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.exceptions import Unauthorized
+from app.exceptions import NotFound, Unauthorized
 from app.extensions import db
-from app.models import Article, Comment, Favorite, Tag, User
-from app.services import accounts, articles, comments, favorites
+from app.models import Article, Comment, Favorite, Follow, Tag, User
+from app.services import accounts, articles, comments, favorites, profiles
 from tests.conftest import POSTGRES_URL
 from tests.factories import PASSWORD, UserFactory
 from tests.interleaving import committed_before_next_write, waiting_request, waiting_write
@@ -245,6 +245,29 @@ if POSTGRES_URL and POSTGRES_URL.startswith("postgres"):
         db.session.expire_all()
         assert db.session.scalars(select(Tag.articles_count)).all() == [0]
         assert db.session.scalar(select(func.count()).select_from(Article)) == 0
+
+    @pytest.mark.postgres
+    @pytest.mark.parametrize("who", ["follower", "followed"])
+    def test_a_follow_made_while_either_account_is_deleted_fails_alone(
+        app, user, other_user, favorited, who
+    ):
+        # The follow begins once the deletion holds the account's row; its insert's
+        # foreign keys wait for that row, then find it gone.
+        leaving, staying = user.id, other_user.id
+        follower, followed = (leaving, staying) if who == "follower" else (staying, leaving)
+        name = db.session.get(User, followed).username
+
+        def follow() -> None:
+            profiles.follow_user(actor=db.session.get(User, follower), username=name)
+
+        outcome = waiting_request(
+            app, follow, before="SELECT articles.id", action=lambda: _delete(user)
+        )
+
+        assert len(outcome) == 1
+        expected = Unauthorized if who == "follower" else NotFound
+        assert isinstance(outcome[0], expected), outcome
+        assert db.session.scalar(select(func.count()).select_from(Follow)) == 0
 
 
 def test_an_account_deleted_by_a_concurrent_request_first_is_left_as_it_is(app, user, favorited):
