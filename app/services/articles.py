@@ -230,8 +230,8 @@ def create_article(
 
     def write(attempt: int) -> Article:
         if not counts.count_authored(db.session, actor_id, 1):
-            # Deleted by a concurrent request before this one wrote: its token is no more.
-            raise Unauthorized.on("token", "belongs to no account")
+            # Deleted by a concurrent request (another tab) before this one wrote.
+            raise Unauthorized.account_gone()
         article = Article(
             slug=_choose_slug(title, attempt=attempt),
             title=title,

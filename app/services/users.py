@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Final
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.exceptions import Invalid, NotFound, Unauthorized
 from app.extensions import db, passwords
@@ -56,6 +59,17 @@ def _commit_unique(*, username: str | None, email: str | None, exclude_id: int |
         db.session.rollback()
         _check_unique(username=username, email=email, exclude_id=exclude_id)
         raise
+
+
+@contextmanager
+def _account_still_there() -> Iterator[None]:
+    """Run a block that changes the signed-in account; if a concurrent request (another
+    tab) deleted it meanwhile, the account's UPDATE matches no row: Unauthorized."""
+    try:
+        yield
+    except StaleDataError as error:
+        db.session.rollback()
+        raise Unauthorized.account_gone() from error
 
 
 def find_user_by_email(*, email: str) -> User | None:
@@ -117,20 +131,21 @@ def update_user(
     new_username = username if isinstance(username, str) else None
     new_email = email if isinstance(email, str) else None
     _check_unique(username=new_username, email=new_email, exclude_id=user.id)
-    if new_username is not None:
-        user.username = new_username
-    if new_email is not None:
-        user.email = new_email
-    if isinstance(password, str):
-        user.password_hash = passwords.hash(password)
-        credentials.revoke_credentials(user=user, keep_session_token=keep_session_token)
-    if not isinstance(bio, _Unset):
-        user.bio = bio
-    if not isinstance(image, _Unset):
-        user.image = image
-    if not isinstance(notify_by_email, _Unset):
-        user.notify_by_email = notify_by_email
-    _commit_unique(username=new_username, email=new_email, exclude_id=user.id)
+    with _account_still_there():
+        if new_username is not None:
+            user.username = new_username
+        if new_email is not None:
+            user.email = new_email
+        if isinstance(password, str):
+            user.password_hash = passwords.hash(password)
+            credentials.revoke_credentials(user=user, keep_session_token=keep_session_token)
+        if not isinstance(bio, _Unset):
+            user.bio = bio
+        if not isinstance(image, _Unset):
+            user.image = image
+        if not isinstance(notify_by_email, _Unset):
+            user.notify_by_email = notify_by_email
+        _commit_unique(username=new_username, email=new_email, exclude_id=user.id)
     if (user.username, user.bio, user.image) != shown_before:
         # The cached comment lists show the commenter's profile.
         comment_lists.forget_comment_lists(comment_lists.slugs_concerning(user.id))

@@ -155,3 +155,27 @@ def test_a_follow_racing_its_accounts_deletion_is_401(client, user, other_user, 
     assert race.fired
     assert assert_error(response, 401) == {"account": ["has been deleted"]}
     assert _count(Follow) == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"bio": "new"}, {"username": "renamed", "password": "a new password"}],
+    ids=["bio", "name-and-password"],
+)
+def test_a_settings_change_racing_its_accounts_deletion_is_401(client, user, headers, change):
+    with committed_before_next_write(_account_deletion(user)) as race:
+        response = client.put("/api/user", json={"user": change}, headers=headers)
+
+    assert race.fired
+    assert assert_error(response, 401) == {"account": ["has been deleted"]}
+    assert _count(User) == 0
+
+
+def test_an_article_racing_its_authors_deletion_is_401(client, user, headers):
+    article = {"title": "Late", "description": "d", "body": "b", "tagList": ["late"]}
+    with committed_before_next_write(_account_deletion(user)) as race:
+        response = client.post("/api/articles", json={"article": article}, headers=headers)
+
+    assert race.fired
+    assert assert_error(response, 401) == {"account": ["has been deleted"]}
+    assert _count(Article) == 0
