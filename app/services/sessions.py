@@ -12,7 +12,9 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 
+from app.exceptions import Unauthorized
 from app.extensions import db
 from app.models import User, UserSession
 from app.models.base import utcnow
@@ -25,19 +27,28 @@ def _digest(token: str) -> str:
 
 
 def start_session(*, user: User, lifetime: timedelta) -> str:
-    """Open a session for `user`; return the token for the cookie."""
+    """Open a session for `user`; return the token for the cookie.
+
+    An account deleted since it was loaded (in another tab) gets none: Unauthorized.
+    """
     now = utcnow()
     token = secrets.token_urlsafe(32)
+    user_id = user.id
     # Forget this user's expired sessions while we are here.
     db.session.execute(
-        delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now)
+        delete(UserSession).where(UserSession.user_id == user_id, UserSession.expires_at <= now)
     )
     db.session.add(
         UserSession(
-            token_digest=_digest(token), user_id=user.id, created_at=now, expires_at=now + lifetime
+            token_digest=_digest(token), user_id=user_id, created_at=now, expires_at=now + lifetime
         )
     )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        # The session's foreign key found no account (the token is random: never taken).
+        db.session.rollback()
+        raise Unauthorized.account_gone() from error
     return token
 
 

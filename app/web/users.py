@@ -54,11 +54,10 @@ def login() -> tuple[str, int] | Response:
         return redirect_next(form, default=url_for("web_articles.home"))
     if form.validate_on_submit():
         try:
-            user = users.authenticate(email=form.email.data, password=form.password.data)
+            sign_in(users.authenticate(email=form.email.data, password=form.password.data))
         except Unauthorized as error:
             show_refusal(form, error)
         else:
-            sign_in(user)
             return redirect_next(form, default=url_for("web_articles.home"))
     return form_page("users/login.html", form)
 

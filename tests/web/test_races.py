@@ -1,4 +1,5 @@
-"""Forms that lose a race with the deletion of their article show the 404 page.
+"""Forms that lose a race with the deletion of their article show the 404 page; a
+sign-in that loses it to the deletion of its account says so on the form.
 
 The browser fetched the form while the article existed; its POST then loads the
 article, and another connection deletes it (and commits) just before the POST's
@@ -12,9 +13,10 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
-from app.models import Article, Comment, Favorite
+from app.models import Article, Comment, Favorite, User, UserSession
 from app.services import articles, comments, favorites
 from tests.conftest import POSTGRES_URL
+from tests.factories import PASSWORD
 from tests.interleaving import committed_before_next_write
 from tests.web.helpers import Browser, Page
 
@@ -102,3 +104,16 @@ def test_deleting_a_comment_while_the_article_is_deleted_shows_404(signed_in, us
 
     _assert_not_found_page(page)
     assert page.flashes == []
+
+
+def test_signing_in_while_the_account_is_deleted_says_so_on_the_form(browser, user):
+    values = browser.form_data("/login")
+    values.update(email=user.email, password=PASSWORD)
+    with committed_before_next_write(delete(User).where(User.id == user.id)) as race:
+        page = browser.post("/login", values)
+
+    assert race.fired
+    assert page.status == 422, page.html[:2000]
+    assert page.errors == ["account has been deleted"]
+    assert _count(UserSession) == 0
+    assert browser.whoami() is None
