@@ -117,3 +117,16 @@ def test_signing_in_while_the_account_is_deleted_says_so_on_the_form(browser, us
     assert page.errors == ["account has been deleted"]
     assert _count(UserSession) == 0
     assert browser.whoami() is None
+
+
+def test_saving_settings_while_the_account_is_deleted_shows_the_401_page(signed_in, user):
+    values = signed_in.form_data("/settings")
+    values.update(bio="A new bio")
+    with committed_before_next_write(delete(User).where(User.id == user.id)) as race:
+        page = signed_in.post("/settings", values)
+
+    assert race.fired
+    assert page.status == 401, page.html[:2000]
+    assert page.first("h1").text == "401"
+    assert _count(User) == 0
+    assert signed_in.whoami() is None
