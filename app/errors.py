@@ -38,7 +38,7 @@ from app.exceptions import (
 from app.extensions import db, limiter
 from app.metrics import record_rate_limited
 from app.observability import REQUEST_ID_ENVIRON_KEY
-from app.web.auth import show_as_anonymous
+from app.web.auth import forget_signed_in_account, show_as_anonymous
 
 log = structlog.get_logger(__name__)
 
@@ -222,6 +222,11 @@ def _seconds_until_reset() -> int:
 def _domain_error(exc: DomainError) -> Response:
     status = DOMAIN_STATUS.get(type(exc), 422)
     headers = {"Retry-After": RETRY_AFTER_BUSY} if isinstance(exc, Busy) else None
+    if status == 401 and not is_api_request():
+        # On the web only an account deleted while this request ran is refused so
+        # (signing in with wrong credentials is shown on its form): its page must
+        # not still name it.
+        forget_signed_in_account()
     return _respond(status, exc.errors, headers)
 
 

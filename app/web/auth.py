@@ -112,6 +112,14 @@ def show_as_anonymous() -> None:
     g.no_session_lookup = True
 
 
+def forget_signed_in_account() -> None:
+    """Sign this browser out without touching the database: for an account deleted
+    meanwhile (in another tab), whose sessions went with it. The rest of the request
+    draws its page signed out, and the response clears the session cookie."""
+    logout_user()
+    session.clear()
+
+
 def viewer() -> AccountView | None:
     """Who is signed in on this browser, or None."""
     if current_user.is_authenticated:
