@@ -71,15 +71,21 @@ def test_a_favorite_racing_the_articles_deletion_is_404(client, other_headers, s
     assert _count(Favorite) == 0
 
 
-def test_a_comment_racing_the_articles_deletion_is_404(client, other_headers, slug):
-    with committed_before_next_write(_deletion(slug)) as race:
+def _comment_racing(client, headers, slug: str, write):
+    """POST a comment on `slug` while `write` commits first; the response."""
+    with committed_before_next_write(write) as race:
         response = client.post(
             f"/api/articles/{slug}/comments",
             json={"comment": {"body": "First!"}},
-            headers=other_headers,
+            headers=headers,
         )
-
     assert race.fired
+    return response
+
+
+def test_a_comment_racing_the_articles_deletion_is_404(client, other_headers, slug):
+    response = _comment_racing(client, other_headers, slug, _deletion(slug))
+
     assert assert_error(response, 404) == {"article": ["not found"]}
     assert _count(Comment) == 0
 
@@ -126,14 +132,8 @@ def test_a_favorite_racing_its_accounts_deletion_is_401(client, other_user, othe
 
 
 def test_a_comment_racing_its_accounts_deletion_is_401(client, other_user, other_headers, slug):
-    with committed_before_next_write(_account_deletion(other_user)) as race:
-        response = client.post(
-            f"/api/articles/{slug}/comments",
-            json={"comment": {"body": "First!"}},
-            headers=other_headers,
-        )
+    response = _comment_racing(client, other_headers, slug, _account_deletion(other_user))
 
-    assert race.fired
     assert assert_error(response, 401) == {"account": ["has been deleted"]}
     assert _count(Comment) == 0
     assert db.session.scalar(select(Article.comments_count)) == 0
