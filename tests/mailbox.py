@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import re
 import threading
 import time
@@ -15,6 +16,12 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from tests.servers import free_port
+
+# aiosmtpd logs every connection from its own thread, which may run before a test
+# builds its app, while the root logger still holds the handler an earlier test's
+# app wrote to that test's output, closed since ("--- Logging error ---"). Its
+# records go to logging's last resort instead: warnings and worse, on stderr.
+logging.getLogger("mail.log").propagate = False
 
 # How long a test waits for a mail that a job sends after the response.
 MAIL_WAIT_SECONDS = 20.0
