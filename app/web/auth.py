@@ -157,8 +157,7 @@ def sign_out() -> None:
     token = current_session_token()
     if token is not None:
         sessions.end_session(token)
-    logout_user()
-    session.clear()
+    forget_signed_in_account()
 
 
 def safe_next(target: str | None, *, default: str) -> str:

@@ -130,5 +130,6 @@ def test_saving_settings_while_the_account_is_deleted_shows_the_401_page(signed_
     assert page.first("h1").text == "401"
     # The page itself is drawn signed out: the account it named is gone.
     assert page.signed_in_as is None
+    assert signed_in.client.get_cookie("session") is None
     assert _count(User) == 0
     assert signed_in.whoami() is None
