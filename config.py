@@ -230,7 +230,7 @@ class Config(BaseSettings):
     )
     # Each article's comments with their authors, as the API lists them, kept in
     # Redis until a comment on it, its deletion or a commenter's new name, bio or
-    # image makes them stale (app/services/comment_lists.py). It also bounds how
+    # image makes them stale (app/queries/comment_lists.py). It also bounds how
     # long a list may miss a comment written while Redis was unreachable. 0 reads
     # them from the database on each request, as it does without Redis: a process
     # of its own cannot tell the others that a comment was added.

@@ -10,7 +10,7 @@ from werkzeug.routing import BaseConverter
 from app.api import articles, comments, profiles, tags, users
 from app.api.auth import register_token_errors
 from app.extensions import csrf
-from app.services.rules import RESERVED_SLUGS
+from app.rules import RESERVED_SLUGS
 
 _RESERVED = "|".join(re.escape(word) for word in sorted(RESERVED_SLUGS))
 

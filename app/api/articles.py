@@ -15,6 +15,7 @@ from app.api.auth import (
 )
 from app.api.common import TOKEN_SECURITY, api_blueprint
 from app.api.responses import json_response, json_text_response, no_content
+from app.read_models import ArticlePage, ArticleView
 from app.schemas.articles import (
     ArticleEnvelope,
     ArticleListItemOut,
@@ -27,7 +28,6 @@ from app.schemas.articles import (
 )
 from app.schemas.common import ErrorBody, PageQuery
 from app.services import articles, favorites
-from app.services.views import ArticlePage, ArticleView
 
 bp = api_blueprint("api_articles", __name__, "Articles")
 

@@ -7,6 +7,7 @@ from flask import Response
 from app.api.auth import auth_optional, auth_required, current_actor, current_viewer_id
 from app.api.common import TOKEN_SECURITY, api_blueprint
 from app.api.responses import json_response, json_text_response, no_content
+from app.read_models import CommentListing, CommentRow
 from app.schemas.articles import (
     CommentEnvelope,
     CommentListOut,
@@ -17,7 +18,6 @@ from app.schemas.articles import (
 )
 from app.schemas.common import ErrorBody
 from app.services import comments
-from app.services.views import CommentListing, CommentRow
 
 bp = api_blueprint("api_comments", __name__, "Comments")
 

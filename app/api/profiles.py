@@ -7,9 +7,9 @@ from flask import Response
 from app.api.auth import auth_optional, auth_required, current_actor, current_viewer_id
 from app.api.common import TOKEN_SECURITY, api_blueprint
 from app.api.responses import json_response
+from app.read_models import ProfileView
 from app.schemas.users import ProfileEnvelope, ProfileOut, UsernamePath
 from app.services import profiles
-from app.services.views import ProfileView
 
 bp = api_blueprint("api_profiles", __name__, "Profile")
 

@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.extensions import db
 from app.models import Follow
-from app.services.views import ProfileView
+from app.read_models import ProfileView
 
 VIEWER = bindparam("viewer_id", type_=Integer)
 LIMIT = bindparam("limit", type_=Integer)

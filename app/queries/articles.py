@@ -33,7 +33,7 @@ from app import counts
 from app.extensions import db
 from app.models import Article, ArticleTag, Counter, Favorite, Follow, Tag, User
 from app.queries import LIMIT, OFFSET, VIEWER, author_view, following_expression, probe, read
-from app.services.views import ArticlePage, ArticleView
+from app.read_models import ArticlePage, ArticleView
 from app.sql import StringListAggregate
 
 

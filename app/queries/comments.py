@@ -16,7 +16,7 @@ from sqlalchemy import Integer, Select, String, bindparam, exists, select, tuple
 from app.extensions import db
 from app.models import Article, Comment, Follow, User
 from app.queries import LIMIT, OFFSET, VIEWER, following_expression, read
-from app.services.views import CommentRow, CommentView, comment_view
+from app.read_models import CommentRow, CommentView, comment_view
 
 SLUG = bindparam("slug", type_=String)
 # Where a list is in its order (created_at, id), for the comments after it.

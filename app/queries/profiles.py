@@ -9,7 +9,7 @@ from sqlalchemy import Select, String, bindparam, func, select
 
 from app.models import User
 from app.queries import VIEWER, author_view, following_expression, read
-from app.services.views import ProfileView
+from app.read_models import ProfileView
 
 
 @functools.cache

@@ -42,12 +42,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 
+from app import rules
 from app.models import Article, ArticleTag, Favorite, Tag, articles_search
 from app.queries import LIMIT, OFFSET
 from app.queries.articles import article_query, article_view, user_id_by_name
 from app.queries.search_text import MATCH_END, MATCH_START, plain_text, searchable
-from app.services import rules
-from app.services.views import ArticleView
+from app.read_models import ArticleView
 
 CANDIDATES = rules.SEARCH_CANDIDATES
 LANGUAGE = bindparam("language", type_=REGCONFIG)

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select
 
 from app.models import User, UserSession
 from app.queries import read
-from app.services.views import AccountView
+from app.read_models import AccountView
 
 # Every signed-in page runs it: as columns, not an entity, because the ORM's
 # loading of a `User` cost about as much as the rest of the lookup.

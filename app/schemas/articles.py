@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
+from app import rules
 from app.schemas.common import (
     Body,
     CommentBody,
@@ -21,7 +22,6 @@ from app.schemas.common import (
     optional,
 )
 from app.schemas.users import ProfileOut
-from app.services import rules
 
 TagList = Annotated[list[TagName], Field(max_length=rules.TAGS_MAX)]
 _RESERVED = ", ".join(f"`{word}`" for word in sorted(rules.RESERVED_SLUGS))

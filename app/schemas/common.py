@@ -24,7 +24,7 @@ from pydantic.alias_generators import to_camel
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from app.services import rules
+from app import rules
 
 
 @functools.lru_cache(maxsize=8192)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, field_validator
 
+from app import rules
 from app.schemas.common import (
     Bio,
     BlankMeansNone,
@@ -21,7 +22,6 @@ from app.schemas.common import (
     WireModel,
     optional,
 )
-from app.services import rules
 
 
 class NewUser(RequestModel):

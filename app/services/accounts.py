@@ -27,7 +27,8 @@ from app import cache, counts
 from app.exceptions import Invalid
 from app.extensions import db, passwords
 from app.models import Article, ArticleTag, Comment, Favorite, Follow, Tag, User
-from app.services import comment_lists, credentials, sessions, tags
+from app.queries import comment_lists
+from app.services import credentials, sessions, tags
 from app.sql import StringListAggregate
 
 # Rows read per round trip while exporting: the memory the export holds at most.

@@ -16,16 +16,17 @@ from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import counts
+from app import counts, rules
 from app.exceptions import Forbidden, NotFound, Unauthorized
 from app.extensions import db
 from app.models import Article, ArticleTag, Tag, User
 from app.models.base import utcnow
 from app.queries import articles as queries
+from app.queries import comment_lists
 from app.queries.articles import ListShape
-from app.services import comment_lists, rules, search, tags
+from app.read_models import ArticlePage, ArticleView, ProfileView
+from app.services import search, tags
 from app.services.users import UNSET, _Unset
-from app.services.views import ArticlePage, ArticleView, ProfileView
 from app.sql import insert_ignoring_duplicates
 
 T = TypeVar("T")

@@ -7,16 +7,14 @@ from dataclasses import replace
 
 from sqlalchemy import delete, select
 
-from app import counts
+from app import counts, rules
 from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.models import Article, Comment, User
 from app.models.base import utcnow
+from app.queries import comment_lists
 from app.queries.comments import comment_count, read_comment_page
-from app.services import comment_lists, notifications, rules
-from app.services.articles import article_gone, load_article, writing_to_article
-from app.services.profiles import profile_view
-from app.services.views import (
+from app.read_models import (
     CommentListing,
     CommentPage,
     CommentRow,
@@ -24,6 +22,9 @@ from app.services.views import (
     Shown,
     comment_view,
 )
+from app.services import notifications
+from app.services.articles import article_gone, load_article, writing_to_article
+from app.services.profiles import profile_view
 from app.sql import delete_counting
 
 # Ids beyond this cannot exist (the column is a 32-bit INTEGER), and PostgreSQL
@@ -52,7 +53,7 @@ def list_rendered_comments(
     *, slug: str, viewer_id: int | None, render: Callable[[CommentRow], Shown], rendered_as: str
 ) -> CommentListing[Shown]:
     """The comments on the article at `slug`, newest first, each as `render` makes it
-    of its row (rendered once per change with Redis: app/services/comment_lists.py),
+    of its row (rendered once per change with Redis: app/queries/comment_lists.py),
     with whom of their authors `viewer_id` follows."""
     listing = None
     if rules.can_match(slug):

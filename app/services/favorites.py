@@ -14,8 +14,8 @@ from app import counts
 from app.exceptions import NotFound, Unauthorized
 from app.extensions import db
 from app.models import Article, Favorite, User
+from app.read_models import ArticleView
 from app.services.articles import load_article, read_back, writing_to_article
-from app.services.views import ArticleView
 from app.sql import delete_counting, insert_ignoring_duplicates
 
 

@@ -20,11 +20,11 @@ import time
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
 
-from app import jobs, mail
+from app import jobs, mail, rules
 from app.exceptions import Invalid, Unavailable
 from app.extensions import db, passwords
 from app.models import User
-from app.services import credentials, rules, users
+from app.services import credentials, users
 
 SALT = "conduit-password-reset-v1"
 INVALID = "is invalid"

@@ -5,12 +5,13 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from app import rules
 from app.exceptions import Invalid, NotFound, Unauthorized
 from app.extensions import db
 from app.models import Follow, User
 from app.queries.profiles import read_profile
-from app.services import notifications, rules
-from app.services.views import ProfileView
+from app.read_models import ProfileView
+from app.services import notifications
 from app.sql import insert_ignoring_duplicates
 
 

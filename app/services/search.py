@@ -16,6 +16,7 @@ import structlog
 from flask import current_app
 from sqlalchemy.engine import Connection
 
+from app import rules
 from app.admission import Admission, Crowded, admission
 from app.exceptions import Busy, Invalid
 from app.extensions import db
@@ -23,8 +24,7 @@ from app.queries import search as queries
 from app.queries.search import SearchShape, SearchTimedOut, SessionSettings
 from app.queries.search_index import Document, fill_documents, write_document
 from app.queries.search_text import ENGLISH_STOP_WORDS, fts5_expression
-from app.services import rules
-from app.services.views import ArticleView
+from app.read_models import ArticleView
 
 log = structlog.get_logger(__name__)
 

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import User, UserSession
 from app.models.base import utcnow
 from app.queries.sessions import read_session_account
-from app.services.views import AccountView
+from app.read_models import AccountView
 
 
 def _digest(token: str) -> str:

@@ -13,7 +13,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.exceptions import Invalid, NotFound, Unauthorized
 from app.extensions import db, passwords
 from app.models import User
-from app.services import comment_lists, credentials
+from app.queries import comment_lists
+from app.services import credentials
 
 
 class _Unset:

@@ -18,8 +18,8 @@ from werkzeug.wrappers import Response
 
 from app.extensions import login_manager
 from app.models import User
+from app.read_models import AccountView
 from app.services import sessions, users
-from app.services.views import AccountView
 
 # Requests under this path are the API's: they carry tokens, never a session.
 API_PREFIX = "/api/"

@@ -1,5 +1,5 @@
 """The web UI's forms. Flask-WTF gives each one a CSRF token; the field rules
-come from `app.services.rules`, the same rules the API's schemas use."""
+come from `app.rules`, the same rules the API's schemas use."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from app.services import rules
+from app import rules
 
 
 def _clean(value: Any) -> Any:

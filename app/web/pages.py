@@ -9,7 +9,7 @@ from flask import abort, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from app.exceptions import DomainError
-from app.services.rules import LOOKUP_MAX
+from app.rules import LOOKUP_MAX
 from app.web.auth import safe_next
 from app.web.forms import ActionForm, Form, SafeRedirectForm
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from markupsafe import Markup, escape
 
+from app import rules
 from app.exceptions import Invalid
 from app.queries.search_text import MATCH_END, MATCH_START
-from app.services import rules, search
+from app.services import search
 from app.web.auth import viewer
 from app.web.pages import PAGE_SIZE, pager, requested_page
 

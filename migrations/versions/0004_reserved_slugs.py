@@ -22,7 +22,7 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-# The words reserved when this revision was written (app/services/rules.py).
+# The words reserved when this revision was written (app/rules.py).
 RESERVED_SLUGS = ("feed",)
 # A suffix of 6 hex digits is taken by chance about once in 16 million: a few tries
 # find a free one, and running out is an error rather than an endless loop.

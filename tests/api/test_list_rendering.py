@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 
 from app.api.articles import _list_item_json, _page_response
+from app.read_models import ArticlePage, ArticleView, ProfileView
 from app.schemas.articles import ArticleListOut
-from app.services.views import ArticlePage, ArticleView, ProfileView
 
 CREATED = datetime(2026, 3, 1, 12, 30, 5, 123456, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from flask import Flask
 
-from app.services.rules import RESERVED_SLUGS
+from app.rules import RESERVED_SLUGS
 from tests.api.helpers import assert_error, create_article
 
 SUFFIXED_FEED = re.compile(r"^feed-[0-9a-f]{6}$")

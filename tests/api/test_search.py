@@ -8,7 +8,7 @@ import pytest
 
 from app.admission import Admission, install
 from app.queries.search import CANDIDATES
-from app.services.rules import SEARCH_MAX
+from app.rules import SEARCH_MAX
 from tests.api.helpers import assert_error, create_article
 from tests.conftest import auth_headers
 

@@ -1,5 +1,5 @@
 """With Redis, each article's comments are cached for every viewer alike, and only
-the writes that change a list make it stale (app/services/comment_lists.py).
+the writes that change a list make it stale (app/queries/comment_lists.py).
 
 Collected only with TEST_REDIS_URL (see conftest.py).
 """
@@ -17,8 +17,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Article, User
 from app.models.base import utcnow
-from app.services import comment_lists
-from app.services.comment_lists import COMMENT_LISTS
+from app.queries import comment_lists
+from app.queries.comment_lists import COMMENT_LISTS
 from tests.api.helpers import add_comment, assert_no_content, create_article
 from tests.conftest import auth_headers
 from tests.factories import PASSWORD, CommentFactory, UserFactory

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.services import rules
+from app import rules
 from tests.conftest import auth_headers
 from tests.factories import PASSWORD, ArticleFactory, CommentFactory, UserFactory
 

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from app.services import rules
+from app import rules
 from tests.servers import migrate_database, serving_gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]

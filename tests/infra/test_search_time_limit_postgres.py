@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app import rules
 from app.extensions import db
 from app.models import Article
 from app.queries import search as queries
-from app.services import rules, search
+from app.services import search
 from tests.conftest import auth_headers
 
 ARTICLES = 1200

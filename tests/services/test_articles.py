@@ -13,9 +13,9 @@ from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.models import Article, ArticleTag, Comment, Favorite, Tag, User
 from app.queries.articles import ListShape
+from app.read_models import ArticleView, ProfileView
 from app.services import articles, favorites, profiles, tags
 from app.services.articles import SLUG_ATTEMPTS, SLUG_MAX_LENGTH
-from app.services.views import ArticleView, ProfileView
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.models import Article, Comment
+from app.read_models import CommentPage, CommentView, ProfileView
 from app.services import comments, profiles
 from app.services.comments import MAX_ID
-from app.services.views import CommentPage, CommentView, ProfileView
 from tests.factories import ArticleFactory, CommentFactory, insert_comments
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from app.exceptions import Invalid, NotFound
 from app.extensions import db
 from app.models import Follow
+from app.read_models import ProfileView
 from app.services import profiles
-from app.services.views import ProfileView
 from tests.factories import UserFactory
 
 

@@ -23,8 +23,8 @@ from app.queries.search_text import (
     fts5_expression,
     plain_text,
 )
+from app.rules import SEARCH_MAX, search_problem
 from app.services import accounts, articles, favorites, profiles, search
-from app.services.rules import SEARCH_MAX, search_problem
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

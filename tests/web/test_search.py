@@ -11,8 +11,8 @@ from sqlalchemy import update
 from app.admission import Admission, install
 from app.extensions import db
 from app.models import Article
+from app.rules import SEARCH_MAX
 from app.services import articles
-from app.services.rules import SEARCH_MAX
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

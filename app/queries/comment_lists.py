@@ -35,7 +35,7 @@ from app.queries.comments import (
     read_followed,
     read_slug_and_later,
 )
-from app.services.views import CommentListing, CommentRow, Shown
+from app.read_models import CommentListing, CommentRow, Shown
 
 # The prefix of the families, one per article (by slug).
 COMMENT_LISTS = "comments-v1"
