@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from flask import request
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict
 from wtforms import (
     BooleanField,
     Field,
@@ -88,6 +90,14 @@ def _email_field() -> StringField:
 
 class Form(FlaskForm):
     """A form of the web UI, shown by `app.web.pages.form_page`."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form: FlaskForm, formdata: Any) -> Any:
+            """The submitted text fields only. Flask-WTF adds the request's files, but
+            no form here takes one: a file sent in place of a text field is no value
+            (the field's own rule refuses it), never an object a rule cannot read."""
+            wrapped = super().wrap_formdata(form, formdata)
+            return request.form if isinstance(wrapped, CombinedMultiDict) else wrapped
 
     # Where a service's refusal naming one of the form's fields is shown (see
     # `app.web.pages.show_refusal`): beside that field, in the field's label's words
