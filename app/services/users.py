@@ -33,7 +33,10 @@ def _find_by_username(username: str) -> User | None:
 
 
 def _find_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    # Both sides lower-cased by the database, as its unique index is: Python's
+    # lower() differs from it outside ASCII ('İ', a final 'Σ'; SQLite's lower() is
+    # ASCII only), and an account so registered could never sign in.
+    return db.session.scalar(select(User).where(func.lower(User.email) == func.lower(email)))
 
 
 def _check_unique(*, username: str | None, email: str | None, exclude_id: int | None) -> None:

@@ -107,6 +107,16 @@ def test_authenticate_returns_the_account_for_the_right_password(app, user, emai
 
 
 @pytest.mark.parametrize(
+    "email", ["Ölaf@example.com", "İnci@example.com", "ΣΑΣ@example.com", "ẞig@example.com"]
+)
+def test_an_address_outside_ascii_signs_in_as_it_was_registered(app, email):
+    registered = users.register_user(username="olaf", email=email, password=PASSWORD)
+
+    assert users.authenticate(email=email, password=PASSWORD).id == registered.id
+    assert users.find_user_by_email(email=email).id == registered.id
+
+
+@pytest.mark.parametrize(
     ("email", "password"),
     [
         ("jake@example.com", "wrong-password"),
