@@ -3,7 +3,8 @@
 Two kinds of entries:
 
 - `cached(key, compute)`: values that never go stale because the key names the
-  content (rendered markdown, by the digest of its text).
+  content (`content_key`: rendered markdown and a body's words, by the digest of
+  its text).
 - `read_through(family, name, load)` and `invalidate(family)`: values that a
   write changes (the tag list, an account's credentials generation). Each family
   has a generation counter; its entries carry the generation in their keys, and a
@@ -26,6 +27,7 @@ rather than failing. Values are plain data, never ORM objects.
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import secrets
 import threading
@@ -66,6 +68,11 @@ CACHE_ERRORS = (
 
 def _unavailable(operation: str, error: Exception) -> None:
     log.warning("cache unavailable", operation=operation, error=type(error).__name__)
+
+
+def content_key(kind: str, text: str) -> str:
+    """A key for `cached` that names `text` itself: its kind, then its digest."""
+    return f"{kind}:{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()}"
 
 
 def cached(key: str, compute: Callable[[], T], *, timeout: int) -> T:

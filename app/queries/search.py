@@ -43,6 +43,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 
 from app import rules
+from app.cache import cached, content_key
 from app.models import Article, ArticleTag, Favorite, Tag, articles_search
 from app.queries import LIMIT, OFFSET
 from app.queries.articles import article_query, article_view, user_id_by_name
@@ -56,6 +57,8 @@ MATCH = bindparam("match", type_=Text)
 WINDOW = bindparam("window", type_=Integer)
 # bm25 column weights in the FTS5 table's order: title, description, body, tags.
 FTS5_WEIGHTS = (10.0, 4.0, 1.0, 4.0)
+# A body's words are kept a day after their last use at most, as rendered bodies are.
+WORDS_CACHE_SECONDS = 24 * 3600
 SNIPPET_WORDS = 24
 HEADLINE_OPTIONS = (
     f"StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
@@ -300,9 +303,18 @@ def _found(
         return Found(articles=views, snippets=[], total=total)
     if connection.dialect.name != "postgresql":
         return Found(articles=views, snippets=[row.snippet or "" for row in rows], total=total)
-    texts = [f"{searchable(row.description)}\n{plain_text(row.body)}" for row in rows]
+    texts = [f"{searchable(row.description)}\n{_words_of(row.body)}" for row in rows]
     headlines = connection.execute(_headlines_statement(), {**parameters, "texts": texts})
     return Found(articles=views, snippets=list(headlines.scalars()), total=total)
+
+
+def _words_of(body: str) -> str:
+    """The words of `body` for its snippet, kept in the cache by the body's digest.
+
+    Each page of results would otherwise parse every body on it again: a page of
+    bodies made of brackets took seconds a body (app/markdown.py).
+    """
+    return cached(content_key("words", body), lambda: plain_text(body), timeout=WORDS_CACHE_SECONDS)
 
 
 def _set(connection: Connection, timeout_ms: int, plan_cache_mode: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from markdown_it import MarkdownIt
+from app.markdown import markdown_parser
 
 # Around a matched word in a snippet, as the database returns it: control characters
 # that no HTML text may hold, removed from the text before the database sees it, so
@@ -23,7 +23,6 @@ MATCH_START = "\x02"
 MATCH_END = "\x03"
 _MARKERS = str.maketrans({MATCH_START: " ", MATCH_END: " "})
 
-_markdown = MarkdownIt("js-default")
 # Tokens whose `content` is text a reader sees: words, code, the alt text of images.
 _TEXT_TOKENS = frozenset({"text", "code_inline", "code_block", "fence"})
 _BREAK_TOKENS = frozenset({"softbreak", "hardbreak"})
@@ -32,7 +31,7 @@ _BREAK_TOKENS = frozenset({"softbreak", "hardbreak"})
 def plain_text(markdown: str) -> str:
     """The words of `markdown` as a reader sees them: no syntax, no link targets."""
     words: list[str] = []
-    for token in _markdown.parse(markdown):
+    for token in markdown_parser(markdown).parse(markdown):
         if token.children:
             for child in token.children:
                 if child.type in _TEXT_TOKENS:

@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 
 import app.cache as cache_module
+from app.queries import search as search_queries
 from app.services.tags import TAGS
 from app.web.markdown import MARKDOWN_CACHE_SECONDS
 from tests.api.helpers import assert_no_content, create_article
@@ -73,12 +74,35 @@ def test_rendered_markdown_is_stored_in_redis_by_digest(redis_app, redis_client)
     body = "Some **bold** text"
     slug = create_article(client, auth_headers(user), body=body)["slug"]
     digest = hashlib.sha256(body.encode()).hexdigest()
-    key = f"{redis_app.config['CACHE_KEY_PREFIX']}markdown:{digest}"
+    key = f"{redis_app.config['CACHE_KEY_PREFIX']}markdown-v2:{digest}"
 
     Browser(client).get(f"/article/{slug}")
 
     assert redis_client.exists(key) == 1
     assert 0 < redis_client.ttl(key) <= MARKDOWN_CACHE_SECONDS
+
+
+def test_a_bodys_words_for_search_snippets_are_read_once_and_kept_by_digest(
+    redis_app, redis_client, monkeypatch
+):
+    body = "Some **bold** words " + "![" * 10
+    read: list[str] = []
+
+    def plain_text(text: str) -> str:
+        read.append(text)
+        return f"words of {len(text)}"
+
+    monkeypatch.setattr(search_queries, "plain_text", plain_text)
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    key = f"{redis_app.config['CACHE_KEY_PREFIX']}words:{digest}"
+
+    with redis_app.app_context():
+        first = search_queries._words_of(body)
+        second = search_queries._words_of(body)
+
+    assert first == second == f"words of {len(body)}"
+    assert read == [body]
+    assert 0 < redis_client.ttl(key) <= search_queries.WORDS_CACHE_SECONDS
 
 
 def test_a_second_app_shares_the_cache_and_its_invalidation(build, shared_database):
