@@ -39,6 +39,8 @@ GENERATION_CLAIM = "cgen"
 ACCOUNT_ID = re.compile(r"[1-9][0-9]{0,9}")
 # The largest id (and generation) the database's integer columns hold.
 MAX_INTEGER = 2**31 - 1
+# The values of an Authorization header, as flask-jwt-extended separates them.
+_HEADER_VALUES = re.compile(r",\s*")
 
 
 def auth_required(view: F) -> F:
@@ -197,8 +199,15 @@ def current_viewer_id() -> int | None:
 
 
 def presented_token() -> str:
-    """The token the client sent, to echo back in the user object."""
-    return request.headers.get("Authorization", "").partition(" ")[2].strip()
+    """The token the client sent, to echo back in the user object: read as
+    flask-jwt-extended read it, the `Token <jwt>` among the header's
+    comma-separated values, with any blanks around and between its two words."""
+    header = request.headers.get("Authorization", "").strip().strip(",")
+    for value in _HEADER_VALUES.split(header):
+        words = value.split()
+        if len(words) == 2 and words[0] == current_app.config["JWT_HEADER_TYPE"]:
+            return words[1]
+    return ""
 
 
 def token_for(user: User) -> str:

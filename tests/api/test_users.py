@@ -214,6 +214,19 @@ def test_get_current_user_returns_the_user_and_the_presented_token(client, user)
     assert body["token"] == headers["Authorization"].split()[1]
 
 
+@pytest.mark.parametrize(
+    "form",
+    ["Token\t{token}", "  Token   {token} ", "Bearer other, Token {token}", "Token {token},"],
+)
+def test_get_current_user_echoes_the_token_however_the_header_spaces_it(client, user, form):
+    token = auth_headers(user)["Authorization"].split()[1]
+
+    response = client.get("/api/user", headers={"Authorization": form.format(token=token)})
+
+    assert response.status_code == 200
+    assert response.json["user"]["token"] == token
+
+
 def test_get_current_user_of_a_deleted_account_is_401(client, user, headers):
     db.session.delete(user)
     db.session.commit()
