@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from app.exceptions import Invalid
 from app.services import articles, comments, favorites, tags
 from app.web.auth import signed_in_account, signed_in_user, viewer
-from app.web.forms import ActionForm, ArticleForm, CommentForm
+from app.web.forms import ActionForm, ArticleForm, CommentForm, tags_text
 from app.web.markdown import render_markdown
 from app.web.pages import (
     PAGE_SIZE,
@@ -117,7 +117,9 @@ def edit_article(slug: str) -> tuple[str, int] | Response:
     account = signed_in_account()
     article = articles.load_article(slug)
     articles.require_author(article, account.id)
+    view = articles.get_article(slug=article.slug, viewer_id=account.id)
     form = ArticleForm()
+    form.shown_tags = view.tag_list
     if form.validate_on_submit():
         try:
             updated = articles.update_article(
@@ -129,11 +131,10 @@ def edit_article(slug: str) -> tuple[str, int] | Response:
             flash("Your article is updated.", "success")
             return redirect(url_for("web_articles.show_article", slug=updated.slug))
     elif request.method == "GET":
-        view = articles.get_article(slug=slug, viewer_id=account.id)
         form.title.data = view.title
         form.description.data = view.description
         form.body.data = view.body
-        form.tags.data = ", ".join(view.tag_list)
+        form.tags.data = tags_text(view.tag_list)
     return form_page("articles/editor.html", form, article=article)
 
 

@@ -3,7 +3,7 @@ come from `app.rules`, the same rules the API's schemas use."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from flask import request
@@ -189,6 +189,11 @@ class DeleteAccountForm(Form):
     )
 
 
+def tags_text(names: Sequence[str]) -> str:
+    """Tags as the editor's field shows them."""
+    return ", ".join(names)
+
+
 class ArticleForm(Form):
     # Its labels are prompts ("What's this article about?"), not names to start a
     # sentence with: a refusal is shown above the form as the service words it.
@@ -210,6 +215,8 @@ class ArticleForm(Form):
         validators=[_required(), _at_most(rules.BODY_MAX)],
     )
     tags = StringField("Tags", filters=[_clean], render_kw={"placeholder": "Enter tags"})
+    # The article's tags when the editor shows an article's (see `tag_list`).
+    shown_tags: Sequence[str] | None = None
 
     def article_fields(self) -> dict[str, Any]:
         """What the form says of the article, as the articles service takes it."""
@@ -221,7 +228,11 @@ class ArticleForm(Form):
         }
 
     def tag_list(self) -> list[str]:
-        """The tags typed, separated by commas, without blanks or repeats."""
+        """The tags typed, separated by commas, without blanks or repeats; the
+        article's own tags when the field is as the editor showed them (a tag
+        written through the API may hold a comma, which the field cannot tell apart)."""
+        if self.shown_tags is not None and self.tags.data == tags_text(self.shown_tags):
+            return sorted(self.shown_tags)
         names = [name.strip() for name in (self.tags.data or "").split(",")]
         return sorted({name for name in names if name})
 

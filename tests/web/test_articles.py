@@ -14,6 +14,8 @@ from app.models import Article, Favorite, User
 from app.services import articles, profiles
 from app.web.articles import POPULAR_TAGS
 from app.web.pages import Pager
+from tests.api.helpers import create_article
+from tests.conftest import auth_headers
 from tests.factories import UserFactory
 from tests.web.helpers import Page
 
@@ -375,6 +377,28 @@ def test_saving_the_editor_unchanged_writes_nothing(signed_in, statements):
     assert page.status == 302
     writes = [s for s in statements.statements if not s.lstrip().upper().startswith("SELECT")]
     assert writes == []
+
+
+def test_saving_the_editor_unchanged_keeps_tags_that_hold_a_comma(signed_in, client, user):
+    created = create_article(client, auth_headers(user), tag_list=["rock,roll", "jazz"])
+    before = client.get(f"/api/articles/{created['slug']}").json["article"]
+
+    page = signed_in.submit(f"/editor/{created['slug']}")
+
+    assert page.status == 302
+    after = client.get(f"/api/articles/{created['slug']}").json["article"]
+    assert after["tagList"] == ["jazz", "rock,roll"]
+    assert after["updatedAt"] == before["updatedAt"]
+
+
+def test_a_tag_field_the_author_changed_is_split_on_its_commas(signed_in, client, user):
+    created = create_article(client, auth_headers(user), tag_list=["rock,roll"])
+
+    page = signed_in.submit(f"/editor/{created['slug']}", {"tags": "rock,roll, jazz"})
+
+    assert page.status == 302
+    after = client.get(f"/api/articles/{created['slug']}").json["article"]
+    assert after["tagList"] == ["jazz", "rock", "roll"]
 
 
 def test_the_editor_with_everything_blank_names_every_field(signed_in):
