@@ -10,10 +10,12 @@ the new password) and per e-mail address (asking for a link, which sends a mail)
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any, TypeVar
 
 from flask import current_app, request
 
+from app import rules
 from app.extensions import limiter
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,7 +38,13 @@ def _submitted_email() -> str:
         email = user.get("email") if isinstance(user, dict) else None
     else:
         email = request.form.get("email")
-    return email.strip().lower()[:254] if isinstance(email, str) else ""
+    if not isinstance(email, str):
+        return ""
+    with suppress(ValueError):
+        # As the account is looked up: full-width letters or punycode in the domain
+        # name the same account, and must count against its limit.
+        email = rules.normalise_email(email.strip())
+    return email.strip().lower()[: rules.EMAIL_MAX]
 
 
 def account_key() -> str:

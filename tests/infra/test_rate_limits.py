@@ -126,6 +126,24 @@ def test_sign_in_is_limited_per_account_whatever_the_address(build):
     assert_error(other_account, 401)
 
 
+def test_an_address_written_another_way_counts_against_the_same_account(build):
+    app = _limited_app(
+        build, RATELIMIT_AUTH="100 per minute", RATELIMIT_AUTH_ACCOUNT="2 per minute"
+    )
+    UserFactory(username="jake", email="jake@example.com")
+    client = app.test_client()
+    # Full-width letters in the domain name: e-mail validation reads them as the
+    # plain letters, and the sign-in finds jake's account.
+    variants = ["jake@example.com", "jake@\uff45xample.com", "jake@e\uff58ample.com"]
+
+    statuses = [
+        _api_sign_in(client, email, address=f"198.51.100.{n}").status_code
+        for n, email in enumerate(variants)
+    ]
+
+    assert statuses == [401, 401, 429]
+
+
 def test_the_api_and_the_web_share_the_sign_in_buckets(build):
     app = _limited_app(build, RATELIMIT_AUTH="4 per minute")
     client = app.test_client()
