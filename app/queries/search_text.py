@@ -55,9 +55,10 @@ def searchable(text: str) -> str:
 # A quoted phrase (closed or running to the end), or a run of anything else but
 # blanks and quotes; either may follow a minus sign.
 _TOKEN = re.compile(r'(-?)(?:"([^"]*)"?|([^\s"]+))')
-# What FTS5's unicode61 tokenizer reads as part of a word: a term with none of these
-# (punctuation, emoji) holds no word and would be an empty phrase.
-_WORDS = re.compile(r"\w+")
+# What FTS5's unicode61 tokenizer reads as part of a word (letters and digits; not
+# '_', which \w takes): a term with none of these (punctuation, emoji, '__') holds
+# no word and would be an empty phrase, which matches nothing.
+_WORDS = re.compile(r"[^\W_]+")
 
 # The stop words of PostgreSQL's `english` configuration (its english.stop, from
 # Snowball): words too common to search for, dropped from documents and queries.

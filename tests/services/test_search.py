@@ -295,6 +295,13 @@ def test_fts5_expressions_quote_every_term():
     assert fts5_expression('a"b') == '("a" AND "b")'
     assert fts5_expression("-only") is None
     assert fts5_expression("OR 🐉") is None
+    # No word to FTS5 either: a term of them would match nothing, and the query too.
+    assert fts5_expression("dragon _ __") == '("dragon")'
+    assert fts5_expression("snake_case") == '("snake_case")'
+
+
+def test_a_term_of_underscores_leaves_the_rest_of_the_query_as_it_is(dragon):
+    assert search.search_articles(viewer_id=None, query="dragon __", snippets=False).total == 1
 
 
 def test_fts5_expressions_leave_out_stop_words_but_not_those_inside_a_phrase():
