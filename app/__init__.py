@@ -52,6 +52,10 @@ def create_app(config_class: type[Config] = Config) -> OpenAPI:
     )
     app.request_class = ConduitRequest
     app.json = SafeJSONProvider(app)
+    # No URL is redirected for its doubled slashes (Werkzeug's default): an API
+    # client, or a CORS preflight, would get an HTML 308 rather than the JSON 404
+    # of a URL that is not the API's. Set before any route is added.
+    app.url_map.merge_slashes = False
 
     config = config_class()
     config.check(debug=app.debug)

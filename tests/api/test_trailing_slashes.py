@@ -92,3 +92,21 @@ def test_the_openapi_document_says_a_trailing_slash_is_accepted(client):
     description = client.get(f"{DOCS}/openapi.json").json["info"]["description"]
 
     assert "trailing slash (`/api/articles/`)" in description
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("GET", "/api/articles//"),
+        ("POST", "/api//articles"),
+        ("PUT", "/api//user"),
+        ("GET", "/api/articles/dragons//comments"),
+        ("OPTIONS", "/api//tags"),
+    ],
+)
+def test_a_doubled_slash_is_a_json_404_never_a_redirect(client, commented_article, method, url):
+    response = client.open(url, method=method, json={})
+
+    assert response.status_code == 404
+    assert response.mimetype == JSON
+    assert "Location" not in response.headers
