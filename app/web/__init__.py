@@ -8,13 +8,14 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.routing import Map, UnicodeConverter
 
 from app.web import articles, comments, password_reset, profiles, search, users
 from app.web.auth import init_web_auth
+from app.web.pages import this_page
 
 
 @cache
@@ -30,11 +31,6 @@ def asset_url(filename: str) -> str:
     """
     version = _asset_version(str(current_app.static_folder), filename)
     return url_for("static", filename=filename, v=version)
-
-
-def this_page() -> str:
-    """The path and query of the page being drawn, where its forms come back to."""
-    return request.full_path.rstrip("?")
 
 
 def show_date(value: datetime) -> Markup:

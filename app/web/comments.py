@@ -10,7 +10,7 @@ from app.services import comments
 from app.web.articles import render_article_page
 from app.web.auth import signed_in_user
 from app.web.forms import CommentForm
-from app.web.pages import checked_action, redirect_next
+from app.web.pages import checked_action, drawn_as, redirect_next
 
 bp = Blueprint("web_comments", __name__)
 
@@ -21,6 +21,7 @@ def add_comment(slug: str) -> tuple[str, int] | Response:
     """Post a comment; a bad one shows the article again with the error."""
     form = CommentForm()
     if not form.validate_on_submit():
+        drawn_as(url_for("web_articles.show_article", slug=slug))
         return render_article_page(slug, form)
     comment = comments.add_comment(actor=signed_in_user(), slug=slug, body=form.body.data)
     return redirect(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, redirect, render_template, request
+from flask import abort, g, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from app.exceptions import DomainError
@@ -93,3 +93,16 @@ def form_page(
     # `errors` holds the form's own errors (`form_errors`) as well as the fields'.
     status = 422 if form.errors else 200
     return render_template(template, **{form_name: form}, **context), status
+
+
+def this_page() -> str:
+    """The path and query of the page being drawn, where its forms come back to:
+    the page's own, also when a refused form posted elsewhere draws it again
+    (`drawn_as`), whose URL only takes a POST."""
+    path: str | None = g.get("page_path")
+    return path or request.full_path.rstrip("?")
+
+
+def drawn_as(path: str) -> None:
+    """Draw this request's page as the page at `path` (see `this_page`)."""
+    g.page_path = path

@@ -12,7 +12,7 @@ from app.models import Comment, User
 from app.services import articles
 from app.web.articles import COMMENTS_PER_PAGE
 from tests.factories import CommentFactory, insert_comments
-from tests.web.helpers import Element, Page
+from tests.web.helpers import Element, Page, form_values
 
 
 def _write(author: User, body: str, *, title: str = "Markdown") -> str:
@@ -198,6 +198,20 @@ def test_an_empty_comment_shows_the_error_in_the_page_with_422(signed_in, slug, 
     assert page.first(".banner h1").text == "Commented"
     assert page.form(f"/article/{slug}/comments")
     assert _comment_count() == 0
+
+
+def test_the_buttons_of_a_page_drawn_again_for_a_refused_comment_come_back_to_it(signed_in, slug):
+    page = signed_in.submit(f"/article/{slug}", {"body": " "}, action=f"/article/{slug}/comments")
+    assert page.status == 422
+    nexts = {field["value"] for field in page.select("form input[name='next']")}
+
+    favorite = form_values(page.form(f"/article/{slug}/favorite"))
+    answer = signed_in.post(f"/article/{slug}/favorite", favorite)
+
+    # The URL the comment was posted to takes only a POST: coming back there was a 405.
+    assert nexts == {f"/article/{slug}"}
+    assert answer.status == 302
+    assert answer.location == f"/article/{slug}"
 
 
 def test_a_too_long_comment_is_refused_and_kept_in_the_form(signed_in, slug):
