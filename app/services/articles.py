@@ -292,7 +292,9 @@ def update_article(
             raise NotFound("article")
         changed = False
         if isinstance(title, str) and title != article.title:
-            article.slug = _choose_slug(title, attempt=attempt, current=article.slug)
+            # A title recased or repunctuated keeps its slug, suffix and all.
+            if slug_base(title) != slug_base(article.title):
+                article.slug = _choose_slug(title, attempt=attempt, current=article.slug)
             article.title = title
             changed = True
         if isinstance(description, str) and description != article.description:

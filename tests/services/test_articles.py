@@ -69,6 +69,20 @@ def _slugs(page) -> list[str]:
 # Creating -------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("first", "recased"), [("Twin", "TWIN!"), ("Feed", "feed")])
+def test_update_article_keeps_a_suffixed_slug_when_the_title_is_only_recased(
+    app, user, first, recased
+):
+    # "feed" is reserved (a route): its article's slug always has a suffix.
+    _publish(user, "Twin")
+    suffixed = _publish(user, first).slug
+    assert re.fullmatch(SUFFIXED.format(base=first.lower()), suffixed)
+
+    view = articles.update_article(actor=user, slug=suffixed, title=recased)
+
+    assert (view.slug, view.title) == (suffixed, recased)
+
+
 @pytest.mark.parametrize(
     ("tag_list", "expected"),
     [
