@@ -29,6 +29,14 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _lf(value: Any) -> Any:
+    """Line ends as the API stores them: a browser sends a text area's as CRLF, so an
+    unchanged body saved through a form would be a changed one (and a longer one)."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def _not_nul(value: Any) -> Any:
     return rules.no_nul(value) if isinstance(value, str) else value
 
@@ -169,7 +177,7 @@ class SettingsForm(Form):
     )
     username = _username_field("Your Name")
     bio = TextAreaField(
-        "Short bio about you", filters=[_clean], validators=[_at_most(rules.BIO_MAX)]
+        "Short bio about you", filters=[_lf, _clean], validators=[_at_most(rules.BIO_MAX)]
     )
     email = _email_field()
     password = PasswordField(
@@ -211,7 +219,7 @@ class ArticleForm(Form):
     )
     body = TextAreaField(
         "Write your article (in markdown)",
-        filters=[_clean],
+        filters=[_lf, _clean],
         validators=[_required(), _at_most(rules.BODY_MAX)],
     )
     tags = StringField("Tags", filters=[_clean], render_kw={"placeholder": "Enter tags"})
@@ -247,6 +255,6 @@ class ArticleForm(Form):
 class CommentForm(Form):
     body = TextAreaField(
         "Write a comment...",
-        filters=[_clean],
+        filters=[_lf, _clean],
         validators=[_required(), _at_most(rules.COMMENT_MAX)],
     )

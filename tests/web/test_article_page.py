@@ -214,6 +214,15 @@ def test_the_buttons_of_a_page_drawn_again_for_a_refused_comment_come_back_to_it
     assert answer.location == f"/article/{slug}"
 
 
+def test_a_comment_sent_with_a_browsers_crlf_line_ends_is_stored_with_lf(signed_in, slug):
+    page = signed_in.submit(
+        f"/article/{slug}", {"body": "one\r\ntwo"}, action=f"/article/{slug}/comments"
+    )
+
+    assert page.status == 302
+    assert db.session.scalars(select(Comment.body)).all() == ["one\ntwo"]
+
+
 def test_a_too_long_comment_is_refused_and_kept_in_the_form(signed_in, slug):
     body = "c" * 20_001
 

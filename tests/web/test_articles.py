@@ -391,6 +391,29 @@ def test_saving_the_editor_unchanged_keeps_tags_that_hold_a_comma(signed_in, cli
     assert after["updatedAt"] == before["updatedAt"]
 
 
+def test_a_body_sent_with_a_browsers_crlf_line_ends_is_stored_with_lf(signed_in, client, user):
+    body = "line one\nline two\n\nmore"
+    created = create_article(client, auth_headers(user), body=body)
+    before = client.get(f"/api/articles/{created['slug']}").json["article"]
+
+    # A browser sends a text area's line ends as CRLF, whatever the page held.
+    page = signed_in.submit(f"/editor/{created['slug']}", {"body": body.replace("\n", "\r\n")})
+
+    assert page.status == 302
+    after = client.get(f"/api/articles/{created['slug']}").json["article"]
+    assert after["body"] == body
+    assert after["updatedAt"] == before["updatedAt"]
+
+
+def test_a_body_at_its_limit_saved_from_a_browser_is_not_too_long(signed_in, client, user):
+    body = ("x" * 99 + "\n") * 1000
+    created = create_article(client, auth_headers(user), body=body)
+
+    page = signed_in.submit(f"/editor/{created['slug']}", {"body": body.replace("\n", "\r\n")})
+
+    assert page.status == 302, page.errors
+
+
 def test_a_tag_field_the_author_changed_is_split_on_its_commas(signed_in, client, user):
     created = create_article(client, auth_headers(user), tag_list=["rock,roll"])
 
