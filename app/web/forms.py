@@ -101,11 +101,14 @@ class Form(FlaskForm):
 
     class Meta(FlaskForm.Meta):
         def wrap_formdata(self, form: FlaskForm, formdata: Any) -> Any:
-            """The submitted text fields only. Flask-WTF adds the request's files, but
-            no form here takes one: a file sent in place of a text field is no value
-            (the field's own rule refuses it), never an object a rule cannot read."""
+            """The submitted text fields only. Flask-WTF also reads the request's
+            files and a JSON body, but no form here takes either: a file or a JSON
+            object, number or list sent for a field is no value (the field's own rule
+            refuses it), never an object a rule cannot read."""
             wrapped = super().wrap_formdata(form, formdata)
-            return request.form if isinstance(wrapped, CombinedMultiDict) else wrapped
+            if isinstance(wrapped, CombinedMultiDict) or (wrapped is not None and request.is_json):
+                return request.form
+            return wrapped
 
     # Where a service's refusal naming one of the form's fields is shown (see
     # `app.web.pages.show_refusal`): beside that field, in the field's label's words
