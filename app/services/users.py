@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Final
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import rules
 from app.exceptions import Invalid, NotFound, Unauthorized
 from app.extensions import db, passwords
 from app.models import User
@@ -96,7 +97,13 @@ def register_user(*, username: str, email: str, password: str) -> User:
 
 
 def authenticate(*, email: str, password: str) -> User:
-    """Return the account these credentials open, or raise Unauthorized."""
+    """Return the account these credentials open, or raise Unauthorized.
+
+    The address is read as registration read it (full-width letters or punycode in
+    the domain are the same address); one that is not an address is tried as typed.
+    """
+    with suppress(ValueError):
+        email = rules.normalise_email(email)
     user = _find_by_email(email)
     if not passwords.verify(user.password_hash if user else None, password) or user is None:
         raise Unauthorized({"email or password": ["is invalid"]})

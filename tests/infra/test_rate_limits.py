@@ -133,7 +133,7 @@ def test_an_address_written_another_way_counts_against_the_same_account(build):
     UserFactory(username="jake", email="jake@example.com")
     client = app.test_client()
     # Full-width letters in the domain name: e-mail validation reads them as the
-    # plain letters, and the sign-in finds jake's account.
+    # plain letters, as registration, sign-in and a reset request do.
     variants = ["jake@example.com", "jake@\uff45xample.com", "jake@e\uff58ample.com"]
 
     statuses = [

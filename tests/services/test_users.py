@@ -106,6 +106,15 @@ def test_authenticate_returns_the_account_for_the_right_password(app, user, emai
     assert users.authenticate(email=email, password=PASSWORD).id == user.id
 
 
+@pytest.mark.parametrize("email", ["jake@\uff45xample.com", "jake@EXAMPLE.com", "not an address"])
+def test_authenticate_reads_the_address_as_registration_did(app, user, email):
+    if "@" in email:
+        assert users.authenticate(email=email, password=PASSWORD).id == user.id
+    else:
+        with pytest.raises(Unauthorized):
+            users.authenticate(email=email, password=PASSWORD)
+
+
 @pytest.mark.parametrize(
     "email", ["Ölaf@example.com", "İnci@example.com", "ΣΑΣ@example.com", "ẞig@example.com"]
 )
