@@ -54,7 +54,8 @@ def create_app(config_class: type[Config] = Config) -> OpenAPI:
     app.json = SafeJSONProvider(app)
     # No URL is redirected for its doubled slashes (Werkzeug's default): an API
     # client, or a CORS preflight, would get an HTML 308 rather than the JSON 404
-    # of a URL that is not the API's. Set before any route is added.
+    # of a URL that is not the API's. (Werkzeug also stops merging in the matcher,
+    # for the routes added before this line too.)
     app.url_map.merge_slashes = False
 
     config = config_class()
