@@ -79,6 +79,16 @@ NUL_FREE_PATTERN = r"^[^\x00]*$"
 # Required text: no NUL, and something besides blanks. (Each part's characters are
 # not the next part's, so a match never backtracks: linear time on 100,000 characters.)
 TEXT_PATTERN = rf"^[{BLANKS}]*[^\x00{BLANKS}][^\x00]*$"
+# Where str.splitlines() breaks lines. A browser drops them from a one-line field
+# (an <input>): a title that held one would change when saved unchanged on the web.
+LINE_BREAKS = r"\n\x0b\x0c\r\x1c-\x1e\x85\u2028\u2029"
+# Required text on one line: TEXT_PATTERN, and no line break once the surrounding
+# blanks are dropped. (A failing match backtracks at most over one run of blanks
+# per split: linear time.)
+ONE_LINE_PATTERN = (
+    rf"^[{BLANKS}]*[^\x00{BLANKS}](?:[^\x00{LINE_BREAKS}]*[^\x00{BLANKS}])?[{BLANKS}]*$"
+)
+ONE_LINE_HINT = "must be a single line"
 # A username as sent: USERNAME_PATTERN once its surrounding blanks are dropped.
 USERNAME_TEXT_PATTERN = rf"^[{BLANKS}]*[A-Za-z0-9_-]+[{BLANKS}]*$"
 # An image: an http(s) URL naming a host, in any case; surrounding blanks dropped.
@@ -104,6 +114,21 @@ EMAIL_REFUSED_PATTERNS = (
 def text_problem(value: str) -> str:
     """Why `value` does not match TEXT_PATTERN."""
     return "must not contain NUL characters" if "\x00" in value else "can't be blank"
+
+
+def one_line_problem(value: str) -> str:
+    """Why `value` does not match ONE_LINE_PATTERN."""
+    if "\x00" in value or not value.strip():
+        return text_problem(value)
+    return ONE_LINE_HINT
+
+
+def one_line(value: str) -> str:
+    """`value` if it holds no line break (once stripped, as the forms strip it), else
+    ValueError."""
+    if len(value.splitlines()) > 1:
+        raise ValueError(ONE_LINE_HINT)
+    return value
 
 
 # A search: long enough to mean something, short enough to parse and match cheaply.

@@ -129,11 +129,20 @@ def _text(max_length: int) -> tuple[object, ...]:
     )
 
 
-Title = Annotated[str, *_text(rules.TITLE_MAX)]
-Description = Annotated[str, *_text(rules.DESCRIPTION_MAX)]
+def _line(max_length: int) -> tuple[object, ...]:
+    """`_text` on one line: no line break once the surrounding blanks are dropped."""
+    return (
+        StringConstraints(max_length=max_length),
+        Matches(rules.ONE_LINE_PATTERN, rules.one_line_problem),
+        AfterValidator(str.strip),
+    )
+
+
+Title = Annotated[str, *_line(rules.TITLE_MAX)]
+Description = Annotated[str, *_line(rules.DESCRIPTION_MAX)]
 Body = Annotated[str, *_text(rules.BODY_MAX)]
 CommentBody = Annotated[str, *_text(rules.COMMENT_MAX)]
-TagName = Annotated[str, *_text(rules.TAG_MAX)]
+TagName = Annotated[str, *_line(rules.TAG_MAX)]
 Username = Annotated[
     str,
     StringConstraints(max_length=rules.USERNAME_MAX),

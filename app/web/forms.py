@@ -213,12 +213,12 @@ class ArticleForm(Form):
     title = StringField(
         "Article Title",
         filters=[_clean],
-        validators=[_required(), _at_most(rules.TITLE_MAX)],
+        validators=[_required(), _at_most(rules.TITLE_MAX), _rule(rules.one_line)],
     )
     description = StringField(
         "What's this article about?",
         filters=[_clean],
-        validators=[_required(), _at_most(rules.DESCRIPTION_MAX)],
+        validators=[_required(), _at_most(rules.DESCRIPTION_MAX), _rule(rules.one_line)],
     )
     body = TextAreaField(
         "Write your article (in markdown)",
@@ -253,6 +253,8 @@ class ArticleForm(Form):
             raise ValidationError(f"can't be more than {rules.TAGS_MAX}")
         if any(len(name) > rules.TAG_MAX for name in names):
             raise ValidationError(f"can't be longer than {rules.TAG_MAX} characters each")
+        if any(len(name.splitlines()) > 1 for name in names):
+            raise ValidationError(rules.ONE_LINE_HINT)
 
 
 class CommentForm(Form):

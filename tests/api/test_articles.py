@@ -205,6 +205,10 @@ def test_symbol_only_titles_get_distinct_slugs(client, user, headers):
         ({"title": 123}, "title"),
         ({"title": ["a"]}, "title"),
         ({"title": "x" * 256}, "title"),
+        ({"title": "How to\ntrain"}, "title"),
+        ({"title": "How to\u2028train"}, "title"),
+        ({"description": "line one\r\nline two"}, "description"),
+        ({"tagList": ["rock\nroll"]}, "tagList"),
         ({"description": ""}, "description"),
         ({"description": None}, "description"),
         ({"description": {"a": 1}}, "description"),
@@ -228,6 +232,27 @@ def test_create_article_with_invalid_field_is_422(client, user, headers, fields,
 
     assert_error(response, 422, field)
     assert _count(Article) == 0
+
+
+def test_a_title_on_two_lines_is_refused_and_one_with_blanks_around_it_is_trimmed(
+    client, user, headers
+):
+    refused = client.post(
+        "/api/articles",
+        json={"article": {**NEW_ARTICLE, "title": "How to\ntrain"}},
+        headers=headers,
+    )
+    accepted = client.post(
+        "/api/articles",
+        json={"article": {**NEW_ARTICLE, "title": "\n How to train \r\n"}},
+        headers=headers,
+    )
+
+    # A browser drops line breaks from a one-line field: the web editor would change
+    # such a title (and its slug) on an unchanged save.
+    assert assert_error(refused, 422, "title")["title"] == ["must be a single line"]
+    assert accepted.status_code == 201
+    assert accepted.json["article"]["title"] == "How to train"
 
 
 @pytest.mark.parametrize("missing", ["title", "description", "body"])

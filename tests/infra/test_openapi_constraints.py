@@ -314,6 +314,7 @@ PATTERNS = [
     rules.BLANK_PATTERN,
     rules.NUL_FREE_PATTERN,
     rules.TEXT_PATTERN,
+    rules.ONE_LINE_PATTERN,
     rules.USERNAME_TEXT_PATTERN,
     rules.IMAGE_URL_PATTERN,
     *rules.EMAIL_REFUSED_PATTERNS,

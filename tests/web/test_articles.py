@@ -424,6 +424,13 @@ def test_a_tag_field_the_author_changed_is_split_on_its_commas(signed_in, client
     assert after["tagList"] == ["jazz", "rock", "roll"]
 
 
+def test_a_title_on_two_lines_is_a_field_error_in_the_editor(signed_in):
+    page = signed_in.submit("/editor", {**NEW_ARTICLE, "title": "How to\ntrain"})
+
+    assert page.status == 422
+    assert page.errors == ["Article Title must be a single line"]
+
+
 def test_the_editor_with_everything_blank_names_every_field(signed_in):
     page = signed_in.submit("/editor", {"title": "", "description": "", "body": ""})
 
