@@ -183,13 +183,24 @@ def _token(scene: Scene, form: Form, kind: str) -> str | None:
     return scene.visitor_stale_token if form.anonymous else scene.jake_stale_token
 
 
+def _opened(scene: Scene, form: Form) -> tuple[Browser, str, dict[str, str]]:
+    """The browser that may send `form`, where it posts, and its fields as its page gives them."""
+    browser = scene.visitor if form.anonymous else scene.jake
+    action = form.action.format(**scene.ids)
+    return browser, action, browser.form_data(form.page.format(**scene.ids), action=action)
+
+
+def _assert_refused_or_done_on_site(response: Any, sent: Any) -> None:
+    """A form answered with a refusal, or done and sent back to a page of this site."""
+    assert response.status_code in (302, 400, 404, 422), (sent, response.status_code)
+    if response.status_code == 302:
+        assert response.location.startswith("/"), (sent, response.location)
+
+
 @pytest.mark.parametrize("kind", TOKENS)
 @pytest.mark.parametrize("form", FORMS, ids=lambda form: form.name)
 def test_a_form_without_a_valid_csrf_token_gets_a_400_page_and_changes_nothing(scene, form, kind):
-    browser = scene.visitor if form.anonymous else scene.jake
-    page_url = form.page.format(**scene.ids)
-    action = form.action.format(**scene.ids)
-    fields = browser.form_data(page_url, action=action)
+    browser, action, fields = _opened(scene, form)
     fields.update(form.data)
     token = _token(scene, form, kind)
     if token is None:
@@ -318,19 +329,14 @@ def test_the_session_cookie_holds_no_user_id(signed_in, user):
 def test_a_file_sent_in_place_of_any_field_is_no_value_never_a_500(scene, form):
     # Flask-WTF reads files with the text fields; a rule given a file failed (500),
     # on some forms after the write had been made.
-    browser = scene.visitor if form.anonymous else scene.jake
-    page_url = form.page.format(**scene.ids)
-    action = form.action.format(**scene.ids)
-    fields = browser.form_data(page_url, action=action)
+    browser, action, fields = _opened(scene, form)
     fields.update(form.data)
 
     for name in fields:
         sent: dict[str, Any] = {**fields, name: (io.BytesIO(b"not text"), "x.txt")}
         response = browser.client.post(action, data=sent, content_type="multipart/form-data")
 
-        assert response.status_code in (302, 400, 404, 422), (name, response.status_code)
-        if response.status_code == 302:
-            assert response.location.startswith("/"), (name, response.location)
+        _assert_refused_or_done_on_site(response, name)
 
 
 def test_a_file_as_where_to_go_next_is_the_default_after_a_write_that_is_made(scene):
@@ -372,10 +378,7 @@ def test_a_file_as_the_email_of_the_login_form_is_a_field_error(scene):
 def test_a_json_body_in_place_of_a_form_is_no_value_never_a_500(scene, form):
     # Flask-WTF reads a JSON body as the form's fields; an object or a number given
     # to a rule failed (500), on some forms after the write had been made.
-    browser = scene.visitor if form.anonymous else scene.jake
-    page_url = form.page.format(**scene.ids)
-    action = form.action.format(**scene.ids)
-    fields = browser.form_data(page_url, action=action)
+    browser, action, fields = _opened(scene, form)
     token = fields.pop("csrf_token")
     odd_values: list[Any] = [{"a": 1}, 5, ["x"], None, True]
 
@@ -383,6 +386,4 @@ def test_a_json_body_in_place_of_a_form_is_no_value_never_a_500(scene, form):
         sent = {**dict.fromkeys([*fields, *form.data], value), "csrf_token": token}
         response = browser.client.post(action, json=sent, headers={"X-CSRFToken": token})
 
-        assert response.status_code in (302, 400, 404, 422), (value, response.status_code)
-        if response.status_code == 302:
-            assert response.location.startswith("/"), (value, response.location)
+        _assert_refused_or_done_on_site(response, value)
